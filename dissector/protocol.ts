@@ -1,0 +1,87 @@
+/**
+ * The shapes every dissector has: the plugin interface. A link/network/
+ * transport dissector is a `Protocol`; something carried on a TCP/UDP port
+ * (iSNS, or a user's own) is an `AppProtocol`.
+ */
+import type { ByteView } from './byteview.js';
+import type { FieldDef, FieldNode } from './field.js';
+
+/** Names of the dissector tables, keyed like Wireshark's. */
+export type TableName = 'linktype' | 'ethertype' | 'ip.proto' | 'tcp.port' | 'udp.port';
+
+export interface DissectContext {
+  /** Build the field tree (false on the fast path: only `info`/`next` are needed). */
+  readonly tree: boolean;
+}
+
+/** A problem found while dissecting a layer; the layer's partial result is kept. */
+export interface LayerProblem {
+  /** truncated: past the captured bytes (snaplen); malformed: past a declared length or an invalid value. */
+  readonly kind: 'truncated' | 'malformed';
+  /** Absolute byte offset within the frame. */
+  readonly offset: number;
+  readonly message: string;
+}
+
+export interface LayerResult<I = unknown> {
+  /** Protocol-specific summary the pipeline uses (addresses, ports, ...). */
+  readonly info: I;
+  /** Which table to consult next, with the key (e.g. ethertype 0x0800). */
+  readonly next?: { readonly table: TableName; readonly key: number };
+  /** The bytes handed to the next dissector. */
+  readonly payload?: ByteView;
+  /** Field tree, only when ctx.tree. */
+  readonly tree?: FieldNode[];
+  readonly problems?: LayerProblem[];
+}
+
+export interface Protocol<I = unknown> {
+  /** Filter abbreviation of the protocol (`eth`, `ip`, `tcp`, ...). */
+  readonly abbrev: string;
+  readonly name: string;
+  readonly fields: readonly FieldDef[];
+  /**
+   * Pure: bytes in, result out. Must not throw for any input; problems are
+   * reported in `problems` with whatever could be decoded kept.
+   */
+  dissect(view: ByteView, ctx: DissectContext): LayerResult<I>;
+}
+
+/** Answer of a framing function on the bytes at the start of a would-be PDU. */
+export type PduLength =
+  /** The whole PDU is `length` bytes (header included). */
+  | { readonly length: number }
+  /** At least `need` bytes must be available to tell. */
+  | { readonly need: number }
+  /** These bytes do not start a PDU of this protocol. */
+  | { readonly invalid: string };
+
+/** TCP framing in the shape of Wireshark's tcp_dissect_pdus. */
+export interface Framing {
+  /** Bytes needed before `pduLength` can be asked. */
+  readonly headerLength: number;
+  /** Length of the PDU starting at offset 0 of `view` (which holds >= headerLength bytes). */
+  pduLength(view: ByteView): PduLength;
+  /** Largest PDU accepted (bytes); beyond it the length is treated as invalid. */
+  readonly maxPduLength: number;
+}
+
+/** Where a PDU came from; handed to an application dissector. */
+export interface PduContext extends DissectContext {
+  readonly transport: 'tcp' | 'udp';
+  readonly srcPort: number;
+  readonly dstPort: number;
+}
+
+/** A protocol carried in TCP/UDP payloads, registered on `tcp.port` / `udp.port`. */
+export interface AppProtocol<R = unknown> {
+  readonly abbrev: string;
+  readonly name: string;
+  readonly fields: readonly FieldDef[];
+  /** TCP framing; without it each TCP payload chunk is dissected as it comes. */
+  readonly framing?: Framing;
+  /** Quick test: do these bytes look like this protocol (used for UDP and resynchronisation)? */
+  probe?(view: ByteView): boolean;
+  /** Dissect one PDU (TCP: one framed PDU; UDP: one datagram). Must not throw. */
+  dissectPdu(view: ByteView, ctx: PduContext): R;
+}

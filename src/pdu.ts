@@ -1,0 +1,37 @@
+/**
+ * The record that leaves transport reassembly: one whole application PDU
+ * (a framed TCP PDU, or one UDP datagram's payload), with the frames that
+ * carried it.
+ */
+import type { Timestamp } from './types.js';
+
+export interface Endpoint {
+  /** Address text (IPv4 dotted, IPv6 RFC 5952 / inet_ntop). */
+  readonly addr: string;
+  readonly port: number;
+}
+
+export interface FramedPdu {
+  readonly file: string;
+  readonly transport: 'tcp' | 'udp';
+  readonly src: Endpoint;
+  readonly dst: Endpoint;
+  /** Stable conversation id: transport + both endpoints, order-independent. */
+  readonly conversation: string;
+  /** 0-based index of the conversation in order of first appearance (like tcp.stream). */
+  readonly streamIndex: number;
+  /** The PDU's bytes, owned (copied out of the capture's chunks). */
+  readonly bytes: Uint8Array;
+  /** Every frame that carried a byte of it, ascending, unique. */
+  readonly frames: readonly number[];
+  /** The frame holding its last byte: the PDU belongs to it (as in Wireshark). */
+  readonly frame: number;
+  /** Time of `frame`. */
+  readonly ts: Timestamp;
+}
+
+export function conversationId(transport: 'tcp' | 'udp', a: Endpoint, b: Endpoint): string {
+  const x = `${a.addr}:${a.port}`;
+  const y = `${b.addr}:${b.port}`;
+  return x < y ? `${transport} ${x} ${y}` : `${transport} ${y} ${x}`;
+}
