@@ -1,0 +1,62 @@
+/**
+ * The default dissector tables, filled explicitly (no registration by import
+ * side effects), keyed like Wireshark's. Link types follow the tcpdump.org
+ * LINKTYPE_* numbers.
+ */
+import { Registry } from './table.js';
+import { eth } from './eth.js';
+import { vlan } from './vlan.js';
+import { sll, sll2 } from './sll.js';
+import { bsdNull, bsdLoop } from './null.js';
+import { rawIp, rawIpv4, rawIpv6 } from './raw.js';
+import { ipv4 } from './ipv4.js';
+import { ipv6 } from './ipv6.js';
+import { tcp } from './tcp.js';
+import { udp } from './udp.js';
+import { isns } from './isns.js';
+
+/** The iSNS well-known port (RFC 4171 §2.9), TCP and UDP. */
+export const ISNS_PORT = 3205;
+
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW_OLD_12: 12,
+  RAW_OLD_14: 14,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+export interface RegistryOptions {
+  /** Extra TCP/UDP ports to dissect as iSNS ("Decode As"; 3205 always is). */
+  readonly isnsPorts?: readonly number[];
+}
+
+export function createRegistry(opts: RegistryOptions = {}): Registry {
+  const r = new Registry();
+  r.add('linktype', [LINKTYPE.ETHERNET], eth);
+  r.add('linktype', [LINKTYPE.LINUX_SLL], sll);
+  r.add('linktype', [LINKTYPE.LINUX_SLL2], sll2);
+  r.add('linktype', [LINKTYPE.NULL], bsdNull);
+  r.add('linktype', [LINKTYPE.LOOP], bsdLoop);
+  r.add('linktype', [LINKTYPE.RAW, LINKTYPE.RAW_OLD_12, LINKTYPE.RAW_OLD_14], rawIp);
+  r.add('linktype', [LINKTYPE.IPV4], rawIpv4);
+  r.add('linktype', [LINKTYPE.IPV6], rawIpv6);
+  r.add('ethertype', [0x8100, 0x88a8, 0x9100], vlan);
+  r.add('ethertype', [0x0800], ipv4);
+  r.add('ethertype', [0x86dd], ipv6);
+  r.add('ip.proto', [6], tcp);
+  r.add('ip.proto', [17], udp);
+  r.add('tcp.port', [ISNS_PORT], isns);
+  r.add('udp.port', [ISNS_PORT], isns);
+  for (const p of opts.isnsPorts ?? []) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}`);
+    r.tcpPort.addIfAbsent(p, isns);
+    r.udpPort.addIfAbsent(p, isns);
+  }
+  return r;
+}

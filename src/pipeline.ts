@@ -1,0 +1,367 @@
+/**
+ * The packet pipeline: capture records → link → IP (with fragment
+ * reassembly) → TCP (stream reassembly + PDU framing) / UDP → application
+ * PDUs. Synchronous per packet; the only async edge is the capture source.
+ */
+import { ByteView } from '../dissector/byteview.js';
+import type { AppProtocol, LayerResult, Protocol } from '../dissector/protocol.js';
+import type { Registry } from '../dissector/table.js';
+import type { IpInfo } from '../dissector/ipv4.js';
+import type { TcpInfo } from '../dissector/tcp.js';
+import type { UdpInfo } from '../dissector/udp.js';
+import { IpReassembler, type ReasmLimits } from './ipreasm.js';
+import { OooBudget, TcpDirection, TcpStreamTable, type TcpLimits } from './reassembly.js';
+import { PduFramer } from './framer.js';
+import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
+import { finding, type Finding } from './findings.js';
+import type { CaptureProblem, CaptureSink, Packet, Timestamp } from './types.js';
+
+export interface PipelineLimits {
+  readonly tcp?: Partial<TcpLimits>;
+  readonly ip?: Partial<ReasmLimits>;
+  /** Bytes buffered by one framer while a PDU is incomplete. */
+  readonly maxPduBuffer?: number;
+}
+
+export interface PipelineHandlers {
+  /** A whole application PDU and the protocol whose table entry claimed it. */
+  pdu(pdu: FramedPdu, app: AppProtocol): void;
+  finding(f: Finding): void;
+  /** Called after each packet has been fully processed (PDUs of it emitted). */
+  packetDone?(p: Packet): void;
+}
+
+const DEFAULT_TCP: TcpLimits = {
+  maxOooBytesPerStream: 1 << 20,
+  maxOooBytesTotal: 64 << 20,
+  maxStreams: 100_000,
+};
+
+/** Nesting bound for link/network layers (VLAN stacks, tunnels). */
+const MAX_LAYERS = 12;
+
+interface TcpSide {
+  readonly dir: TcpDirection;
+  framer: PduFramer | null;
+  readonly src: Endpoint;
+  readonly dst: Endpoint;
+}
+
+interface TcpConv {
+  readonly id: string;
+  readonly index: number;
+  readonly app: AppProtocol;
+  /** Side keyed by "addr:port" of the sender. */
+  readonly sides: Map<string, TcpSide>;
+  readonly file: string;
+}
+
+/** Timestamps of recent frames, to time PDUs completed by a held (earlier) segment. */
+class FrameTimes {
+  private readonly frames = new Int32Array(4096).fill(-1);
+  private readonly times: (Timestamp | undefined)[] = new Array(4096);
+  set(frame: number, ts: Timestamp): void {
+    const i = frame & 4095;
+    this.frames[i] = frame;
+    this.times[i] = ts;
+  }
+  get(frame: number, fallback: Timestamp): Timestamp {
+    const i = frame & 4095;
+    return this.frames[i] === frame ? this.times[i]! : fallback;
+  }
+}
+
+export class Pipeline implements CaptureSink {
+  private readonly ctx = { tree: false } as const;
+  private readonly tcpLimits: TcpLimits;
+  private readonly budget: OooBudget;
+  private tcpStreams: TcpStreamTable<TcpConv>;
+  private ipReasm: IpReassembler;
+  private readonly unsupported = new Set<string>();
+  private readonly convIndex = new Map<string, number>();
+  private readonly frameTimes = new FrameTimes();
+  /** Conversation-bound ports learned at run time (ESI/SCN ports): "tcp|addr|port". */
+  private readonly dynamicPorts = new Map<string, AppProtocol>();
+  private cur: Packet | null = null;
+  private readonly tcpProto: Protocol | undefined;
+  private readonly udpProto: Protocol | undefined;
+  packets = 0;
+  appPdus = 0;
+
+  constructor(
+    readonly registry: Registry,
+    private readonly handlers: PipelineHandlers,
+    private readonly limits: PipelineLimits = {},
+  ) {
+    this.tcpLimits = { ...DEFAULT_TCP, ...limits.tcp };
+    this.budget = new OooBudget(this.tcpLimits.maxOooBytesTotal);
+    this.tcpStreams = this.newStreamTable();
+    this.ipReasm = new IpReassembler(limits.ip);
+    this.tcpProto = registry.ipProto.get(6);
+    this.udpProto = registry.ipProto.get(17);
+  }
+
+  private newStreamTable(): TcpStreamTable<TcpConv> {
+    return new TcpStreamTable<TcpConv>(this.tcpLimits.maxStreams, (c) => this.closeConv(c));
+  }
+
+  /** Make traffic to/from `addr:port` (one host's ESI/SCN port) dissected by `app`. */
+  addConversationPort(transport: 'tcp' | 'udp', addr: string, port: number, app: AppProtocol): void {
+    if (port <= 0 || port > 65535) return;
+    const k = `${transport}|${addr}|${port}`;
+    if (!this.dynamicPorts.has(k) && this.dynamicPorts.size < 65536) this.dynamicPorts.set(k, app);
+  }
+
+  problem(p: CaptureProblem): void {
+    if (p.code === 'TRUNCATED_CAPTURE') {
+      this.handlers.finding(finding('TRUNCATED_CAPTURE', `${p.message}`, p.frame !== undefined ? [p.frame] : [], p.file));
+    }
+  }
+
+  packet(p: Packet): void {
+    this.cur = p;
+    this.packets++;
+    this.frameTimes.set(p.frame, p.ts);
+    let proto: Protocol | undefined = this.registry.linktype.get(p.linktype);
+    if (!proto) {
+      const k = `${p.file}\u0000${p.iface}`;
+      if (!this.unsupported.has(k)) {
+        this.unsupported.add(k);
+        this.handlers.finding(
+          finding(
+            'UNSUPPORTED_LINK_TYPE',
+            `link type ${p.linktype} (interface ${p.iface}) is not supported: its frames are skipped, so iSNS traffic on it is not seen`,
+            [p.frame],
+            p.file,
+          ),
+        );
+      }
+      this.handlers.packetDone?.(p);
+      return;
+    }
+    let view = new ByteView(p.data, 0, Math.max(p.origlen, p.caplen), p.caplen);
+    let ip: IpInfo | null = null;
+    for (let depth = 0; depth < MAX_LAYERS && proto; depth++) {
+      if (proto === this.tcpProto || proto === this.udpProto) {
+        if (ip) this.transport(proto, view, ip, p);
+        break;
+      }
+      const r: LayerResult = proto.dissect(view, this.ctx);
+      if (r.info && (r.info as IpInfo).version !== undefined && (r.info as IpInfo).src !== undefined) {
+        ip = r.info as IpInfo;
+        if (ip.fragment && r.payload) {
+          const whole = this.reassembleIp(ip, r.payload, p);
+          if (!whole) break;
+          view = whole;
+          proto = this.registry.ipProto.get(ip.proto);
+          continue;
+        }
+      }
+      if (!r.next || !r.payload) break;
+      proto = this.registry.table(r.next.table).get(r.next.key) as Protocol | undefined;
+      view = r.payload;
+    }
+    this.handlers.packetDone?.(p);
+  }
+
+  private reassembleIp(ip: IpInfo, payload: ByteView, p: Packet): ByteView | null {
+    const f = ip.fragment!;
+    const n = payload.captured;
+    const bytes = payload.bytes(0, n);
+    const key = `${ip.version}|${ip.src}|${ip.dst}|${f.id}|${ip.proto}`;
+    const done = this.ipReasm.add(key, f.offset, f.more, bytes, p.frame, p.ts.sec);
+    for (const d of this.ipReasm.drain()) {
+      void d; // dropped datagrams only matter if they carried iSNS; not reported as a finding
+    }
+    if (!done) return null;
+    return ByteView.of(done.payload);
+  }
+
+  private appFor(table: 'tcp' | 'udp', ip: IpInfo, sport: number, dport: number): AppProtocol | undefined {
+    const t = table === 'tcp' ? this.registry.tcpPort : this.registry.udpPort;
+    const lo = sport < dport ? sport : dport;
+    const hi = sport < dport ? dport : sport;
+    const a = t.get(lo) ?? t.get(hi);
+    if (a || this.dynamicPorts.size === 0) return a;
+    return (
+      this.dynamicPorts.get(`${table}|${ip.dst}|${dport}`) ??
+      this.dynamicPorts.get(`${table}|${ip.src}|${sport}`)
+    );
+  }
+
+  private transport(proto: Protocol, view: ByteView, ip: IpInfo, p: Packet): void {
+    const r = proto.dissect(view, this.ctx);
+    if (proto === this.udpProto) {
+      const u = r.info as UdpInfo;
+      if (!u || u.srcport === undefined) return;
+      const app = this.appFor('udp', ip, u.srcport, u.dstport);
+      if (!app || !r.payload) return;
+      const pl = r.payload;
+      const n = pl.captured;
+      if (n === 0) return;
+      const src = { addr: ip.src, port: u.srcport };
+      const dst = { addr: ip.dst, port: u.dstport };
+      const cid = conversationId('udp', src, dst);
+      this.emit({
+        file: p.file,
+        transport: 'udp',
+        src,
+        dst,
+        conversation: cid,
+        streamIndex: this.indexOf(cid),
+        bytes: pl.bytes(0, n).slice(),
+        frames: [p.frame],
+        frame: p.frame,
+        ts: p.ts,
+      }, app);
+      return;
+    }
+    const t = r.info as TcpInfo;
+    if (!t || t.srcport === undefined) return;
+    const app = this.appFor('tcp', ip, t.srcport, t.dstport);
+    if (!app) return;
+    const cid = conversationId('tcp', { addr: ip.src, port: t.srcport }, { addr: ip.dst, port: t.dstport });
+    const conv = this.tcpStreams.get(cid, () => ({
+      id: cid,
+      index: this.indexOf(cid),
+      app,
+      sides: new Map(),
+      file: p.file,
+    }));
+    const sk = `${ip.src}|${t.srcport}`;
+    let side = conv.sides.get(sk);
+    if (!side) {
+      if (conv.sides.size >= 2) return; // a third "direction" cannot exist for one 5-tuple pair
+      side = this.newSide(conv, { addr: ip.src, port: t.srcport }, { addr: ip.dst, port: t.dstport });
+      conv.sides.set(sk, side);
+    }
+    const payload = r.payload;
+    const n = payload ? payload.captured : 0;
+    const data = n > 0 ? payload!.bytes(0, n) : EMPTY;
+    if (payload && payload.captured < payload.length) {
+      // Snaplen cut the segment: the missing bytes are a gap in the stream.
+      side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data });
+      return;
+    }
+    side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data });
+  }
+
+  private newSide(conv: TcpConv, src: Endpoint, dst: Endpoint): TcpSide {
+    const app = conv.app;
+    const side: TcpSide = {
+      src,
+      dst,
+      framer: null,
+      dir: null as unknown as TcpDirection,
+    };
+    const onPdu = (bytes: Uint8Array, frames: number[], frame: number): void => {
+      const cur = this.cur!;
+      this.emit(
+        {
+          file: conv.file,
+          transport: 'tcp',
+          src,
+          dst,
+          conversation: conv.id,
+          streamIndex: conv.index,
+          bytes,
+          frames,
+          frame,
+          ts: frame === cur.frame ? cur.ts : this.frameTimes.get(frame, cur.ts),
+        },
+        app,
+      );
+    };
+    const makeFramer = (inSync: boolean): PduFramer | null =>
+      app.framing
+        ? new PduFramer(
+            app.framing,
+            {
+              pdu: (fp) => onPdu(fp.bytes, fp.frames, fp.frame),
+              skipped: (bytes, frames, reason) => {
+                if (reason.startsWith('resync-after-invalid')) {
+                  this.handlers.finding(
+                    finding(
+                      'MALFORMED_PDU',
+                      `${conv.id}: ${bytes} bytes from ${src.addr}:${src.port} are not a valid ${app.name} PDU (${reason}); skipped to the next plausible PDU header`,
+                      frames,
+                      conv.file,
+                    ),
+                  );
+                }
+              },
+            },
+            { startInSync: inSync, maxBuffered: this.limits.maxPduBuffer },
+          )
+        : null;
+    let started = false;
+    (side as { dir: TcpDirection }).dir = new TcpDirection(
+      {
+        data: (bytes, frame) => {
+          if (!started) {
+            started = true;
+            side.framer = makeFramer(side.dir.sawSyn);
+          }
+          if (side.framer) side.framer.push(bytes, frame);
+          else onPdu(bytes.slice(), [frame], frame);
+        },
+        gap: (g) => {
+          const frames = g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter];
+          this.handlers.finding(
+            finding(
+              'TCP_GAP',
+              `${conv.id}: ${g.bytes} bytes from ${src.addr}:${src.port} are missing from the capture (between frames ${frames.join(' and ')}); ${app.name} PDUs in them are lost and the stream resynchronises at the next PDU header`,
+              frames,
+              conv.file,
+            ),
+          );
+          side.framer?.gap();
+        },
+      },
+      this.tcpLimits,
+      this.budget,
+    );
+    return side;
+  }
+
+  private closeConv(c: TcpConv): void {
+    for (const side of c.sides.values()) {
+      side.dir.finish();
+      const left = side.framer?.end();
+      if (left && left.bytes > 0) {
+        this.handlers.finding(
+          finding(
+            'MALFORMED_PDU',
+            `${c.id}: the stream from ${side.src.addr}:${side.src.port} ends inside a ${c.app.name} PDU (${left.bytes} bytes of an incomplete PDU)`,
+            left.frames,
+            c.file,
+          ),
+        );
+      }
+    }
+  }
+
+  private indexOf(cid: string): number {
+    let i = this.convIndex.get(cid);
+    if (i === undefined) {
+      i = this.convIndex.size;
+      if (this.convIndex.size < 1_000_000) this.convIndex.set(cid, i);
+    }
+    return i;
+  }
+
+  private emit(pdu: FramedPdu, app: AppProtocol): void {
+    this.appPdus++;
+    this.handlers.pdu(pdu, app);
+  }
+
+  /** End of one input file: flush its TCP streams (streams do not continue across files). */
+  endFile(): void {
+    for (const c of this.tcpStreams.values()) this.closeConv(c);
+    this.tcpStreams = this.newStreamTable();
+    this.ipReasm = new IpReassembler(this.limits.ip);
+    this.convIndex.clear();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
