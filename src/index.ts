@@ -1,0 +1,22 @@
+/**
+ * isns-dissector library API: the same streaming functions the CLI uses.
+ *
+ *   import { analyze } from 'isns-dissector';
+ *   const r = await analyze(['capture.pcapng']);
+ *   for (const p of r.portals) console.log(p.address, p.socket, p.securityFlags);
+ *
+ * Plugins: build a registry with createRegistry(), add your own AppProtocol on a
+ * port with registry.add('tcp.port', [port], proto), pass it as `registry` and
+ * receive its PDUs in `onOtherPdu`.
+ */
+export { analyze, type AnalyzeOptions, type AnalyzeResult, type InputReport } from './run.js';
+export { readCapture, type ReadOptions } from './capture/read.js';
+export { Pipeline, type PipelineHandlers, type PipelineLimits } from './pipeline.js';
+export { MessageAssembler, type MessageEvent } from './message.js';
+export { PortalBuilder, bitmapFindings, portalAddress, type PortalRecord, type PortalNode, type PortalOptions } from './portals.js';
+export { SECURITY_FLAGS, securityFlagNames, parseBitmapArg, describeBitmap } from './bitmap.js';
+export { FINDINGS, finding, severityAtLeast, type Finding, type FindingCode } from './findings.js';
+export { formatPortals, portalsJson, type PortalFormat } from './output.js';
+export type { FramedPdu, Endpoint } from './pdu.js';
+export type { Packet, Timestamp, CaptureSink, CaptureProblem, InputSummary, SeenAt, Severity } from './types.js';
+export * from '../dissector/index.js';

@@ -1,0 +1,315 @@
+/**
+ * The portal record builder on hand-made iSNS messages: every state, both IPv4
+ * encodings, IPv6, UDP portals, portal groups with NULL tags, conflicting
+ * bitmaps, error statuses, default bitmaps. Expected values come from RFC 4171
+ * and the contract, written out by hand here.
+ */
+import test from 'ava';
+import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns.js';
+import type { MessageEvent } from '../src/message.js';
+import type { FramedPdu } from '../src/pdu.js';
+import { PortalBuilder, portalAddress, bitmapFindings, comparePortals } from '../src/portals.js';
+import { ipv6Bytes, be32 } from '../src/craft.js';
+
+// ------------------------------------------------------------ message builders
+
+type A = { tag: number; role?: AttrRole; value: IsnsValue; raw: Uint8Array };
+
+const str = (tag: number, text: string, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'string', text }, raw: new TextEncoder().encode(text + '\0') });
+const u32 = (tag: number, v: number, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'uint', value: v }, raw: be32(v) });
+const bmp = (v: number): A => ({ tag: 27, role: 'operating', value: { kind: 'bitmap', value: v, names: [] }, raw: be32(v) });
+const ip = (tag: number, text: string, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'address', text, ipv4: null }, raw: ipv6Bytes(text) });
+const port = (tag: number, p: number, udp = false, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'port', port: p, udp }, raw: be32(p | (udp ? 0x10000 : 0)) });
+const empty = (tag: number, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'empty' }, raw: new Uint8Array(0) });
+const bytes = (tag: number, hex: string): A => ({ tag, role: 'operating', value: { kind: 'bytes', hex }, raw: Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))) });
+const delim: A = { tag: 0, role: 'delimiter', value: { kind: 'empty' }, raw: new Uint8Array(0) };
+
+let frameNo = 0;
+function ev(fid: number, attrs: A[], o: { status?: number; request?: MessageEvent; xid?: number; file?: string } = {}): MessageEvent {
+  frameNo++;
+  const pdu: FramedPdu = {
+    file: o.file ?? 'x.pcap',
+    transport: 'tcp',
+    src: { addr: '192.0.2.1', port: 40000 },
+    dst: { addr: '192.0.2.100', port: 3205 },
+    conversation: 'c',
+    streamIndex: 0,
+    bytes: new Uint8Array(0),
+    frames: [frameNo],
+    frame: frameNo,
+    ts: { sec: 1795464000 + frameNo, nsec: 123456000, digits: 6 },
+  };
+  let obj = -1;
+  const full: IsnsAttr[] = attrs.map((a, i) => {
+    if (a.role === 'operating' && [1, 16, 32, 48, 64, 96].includes(a.tag)) obj++;
+    return { tag: a.tag, length: a.raw.length, offset: i * 8, role: a.role ?? 'operating', object: a.role === 'operating' ? obj : -1, abbrev: '', name: '', value: a.value, raw: a.raw };
+  });
+  const message: IsnsMessage = {
+    functionId: fid,
+    name: '',
+    isResponse: (fid & 0x8000) !== 0,
+    xid: o.xid ?? 1,
+    flags: 0x8c00,
+    status: (fid & 0x8000) !== 0 ? (o.status ?? 0) : null,
+    attrs: full,
+    problems: [],
+  };
+  const e: MessageEvent = { message, pdus: [pdu], first: pdu, last: pdu, ...(o.request ? { request: o.request } : {}) };
+  return e;
+}
+
+const SRC = str(32, 'iqn.2026-11.lab:init', 'source');
+
+function regTarget(eid: string, portals: A[][], extra: A[] = []): A[] {
+  return [SRC, str(1, eid, 'key'), delim, str(1, eid), u32(2, 2), ...portals.flat(), str(32, 'iqn.2026-11.lab:t1'), u32(33, 1), ...extra];
+}
+
+// ------------------------------------------------------------ tests
+
+test('portalAddress: IPv4-mapped and IPv4-compatible become dotted IPv4; others RFC 5952', (t) => {
+  t.is(portalAddress(ipv6Bytes('::ffff:192.0.2.10')), '192.0.2.10');
+  t.is(portalAddress(ipv6Bytes('::192.0.2.10')), '192.0.2.10');
+  t.is(portalAddress(ipv6Bytes('::127.0.0.1')), '127.0.0.1');
+  t.is(portalAddress(ipv6Bytes('::1')), '::1');
+  t.is(portalAddress(ipv6Bytes('2001:db8:0:0:0:0:0:10')), '2001:db8::10');
+  t.is(portalAddress(new Uint8Array(4)), null);
+});
+
+test('accepted registration: registered, bitmap from iSNS, flags named lowest bit first, implicit PGT 1', (t) => {
+  const b = new PortalBuilder();
+  const req = ev(1, regTarget('ent1', [[ip(16, '::ffff:192.0.2.10'), port(17, 3260), bmp(0x37)]]));
+  b.message(req);
+  b.message(ev(0x8001, [str(1, 'ent1', 'key'), delim], { request: req }));
+  const { portals } = b.finish();
+  t.is(portals.length, 1);
+  const p = portals[0]!;
+  t.is(p.address, '192.0.2.10');
+  t.is(p.socket, 3260);
+  t.is(p.transport, 'tcp');
+  t.is(p.securityBitmap, 0x37);
+  t.is(p.securityBitmapSource, 'isns');
+  t.deepEqual(p.securityFlags, [
+    'ISCSI_SECURITY_FLAG_VALID',
+    'ISCSI_SECURITY_FLAG_IKE_IPSEC_ENABLED',
+    'ISCSI_SECURITY_FLAG_MAIN_MODE_ENABLED',
+    'ISCSI_SECURITY_FLAG_PFS_ENABLED',
+    'ISCSI_SECURITY_FLAG_TRANSPORT_MODE_PREFERRED',
+  ]);
+  t.is(p.state, 'registered');
+  t.is(p.entityId, 'ent1');
+  t.deepEqual(p.iscsiNames, [{ name: 'iqn.2026-11.lab:t1', nodeType: ['target'], pgTag: 1 }]);
+  t.deepEqual(p.findings, []);
+  t.is(p.firstSeen.frame, req.last.frame);
+  t.regex(p.firstSeen.time, /^2026-11-\d\dT\d\d:\d\d:\d\d\.123456Z$/);
+});
+
+test('rejected registration: state rejected, ISNS_ERROR_STATUS names status, request and portal', (t) => {
+  const b = new PortalBuilder();
+  const req = ev(1, regTarget('ent2', [[ip(16, '::192.0.2.20'), port(17, 3260), bmp(0x01)]]));
+  b.message(req);
+  const rsp = ev(0x8001, [], { status: 8, request: req });
+  b.message(rsp);
+  const { portals } = b.finish();
+  const p = portals[0]!;
+  t.is(p.address, '192.0.2.20');
+  t.is(p.state, 'rejected');
+  const f = p.findings.find((x) => x.code === 'ISNS_ERROR_STATUS');
+  t.truthy(f);
+  t.is(f!.severity, 'error');
+  t.regex(f!.message, /8 Source Unauthorized/);
+  t.regex(f!.message, /DevAttrReg/);
+  t.regex(f!.message, /192\.0\.2\.20:3260\/tcp/);
+  t.deepEqual(f!.frames, [req.last.frame, rsp.last.frame]);
+});
+
+test('deregistration by portal, by entity and by portal index; PORTAL_DEREGISTERED', (t) => {
+  const b = new PortalBuilder();
+  const req = ev(1, regTarget('ent3', [
+    [ip(16, '::ffff:10.0.0.1'), port(17, 3260), u32(22, 7)],
+    [ip(16, '::ffff:10.0.0.2'), port(17, 3260)],
+    [ip(16, '::ffff:10.0.0.3'), port(17, 3260)],
+  ]));
+  b.message(req);
+  b.message(ev(0x8001, [], { request: req }));
+  const d1 = ev(4, [SRC, delim, ip(16, '::ffff:10.0.0.2'), port(17, 3260)]);
+  b.message(d1);
+  b.message(ev(0x8004, [], { request: d1 }));
+  const d2 = ev(4, [SRC, delim, u32(22, 7)]);
+  b.message(d2);
+  b.message(ev(0x8004, [], { request: d2 }));
+  const { portals } = b.finish();
+  t.deepEqual(portals.map((p) => [p.address, p.state]), [
+    ['10.0.0.1', 'deregistered'],
+    ['10.0.0.2', 'deregistered'],
+    ['10.0.0.3', 'registered'],
+  ]);
+  t.true(portals[0]!.findings.some((f) => f.code === 'PORTAL_DEREGISTERED'));
+
+  const b2 = new PortalBuilder();
+  const r2 = ev(1, regTarget('ent4', [[ip(16, '::ffff:10.0.1.1'), port(17, 3260)], [ip(16, '::ffff:10.0.1.2'), port(17, 3261)]]));
+  b2.message(r2);
+  b2.message(ev(0x8001, [], { request: r2 }));
+  const d3 = ev(4, [SRC, delim, str(1, 'ent4')]);
+  b2.message(d3);
+  b2.message(ev(0x8004, [], { request: d3 }));
+  t.deepEqual(b2.finish().portals.map((p) => p.state), ['deregistered', 'deregistered']);
+});
+
+test('a rejected deregistration leaves the portal registered and reports the status', (t) => {
+  const b = new PortalBuilder();
+  const r = ev(1, regTarget('e', [[ip(16, '::ffff:10.9.0.1'), port(17, 3260)]]));
+  b.message(r);
+  b.message(ev(0x8001, [], { request: r }));
+  const d = ev(4, [SRC, delim, ip(16, '::ffff:10.9.0.1'), port(17, 3260)]);
+  b.message(d);
+  b.message(ev(0x8004, [], { request: d, status: 22 }));
+  const p = b.finish().portals[0]!;
+  t.is(p.state, 'registered');
+  t.regex(p.findings.find((f) => f.code === 'ISNS_ERROR_STATUS')!.message, /22 Invalid Deregistration/);
+});
+
+test('queried only: state queried; query response bitmap differing from registration → BITMAP_CONFLICT', (t) => {
+  const b = new PortalBuilder();
+  const q = ev(2, [SRC, empty(32, 'key'), delim, empty(16), empty(17), empty(27)]);
+  b.message(q);
+  b.message(ev(0x8002, [empty(32, 'key'), delim, str(1, 'e9'), ip(16, '2001:db8::9'), port(17, 3260, true), bmp(0x0b)], { request: q }));
+  let p = b.finish().portals[0]!;
+  t.is(p.state, 'queried');
+  t.is(p.address, '2001:db8::9');
+  t.is(p.transport, 'udp');
+
+  const b2 = new PortalBuilder();
+  const r = ev(1, regTarget('e', [[ip(16, '::ffff:10.1.1.1'), port(17, 3260), bmp(0x37)]]));
+  b2.message(r);
+  b2.message(ev(0x8001, [], { request: r }));
+  const q2 = ev(2, [SRC, empty(32, 'key'), delim]);
+  b2.message(q2);
+  const qr = ev(0x8002, [delim, ip(16, '::ffff:10.1.1.1'), port(17, 3260), bmp(0x35)], { request: q2 });
+  b2.message(qr);
+  p = b2.finish().portals[0]!;
+  t.is(p.securityBitmap, 0x35, 'the last bitmap seen is reported');
+  t.is(p.state, 'registered');
+  const c = p.findings.find((f) => f.code === 'BITMAP_CONFLICT');
+  t.truthy(c);
+  t.deepEqual(c!.frames, [r.last.frame, qr.last.frame]);
+  t.regex(c!.message, /0x00000037/);
+  t.regex(c!.message, /0x00000035/);
+});
+
+test('explicit portal groups: NULL PGT ties nothing, explicit PGT overrides the implicit 1', (t) => {
+  const b = new PortalBuilder();
+  const r = ev(1, [
+    SRC, str(1, 'pg', 'key'), delim, str(1, 'pg'),
+    ip(16, '::ffff:10.2.0.1'), port(17, 3260), u32(51, 5), str(48, 'iqn.a'), str(48, 'iqn.b'),
+    ip(16, '::ffff:10.2.0.2'), port(17, 3260), empty(51), str(48, 'iqn.a'),
+    str(32, 'iqn.a'), u32(33, 1), str(32, 'iqn.b'), u32(33, 3),
+  ]);
+  b.message(r);
+  b.message(ev(0x8001, [], { request: r }));
+  const [p1, p2] = b.finish().portals;
+  t.deepEqual(p1!.iscsiNames, [
+    { name: 'iqn.a', nodeType: ['target'], pgTag: 5 },
+    { name: 'iqn.b', nodeType: ['target', 'initiator'], pgTag: 5 },
+  ]);
+  // 10.2.0.2: iqn.a has a NULL PGT (no access); iqn.b is implicit PGT 1
+  t.deepEqual(p2!.iscsiNames, [{ name: 'iqn.b', nodeType: ['target', 'initiator'], pgTag: 1 }]);
+});
+
+test('portal group objects in a query response (48,49,50,51,52) bind nodes to portals', (t) => {
+  const b = new PortalBuilder();
+  const q = ev(2, [SRC, empty(32, 'key'), delim]);
+  b.message(q);
+  b.message(ev(0x8002, [
+    empty(32, 'key'), delim, str(1, 'isns.entity.0001'),
+    str(32, 'iqn.t'), u32(33, 1),
+    ip(16, '::127.0.0.1'), port(17, 3260), u32(22, 3),
+    str(48, 'iqn.t'), ip(49, '::127.0.0.1'), port(50, 3260), u32(51, 1), u32(52, 1),
+  ], { request: q }));
+  const p = b.finish().portals[0]!;
+  t.is(p.address, '127.0.0.1');
+  t.is(p.portalIndex, 3);
+  t.deepEqual(p.iscsiNames, [{ name: 'iqn.t', nodeType: ['target'], pgTag: 1 }]);
+});
+
+test('default security bitmap applies only to portals without one', (t) => {
+  const b = new PortalBuilder({ defaultSecurityBitmap: 0x07 });
+  const r = ev(1, regTarget('e', [[ip(16, '::ffff:10.3.0.1'), port(17, 3260), bmp(0x01)], [ip(16, '::ffff:10.3.0.2'), port(17, 3260)]]));
+  b.message(r);
+  b.message(ev(0x8001, [], { request: r }));
+  const [a, c] = b.finish().portals;
+  t.is(a!.securityBitmap, 1);
+  t.is(a!.securityBitmapSource, 'isns');
+  t.is(c!.securityBitmap, 7);
+  t.is(c!.securityBitmapSource, 'default');
+  t.true(c!.findings.some((f) => f.code === 'DEFAULT_BITMAP_APPLIED'));
+  const none = new PortalBuilder();
+  none.message(r);
+  none.message(ev(0x8001, [], { request: r }));
+  const n = none.finish().portals[1]!;
+  t.is(n.securityBitmap, null);
+  t.is(n.securityBitmapSource, 'none');
+  t.deepEqual(n.securityFlags, []);
+  t.true(n.findings.some((f) => f.code === 'BITMAP_ABSENT' && f.severity === 'info'));
+});
+
+test('bitmap checks follow RFC 4171 §6.3.9 semantics', (t) => {
+  const codes = (v: number): string[] => bitmapFindings(v, [1], 'isns').map((f) => f.code).sort();
+  t.deepEqual(codes(0x37), []); // valid, IKE, main, PFS, transport
+  t.deepEqual(codes(0x3e), ['BITMAP_NOT_VALID']); // everything but VALID
+  t.deepEqual(codes(0x80000000), ['BITMAP_NOT_VALID', 'UNKNOWN_BITMAP_BITS']); // mingw's shifted VALID
+  t.deepEqual(codes(0x63), ['IKE_WITHOUT_PHASE1_MODE', 'TUNNEL_AND_TRANSPORT_PREFERRED']);
+  t.deepEqual(codes(0x05), ['IPSEC_MODE_WITHOUT_IKE']); // main mode without IKE
+  t.deepEqual(codes(0x03), ['IKE_WITHOUT_PHASE1_MODE']);
+  t.deepEqual(codes(0x01), []); // valid, IPsec disabled: a consistent "no IPsec"
+  t.deepEqual(codes(0x0b), []); // aggressive mode is a phase-1 mode
+  t.deepEqual(codes(0x181), ['UNKNOWN_BITMAP_BITS']);
+});
+
+test('portal attributes: symbolic name, ESI, SCN, ISAKMP and certificate as key', (t) => {
+  const b = new PortalBuilder();
+  const r = ev(1, regTarget('e', [[
+    ip(16, '::ffff:10.4.0.1'), port(17, 3260), str(18, 'eth0'), u32(19, 20), port(20, 5000), port(23, 5001, true),
+    bytes(28, '01020304'), bytes(29, 'aabbccdd'), bytes(31, '3082000130'),
+  ]]));
+  b.message(r);
+  b.message(ev(0x8001, [], { request: r }));
+  const p = b.finish().portals[0]!;
+  t.is(p.symbolicName, 'eth0');
+  t.is(p.esiInterval, 20);
+  t.is(p.esiPort, 5000);
+  t.is(p.scnPort, 5001);
+  t.is(p.isakmpPhase1, '01020304');
+  t.is(p.isakmpPhase2, 'aabbccdd');
+  t.is(p.key, '3082000130');
+  t.is(p.keySize, 5);
+});
+
+test('SCN object-removed deregisters the named portal', (t) => {
+  const b = new PortalBuilder();
+  const r = ev(1, regTarget('e', [[ip(16, '::ffff:10.5.0.1'), port(17, 3260)]]));
+  b.message(r);
+  b.message(ev(0x8001, [], { request: r }));
+  b.message(ev(8, [str(32, 'iqn.init', 'operating'), u32(4, 0), u32(35, 0x10), ip(16, '::ffff:10.5.0.1'), port(17, 3260)]));
+  t.is(b.finish().portals[0]!.state, 'deregistered');
+});
+
+test('an unanswered registration still registers the portal', (t) => {
+  const b = new PortalBuilder();
+  b.message(ev(1, regTarget('e', [[ip(16, '::ffff:10.6.0.1'), port(17, 3260)]])));
+  t.is(b.finish().portals[0]!.state, 'registered');
+});
+
+test('portals are sorted by address numerically (IPv4 before IPv6), then socket, then transport', (t) => {
+  const ps = [
+    { address: '2001:db8::2', socket: 1, transport: 'tcp' },
+    { address: '10.0.0.10', socket: 3260, transport: 'udp' },
+    { address: '10.0.0.9', socket: 3260, transport: 'tcp' },
+    { address: '10.0.0.10', socket: 3260, transport: 'tcp' },
+    { address: '2001:db8::10', socket: 1, transport: 'tcp' },
+    { address: '10.0.0.10', socket: 860, transport: 'tcp' },
+  ];
+  ps.sort(comparePortals);
+  t.deepEqual(ps.map((p) => `${p.address}:${p.socket}/${p.transport}`), [
+    '10.0.0.9:3260/tcp', '10.0.0.10:860/tcp', '10.0.0.10:3260/tcp', '10.0.0.10:3260/udp', '2001:db8::2:1/tcp', '2001:db8::10:1/tcp',
+  ]);
+});
