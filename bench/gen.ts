@@ -1,0 +1,256 @@
+/**
+ * Deterministic generator of large benchmark captures (written on demand to a
+ * temporary directory, never committed).
+ *
+ * mixed  — Ethernet/IPv4/TCP; ~98% of packets iSCSI data, ACKs and some UDP;
+ *          ~2% iSNS PDUs inside proper TCP streams (DevAttrReg with 1–4 portals,
+ *          bitmaps, ISAKMP and certificate attributes; responses, some with error
+ *          statuses; queries listing several targets; GetNext; deregistrations;
+ *          ~10% of PDUs split across segments; some UDP exchanges).
+ * dense  — nearly every packet iSNS, on many long-lived connections, PDUs of 16
+ *          to ~1800 bytes, some split, some pipelined (several per segment).
+ * Written as classic pcap (µs) or pcapng (ns).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { be16, be32, concat, ethTcp, ethUdp, ipv4Bytes, pcapHeader, PcapngWriter, TcpConn } from '../src/craft.js';
+
+// ---------------------------------------------------------------- tiny iSNS encoder
+
+const enc = new TextEncoder();
+
+function tlv(tag: number, value: Uint8Array): Uint8Array {
+  const padded = new Uint8Array((value.length + 3) & ~3);
+  padded.set(value);
+  return concat([be32(tag), be32(padded.length), padded]);
+}
+const tStr = (tag: number, s: string): Uint8Array => tlv(tag, concat([enc.encode(s), new Uint8Array(1)]));
+const tU32 = (tag: number, v: number): Uint8Array => tlv(tag, be32(v));
+const tEmpty = (tag: number): Uint8Array => concat([be32(tag), be32(0)]);
+const tAddr = (tag: number, a: string): Uint8Array => tlv(tag, concat([new Uint8Array(10), Uint8Array.of(0xff, 0xff), ipv4Bytes(a)]));
+const DELIM = tEmpty(0);
+
+function pdu(fid: number, xid: number, payload: Uint8Array, flags = fid & 0x8000 ? 0x4c00 : 0x8c00): Uint8Array {
+  return concat([be16(1), be16(fid), be16(payload.length), be16(flags), be16(xid), be16(0), payload]);
+}
+
+/** Deterministic PRNG. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BITMAPS = [0x37, 0x3b, 0x01, 0x3e, 0x03, 0x63, 0x07, 0x47];
+
+/** One iSNS exchange: request and response PDUs for a target `n`. */
+function exchange(r: () => number, n: number, xid: number): { req: Uint8Array; rsp: Uint8Array } {
+  const kind = Math.floor(r() * 10);
+  const iqn = `iqn.2026-11.bench:target${n}`;
+  const eid = `bench.entity.${n}`;
+  const src = tStr(32, iqn);
+  const host = `10.${(n >> 8) & 255}.${n & 255}.`;
+  if (kind < 5) {
+    // DevAttrReg with 1-4 portals, bitmaps, ISAKMP/certificate attributes
+    const np = 1 + Math.floor(r() * 4);
+    const parts: Uint8Array[] = [src, tStr(1, eid), DELIM, tStr(1, eid), tU32(2, 2)];
+    const rparts: Uint8Array[] = [tStr(1, eid), DELIM, tStr(1, eid)];
+    for (let i = 0; i < np; i++) {
+      const portal = concat([tAddr(16, host + (10 + i)), tU32(17, 3260 + i), tU32(27, BITMAPS[Math.floor(r() * BITMAPS.length)]!)]);
+      parts.push(portal);
+      rparts.push(portal);
+      if (r() < 0.3) parts.push(tlv(28, new Uint8Array(40).fill(0x11)), tlv(29, new Uint8Array(52).fill(0x22)));
+      if (r() < 0.2) parts.push(tlv(31, new Uint8Array(300).fill(0x30)));
+    }
+    parts.push(tStr(32, iqn), tU32(33, 1));
+    const status = r() < 0.1 ? 8 : 0;
+    return { req: pdu(0x0001, xid, concat(parts)), rsp: pdu(0x8001, xid, status ? be32(status) : concat([be32(0), ...rparts])) };
+  }
+  if (kind < 7) {
+    // DevAttrQry listing several targets
+    const nt = 2 + Math.floor(r() * 5);
+    const parts: Uint8Array[] = [be32(0), tEmpty(32), DELIM];
+    for (let i = 0; i < nt; i++) {
+      parts.push(tStr(32, `iqn.2026-11.bench:target${n + i}`), tU32(33, 1), tAddr(16, host + (20 + i)), tU32(17, 3260), tU32(27, BITMAPS[i % BITMAPS.length]!));
+    }
+    return { req: pdu(0x0002, xid, concat([src, tEmpty(32), DELIM, tEmpty(16), tEmpty(17), tEmpty(27)])), rsp: pdu(0x8002, xid, concat(parts)) };
+  }
+  if (kind < 9) {
+    // DevGetNext walk step
+    return {
+      req: pdu(0x0003, xid, concat([src, tAddr(16, host + 10), tU32(17, 3260), DELIM])),
+      rsp: pdu(0x8003, xid, r() < 0.3 ? be32(9) : concat([be32(0), tAddr(16, host + 11), tU32(17, 3260), DELIM, tAddr(16, host + 11), tU32(17, 3260), tU32(22, n)])),
+    };
+  }
+  // DevDereg of a portal
+  return {
+    req: pdu(0x0004, xid, concat([src, DELIM, tAddr(16, host + 10), tU32(17, 3260)])),
+    rsp: pdu(0x8004, xid, be32(0)),
+  };
+}
+
+// ---------------------------------------------------------------- writers
+
+interface Sink {
+  frame(data: Uint8Array, sec: number, usec: number): void;
+  close(): void;
+}
+
+class FileSink implements Sink {
+  private buf = Buffer.allocUnsafe(8 << 20);
+  private n = 0;
+  private readonly fd: number;
+  bytes = 0;
+  packets = 0;
+  constructor(path: string, readonly pcapng: boolean) {
+    this.fd = openSync(path, 'w');
+    if (pcapng) this.put(new PcapngWriter().section().iface({ linktype: 1, tsresol: 9 }).bytes());
+    else this.put(pcapHeader({ linktype: 1, snaplen: 65535 }));
+  }
+  private put(b: Uint8Array): void {
+    if (this.n + b.length > this.buf.length) this.flush();
+    if (b.length > this.buf.length) {
+      writeSync(this.fd, b);
+      this.bytes += b.length;
+      return;
+    }
+    this.buf.set(b, this.n);
+    this.n += b.length;
+    this.bytes += b.length;
+  }
+  private flush(): void {
+    if (this.n) writeSync(this.fd, this.buf, 0, this.n);
+    this.n = 0;
+  }
+  frame(data: Uint8Array, sec: number, usec: number): void {
+    this.packets++;
+    if (this.pcapng) {
+      const len = 32 + ((data.length + 3) & ~3);
+      const h = Buffer.alloc(28);
+      h.writeUInt32LE(6, 0);
+      h.writeUInt32LE(len, 4);
+      h.writeUInt32LE(0, 8);
+      const ts = BigInt(sec) * 1_000_000_000n + BigInt(usec) * 1000n;
+      h.writeUInt32LE(Number(ts >> 32n), 12);
+      h.writeUInt32LE(Number(ts & 0xffffffffn), 16);
+      h.writeUInt32LE(data.length, 20);
+      h.writeUInt32LE(data.length, 24);
+      this.put(h);
+      this.put(data);
+      const pad = len - 32 - data.length;
+      const tail = Buffer.alloc(pad + 4);
+      tail.writeUInt32LE(len, pad);
+      this.put(tail);
+    } else {
+      const h = Buffer.alloc(16);
+      h.writeUInt32LE(sec, 0);
+      h.writeUInt32LE(usec, 4);
+      h.writeUInt32LE(data.length, 8);
+      h.writeUInt32LE(data.length, 12);
+      this.put(h);
+      this.put(data);
+    }
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+export interface GenStats {
+  bytes: number;
+  packets: number;
+  isnsPdus: number;
+}
+
+/** Template iSCSI data frame (Ethernet/IPv4/TCP, 1448-byte payload); seq patched per frame. */
+function dataTemplate(): Uint8Array {
+  return ethTcp('10.200.0.1', '10.200.0.2', 3260, 51000, new Uint8Array(1448).fill(0x5a), { seq: 1 });
+}
+const ackTemplate = (): Uint8Array => ethTcp('10.200.0.2', '10.200.0.1', 51000, 3260, new Uint8Array(0), { seq: 1, ack: 1, flags: 0x10 });
+
+export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: number, pcapng: boolean, seed = 42): GenStats {
+  const r = rng(seed);
+  const out = new FileSink(path, pcapng);
+  let sec = 1795464000;
+  let usec = 0;
+  const tick = (): void => {
+    usec += 37;
+    if (usec >= 1_000_000) {
+      usec -= 1_000_000;
+      sec++;
+    }
+  };
+  let isnsPdus = 0;
+  const conns: { c: TcpConn; xid: number; n: number }[] = [];
+  const nConns = kind === 'dense' ? 200 : 50;
+  for (let i = 0; i < nConns; i++) {
+    const c = new TcpConn(`10.1.${i >> 8}.${i & 255}`, 40000 + i, '10.0.0.1', 3205, [1000 + i * 7919, 5000 + i * 104729]);
+    conns.push({ c, xid: 1, n: i * 16 });
+    for (const f of c.handshake()) {
+      out.frame(f, sec, usec);
+      tick();
+    }
+  }
+  const data = dataTemplate();
+  const ack = ackTemplate();
+  let seq = 1;
+  const emitIsns = (): void => {
+    const k = conns[Math.floor(r() * conns.length)]!;
+    const { req, rsp } = exchange(r, k.n + Math.floor(r() * 16), k.xid);
+    k.xid = (k.xid + 1) & 0xffff || 1;
+    isnsPdus += 2;
+    if (kind === 'dense' && r() < 0.2) {
+      // pipelined: two requests in one segment, then both responses
+      const b = exchange(r, k.n, k.xid);
+      k.xid = (k.xid + 1) & 0xffff || 1;
+      isnsPdus += 2;
+      for (const f of k.c.send(0, concat([req, b.req]))) out.frame(f, sec, usec), tick();
+      for (const f of k.c.send(1, concat([rsp, b.rsp]))) out.frame(f, sec, usec), tick();
+      return;
+    }
+    const split = (p: Uint8Array): number[] => (r() < 0.1 && p.length > 16 ? [1 + Math.floor(r() * (p.length - 1))] : []);
+    for (const f of k.c.send(0, req, split(req))) out.frame(f, sec, usec), tick();
+    for (const f of k.c.send(1, rsp, split(rsp))) out.frame(f, sec, usec), tick();
+    if (r() < 0.5) out.frame(k.c.ack(0), sec, usec), tick();
+  };
+  const emitUdpIsns = (): void => {
+    const n = Math.floor(r() * 1000);
+    const { req, rsp } = exchange(r, n, 7);
+    out.frame(ethUdp('10.3.0.1', '10.0.0.1', 3205, 3205, req), sec, usec), tick();
+    out.frame(ethUdp('10.0.0.1', '10.3.0.1', 3205, 3205, rsp), sec, usec), tick();
+    isnsPdus += 2;
+  };
+  while (out.bytes < targetBytes) {
+    if (kind === 'dense') {
+      if (r() < 0.03) emitUdpIsns();
+      else emitIsns();
+      continue;
+    }
+    const x = r();
+    if (x < 0.0045) emitIsns();
+    else if (x < 0.005) emitUdpIsns();
+    else if (x < 0.75) {
+      // iSCSI data segment: patch seq (offset 14+20+4) — checksum left as is
+      data[38] = (seq >>> 24) & 255;
+      data[39] = (seq >>> 16) & 255;
+      data[40] = (seq >>> 8) & 255;
+      data[41] = seq & 255;
+      seq = (seq + 1448) >>> 0;
+      out.frame(data, sec, usec), tick();
+    } else if (x < 0.97) out.frame(ack, sec, usec), tick();
+    else out.frame(ethUdp('10.9.0.1', '10.9.0.2', 5353, 5353, new Uint8Array(60 + Math.floor(r() * 200))), sec, usec), tick();
+  }
+  out.close();
+  return { bytes: out.bytes, packets: out.packets, isnsPdus };
+}
+
+if (process.argv[1] && process.argv[1].endsWith('gen.js')) {
+  const [kind, path, size, fmt] = process.argv.slice(2);
+  const s = generate(kind as 'mixed' | 'dense', path!, Number(size ?? 16 << 20), fmt === 'pcapng');
+  console.log(JSON.stringify(s));
+}
