@@ -1,0 +1,205 @@
+/**
+ * TCP stream reassembly, one direction at a time: wrap-safe 32-bit sequence
+ * arithmetic, retransmissions and overlaps delivered once (first copy wins),
+ * out-of-order segments held (bounded per stream and in total), and a missing
+ * span reported as a gap naming the frames around it.
+ */
+import type { Timestamp } from './types.js';
+
+export interface TcpLimits {
+  /** Out-of-order bytes held per direction. */
+  maxOooBytesPerStream: number;
+  /** Out-of-order bytes held across all streams. */
+  maxOooBytesTotal: number;
+  /** Concurrent TCP conversations (the least recently used is closed beyond it). */
+  maxStreams: number;
+}
+
+export interface SegmentIn {
+  frame: number;
+  ts: Timestamp;
+  seq: number;
+  /** TCP flags byte: FIN 1, SYN 2, RST 4. */
+  flags: number;
+  /** Valid only during the call. */
+  payload: Uint8Array;
+}
+
+export interface GapInfo {
+  missingFrom: number;
+  missingTo: number;
+  bytes: number;
+  frameBefore: number | null;
+  frameAfter: number;
+}
+
+export interface DirectionEvents {
+  /** In-order new bytes (valid only during the call), each byte exactly once. */
+  data(bytes: Uint8Array, frame: number): void;
+  gap(info: GapInfo): void;
+}
+
+/** Out-of-order bytes held across every stream. */
+export class OooBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.max) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used -= n;
+  }
+}
+
+/** Beyond this distance ahead of the expected sequence number a segment is not held: the span is a gap. */
+const MAX_AHEAD = 1 << 30;
+
+interface Held {
+  seq: number;
+  bytes: Uint8Array;
+  frame: number;
+}
+
+const SYN = 2;
+
+export class TcpDirection {
+  private next: number | null = null;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  private lastFrame: number | null = null;
+  sawSyn = false;
+
+  constructor(
+    private readonly events: DirectionEvents,
+    private readonly limits: TcpLimits,
+    private readonly budget: OooBudget,
+  ) {}
+
+  segment(s: SegmentIn): void {
+    const len = s.payload.length;
+    if (this.next === null) {
+      if (s.flags & SYN) {
+        this.sawSyn = true;
+        this.next = (s.seq + 1) >>> 0;
+        if (len === 0) return;
+        this.deliver(s.payload, s.frame);
+        this.next = (this.next + len) >>> 0;
+        return;
+      }
+      if (len === 0) return;
+      this.next = s.seq >>> 0;
+    }
+    if (len === 0) return;
+    const seq = s.flags & SYN ? (s.seq + 1) >>> 0 : s.seq >>> 0;
+    const rel = (seq - this.next) | 0;
+    if (rel <= 0) {
+      const skip = -rel;
+      if (skip >= len) return; // retransmission of delivered bytes
+      this.deliver(skip ? s.payload.subarray(skip) : s.payload, s.frame);
+      this.next = (this.next + len - skip) >>> 0;
+      this.drain();
+      return;
+    }
+    // Ahead of what we expect: hold it, within bounds; otherwise the hole is a gap.
+    if (rel < MAX_AHEAD && this.heldBytes + len <= this.limits.maxOooBytesPerStream && this.budget.take(len)) {
+      this.insert({ seq, bytes: s.payload.slice(), frame: s.frame });
+      this.heldBytes += len;
+      return;
+    }
+    // Cannot hold it: what is held before it is delivered (after gaps), then the hole up to it is a gap.
+    while (this.held.length && ((this.held[0]!.seq - seq) | 0) < 0) this.skipTo(this.held[0]!);
+    this.skipTo({ seq, bytes: s.payload, frame: s.frame });
+    const skip = (this.next - seq) | 0;
+    if (skip >= 0 && skip < len) {
+      this.deliver(skip ? s.payload.subarray(skip) : s.payload, s.frame);
+      this.next = (this.next + len - skip) >>> 0;
+    }
+    this.drain();
+  }
+
+  private insert(h: Held): void {
+    const base = this.next!;
+    const r = (h.seq - base) | 0;
+    let i = this.held.length;
+    while (i > 0 && ((this.held[i - 1]!.seq - base) | 0) > r) i--;
+    this.held.splice(i, 0, h);
+  }
+
+  /** Declare the hole up to `h.seq` a gap (when `h` is held, deliver it and what follows). */
+  private skipTo(h: Held): void {
+    const rel = (h.seq - this.next!) | 0;
+    if (rel <= 0) {
+      this.drain();
+      return;
+    }
+    this.events.gap({ missingFrom: this.next!, missingTo: h.seq, bytes: rel, frameBefore: this.lastFrame, frameAfter: h.frame });
+    this.next = h.seq;
+    this.drain();
+  }
+
+  private deliver(bytes: Uint8Array, frame: number): void {
+    this.lastFrame = frame;
+    this.events.data(bytes, frame);
+  }
+
+  /** Deliver held segments that are now in order. */
+  private drain(): void {
+    while (this.held.length) {
+      const h = this.held[0]!;
+      const rel = (h.seq - this.next!) | 0;
+      if (rel > 0) return;
+      this.held.shift();
+      this.heldBytes -= h.bytes.length;
+      this.budget.give(h.bytes.length);
+      const skip = -rel;
+      if (skip >= h.bytes.length) continue;
+      this.deliver(skip ? h.bytes.subarray(skip) : h.bytes, h.frame);
+      this.next = (this.next! + h.bytes.length - skip) >>> 0;
+    }
+  }
+
+  /** End of input: what is held after a hole is delivered after a gap. */
+  finish(): void {
+    while (this.held.length) this.skipTo(this.held[0]!);
+  }
+}
+
+/** Conversations keyed by the caller's string key, least recently used evicted beyond `max`. */
+export class TcpStreamTable<T> {
+  private readonly map = new Map<string, T>();
+  constructor(
+    private readonly max: number,
+    private readonly onEvict: (v: T) => void,
+  ) {}
+
+  get(key: string, create: () => T): T {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      // Refresh recency only occasionally would be cheaper; a delete+set keeps LRU exact.
+      if (this.map.size > 1024) {
+        this.map.delete(key);
+        this.map.set(key, v);
+      }
+      return v;
+    }
+    if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next().value as string;
+      const ov = this.map.get(oldest)!;
+      this.map.delete(oldest);
+      this.onEvict(ov);
+    }
+    const n = create();
+    this.map.set(key, n);
+    return n;
+  }
+
+  values(): IterableIterator<T> {
+    return this.map.values();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
