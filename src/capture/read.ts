@@ -66,8 +66,8 @@ export async function readCapture(input: string, sink: CaptureSink, opts: ReadOp
     summary.error = `${input}: cannot read: ${errText(e)}`;
     return summary;
   }
-  let reader: FormatReader | null = null;
-  let head = Buffer.alloc(0);
+  const st: { reader: FormatReader | null } = { reader: null };
+  let head: Buffer = Buffer.alloc(0);
   let stream: AsyncIterable<Buffer | string> = src as AsyncIterable<Buffer>;
   let gunzip: ReturnType<typeof createGunzip> | null = null;
 
@@ -75,10 +75,10 @@ export async function readCapture(input: string, sink: CaptureSink, opts: ReadOp
     const m = magicOf(b);
     if (m === 'pcap') {
       summary.format = 'pcap';
-      reader = new PcapGuard(input, sink, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD);
+      st.reader = new PcapGuard(input, sink, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD);
     } else if (m === 'pcapng') {
       summary.format = 'pcapng';
-      reader = new PcapngReader(input, sink, Math.max(opts.maxRecordBytes ?? 0, DEFAULT_MAX_BLOCK));
+      st.reader = new PcapngReader(input, sink, Math.max(opts.maxRecordBytes ?? 0, DEFAULT_MAX_BLOCK));
     } else return false;
     return true;
   };
@@ -129,7 +129,7 @@ export async function readCapture(input: string, sink: CaptureSink, opts: ReadOp
     for await (const raw of stream) {
       const chunk = typeof raw === 'string' ? Buffer.from(raw) : (raw as Buffer);
       if (chunk.length === 0) continue;
-      if (!reader) {
+      if (!st.reader) {
         head = head.length ? Buffer.concat([head, chunk]) : chunk;
         if (head.length < 4) continue;
         if (!start(head)) {
@@ -140,40 +140,40 @@ export async function readCapture(input: string, sink: CaptureSink, opts: ReadOp
         const h = head;
         head = Buffer.alloc(0);
         summary.bytes += h.length;
-        if (!(reader as FormatReader).push(h)) {
+        if (!st.reader!.push(h)) {
           stopped = true;
           break;
         }
       } else {
         summary.bytes += chunk.length;
-        if (!(reader as FormatReader).push(chunk)) {
+        if (!st.reader!.push(chunk)) {
           stopped = true;
           break;
         }
       }
       if (opts.onProgress && summary.bytes - lastProgress >= hwm) {
         lastProgress = summary.bytes;
-        opts.onProgress(summary.bytes, (reader as FormatReader | null)?.packets ?? 0);
+        opts.onProgress(summary.bytes, st.reader?.packets ?? 0);
       }
     }
-    if (!reader && !stopped) {
+    if (!st.reader && !stopped) {
       summary.error = head.length
         ? `${input}: byte offset 0: not a pcap or pcapng capture (only ${head.length} bytes)`
         : `${input}: byte offset 0: empty input, not a capture`;
     }
-    if (reader && !stopped) (reader as FormatReader).end();
+    if (st.reader && !stopped) st.reader!.end();
     if (stopped) {
       (src as { destroy?: () => void }).destroy?.();
       gunzip?.destroy();
     }
   } catch (e) {
-    const r = reader as FormatReader | null;
+    const r = st.reader;
     if (r && !r.error) r.end();
     const what = summary.gzip ? `corrupt gzip data (${errText(e)})` : `read error (${errText(e)})`;
-    summary.error = (r?.error ?? null) ?? `${input}: byte offset ${summary.bytes}: ${what}`;
+    summary.error = r?.error || `${input}: byte offset ${summary.bytes}: ${what}`;
     if (!summary.format && (e as NodeJS.ErrnoException)?.code) summary.error = `${input}: cannot read: ${errText(e)}`;
   }
-  const r = reader as FormatReader | null;
+  const r = st.reader;
   summary.packets = r?.packets ?? 0;
   if (r?.error && !summary.error) summary.error = r.error;
   return summary;

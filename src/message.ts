@@ -1,0 +1,184 @@
+/**
+ * iSNS message assembly above PDU framing, and request/response matching.
+ *
+ * A message is one or more PDUs with the same function id and transaction id
+ * in one direction of one conversation: the First flag starts it, sequence ids
+ * count up from 0, the Last flag ends it (RFC 4171 §5.2). Payloads are joined
+ * in sequence order before attributes are parsed, so an attribute split across
+ * PDUs is decoded (Wireshark does not do this). A response matches the pending
+ * request with the same transaction id in the same conversation (ESI and SCN
+ * are requests from the server, so either direction).
+ */
+import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../dissector/isns.js';
+import { finding, type Finding } from './findings.js';
+import type { FramedPdu } from './pdu.js';
+
+export interface MessageEvent {
+  message: IsnsMessage;
+  pdus: FramedPdu[];
+  first: FramedPdu;
+  last: FramedPdu;
+  /** For a response: the request it answers. */
+  request?: MessageEvent;
+}
+
+export interface MessageLimits {
+  /** Largest message assembled from several PDUs (bytes of payload). */
+  maxMessageBytes?: number;
+  /** Requests awaiting a response, and partial messages, kept at once. */
+  maxPending?: number;
+}
+
+interface Partial {
+  pdus: FramedPdu[];
+  parts: Uint8Array[];
+  bytes: number;
+  fid: number;
+  flags: number;
+  xid: number;
+  nextSeq: number;
+}
+
+const HEARTBEAT = 0x000e;
+
+export class MessageAssembler {
+  private readonly partial = new Map<string, Partial>();
+  private readonly pendingReq = new Map<string, MessageEvent>();
+  private readonly maxBytes: number;
+  private readonly maxPending: number;
+  private unansweredDropped = 0;
+
+  constructor(
+    private readonly handlers: { message(m: MessageEvent): void; finding(f: Finding): void },
+    limits: MessageLimits = {},
+  ) {
+    this.maxBytes = limits.maxMessageBytes ?? 1 << 20;
+    this.maxPending = limits.maxPending ?? 100_000;
+  }
+
+  private malformed(p: FramedPdu, msg: string, frames: number[] = [...p.frames]): void {
+    this.handlers.finding(finding('MALFORMED_PDU', `${p.conversation}: ${msg}`, frames, p.file));
+  }
+
+  pdu(p: FramedPdu, r: IsnsPduResult): void {
+    const h = r.header;
+    if (!h) {
+      this.malformed(p, r.problems.join('; ') || 'PDU too short for an iSNS header');
+      return;
+    }
+    const fname = functionName(h.functionId);
+    for (const pr of r.problems) this.malformed(p, `${fname} (transaction ${h.xid}): ${pr}`);
+    const dir = `${p.src.addr}|${p.src.port}`;
+    const key = `${p.conversation}|${dir}|${h.functionId}|${h.xid}`;
+    const first = (h.flags & FLAG_FIRST) !== 0;
+    const last = (h.flags & FLAG_LAST) !== 0;
+    // UDP carries one PDU per datagram (RFC 4171 §2.9.2); a heartbeat ignores the flags.
+    if ((first && last) || h.functionId === HEARTBEAT || (p.transport === 'udp' && !this.partial.has(key) && first)) {
+      if (this.partial.has(key)) this.dropPartial(key, 'a new message with the same transaction id started');
+      this.complete([p], [r.payload], h.functionId, h.flags, h.xid);
+      return;
+    }
+    let part = this.partial.get(key);
+    if (first) {
+      if (part) this.dropPartial(key, 'a new First PDU arrived before its Last PDU');
+      if (h.seq !== 0) this.malformed(p, `${fname} (transaction ${h.xid}): first PDU has sequence id ${h.seq}, expected 0`);
+      if (this.partial.size >= this.maxPending) this.dropPartial(this.partial.keys().next().value as string, 'too many partial messages');
+      part = { pdus: [p], parts: [r.payload.slice()], bytes: r.payload.length, fid: h.functionId, flags: h.flags, xid: h.xid, nextSeq: h.seq + 1 };
+      this.partial.set(key, part);
+      return;
+    }
+    if (!part) {
+      this.malformed(p, `${fname} (transaction ${h.xid}): PDU with sequence id ${h.seq} without a First PDU (flags 0x${h.flags.toString(16).padStart(4, '0')}); its attributes cannot be decoded`);
+      return;
+    }
+    if (h.seq !== part.nextSeq) {
+      this.malformed(p, `${fname} (transaction ${h.xid}): sequence id ${h.seq} where ${part.nextSeq} was expected; the message is assembled from what arrived`, [...part.pdus.flatMap((x) => x.frames), ...p.frames]);
+    }
+    part.nextSeq = h.seq + 1;
+    if (part.bytes + r.payload.length > this.maxBytes) {
+      this.dropPartial(key, `message exceeds ${this.maxBytes} bytes`);
+      return;
+    }
+    part.pdus.push(p);
+    part.parts.push(r.payload.slice());
+    part.bytes += r.payload.length;
+    if (last) {
+      this.partial.delete(key);
+      this.complete(part.pdus, part.parts, part.fid, part.flags, part.xid);
+    }
+  }
+
+  private dropPartial(key: string, why: string): void {
+    const part = this.partial.get(key);
+    if (!part) return;
+    this.partial.delete(key);
+    const p = part.pdus[0]!;
+    this.malformed(p, `${functionName(part.fid)} (transaction ${part.xid}) dropped after ${part.pdus.length} PDU(s): ${why}`, [...new Set(part.pdus.flatMap((x) => x.frames))]);
+  }
+
+  private complete(pdus: FramedPdu[], parts: Uint8Array[], fid: number, flags: number, xid: number): void {
+    let payload: Uint8Array;
+    if (parts.length === 1) payload = parts[0]!;
+    else {
+      payload = new Uint8Array(parts.reduce((s, x) => s + x.length, 0));
+      let o = 0;
+      for (const x of parts) {
+        payload.set(x, o);
+        o += x.length;
+      }
+    }
+    const message = parseIsnsMessage(fid, flags, xid, payload);
+    const first = pdus[0]!;
+    const last = pdus[pdus.length - 1]!;
+    for (const pr of message.problems) this.malformed(last, `${message.name} (transaction ${xid}): ${pr}`, [...new Set(pdus.flatMap((x) => x.frames))]);
+    const ev: MessageEvent = { message, pdus, first, last };
+    if (isResponse(fid)) {
+      const rk = `${first.conversation}|${fid & 0x7fff}|${xid}`;
+      const req = this.pendingReq.get(rk);
+      if (req) {
+        this.pendingReq.delete(rk);
+        ev.request = req;
+      }
+    } else if (fid !== HEARTBEAT) {
+      const rk = `${first.conversation}|${fid}|${xid}`;
+      // A retransmitted request replaces the earlier copy.
+      this.pendingReq.delete(rk);
+      if (this.pendingReq.size >= this.maxPending) {
+        this.pendingReq.delete(this.pendingReq.keys().next().value as string);
+        this.unansweredDropped++;
+      }
+      this.pendingReq.set(rk, ev);
+    }
+    this.handlers.message(ev);
+  }
+
+  /** End of the inputs: unanswered requests and unfinished messages become findings. */
+  finish(): void {
+    for (const key of [...this.partial.keys()]) this.dropPartial(key, 'the capture ends before its Last PDU');
+    const byFile = new Map<string, MessageEvent[]>();
+    for (const ev of this.pendingReq.values()) {
+      const k = ev.last.file;
+      const l = byFile.get(k) ?? [];
+      l.push(ev);
+      byFile.set(k, l);
+    }
+    for (const [file, evs] of byFile) {
+      // One finding per request up to 20 per file, then one summary, so a huge capture stays readable.
+      evs.slice(0, 20).forEach((ev) => {
+        this.handlers.finding(
+          finding(
+            'UNANSWERED_REQUEST',
+            `${ev.message.name} (transaction ${ev.message.xid}) from ${ev.first.src.addr}:${ev.first.src.port} to ${ev.first.dst.addr}:${ev.first.dst.port} got no response by the end of the capture`,
+            [ev.last.frame],
+            file,
+          ),
+        );
+      });
+      if (evs.length > 20) {
+        this.handlers.finding(finding('UNANSWERED_REQUEST', `${evs.length - 20} more requests got no response (not listed one by one)`, evs.slice(20, 120).map((e) => e.last.frame), file));
+      }
+    }
+    this.pendingReq.clear();
+    void this.unansweredDropped;
+  }
+}
