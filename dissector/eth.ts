@@ -92,8 +92,8 @@ const O_DST = 0;
 const O_SRC = 6;
 const O_TYPE = 12;
 
-function dissectEth(view: ByteView, ctx: DissectContext): LayerResult<EthInfo> {
-  let info: EthInfo = { dst: '', src: '', type: 0 };
+function dissectEth(view: ByteView, ctx: DissectContext): LayerResult<EthInfo | null> {
+  let info: EthInfo | null = null;
   let tree: FieldNode[] | undefined;
   try {
     view.check(0, HDR, 'Ethernet header');
@@ -138,7 +138,7 @@ function ethTree(view: ByteView, dst: string, src: string, typeDef: FieldDef, ty
   ];
 }
 
-export const eth: Protocol<EthInfo> = {
+export const eth: Protocol<EthInfo | null> = {
   abbrev: 'eth',
   name: 'Ethernet',
   fields: Object.values(F),
