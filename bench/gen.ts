@@ -12,26 +12,12 @@
  * Written as classic pcap (µs) or pcapng (ns).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { be16, be32, concat, ethTcp, ethUdp, ipv4Bytes, pcapHeader, PcapngWriter, TcpConn } from '../src/craft.js';
+import { be32, concat, ethTcp, ethUdp, pcapHeader, PcapngWriter, TcpConn } from '../src/craft.js';
+import { DELIM, pdu as pduM, tAddr as tAddrM, tEmpty, tlv, tStr, tU32 } from '../src/craft-isns.js';
 
-// ---------------------------------------------------------------- tiny iSNS encoder
-
-const enc = new TextEncoder();
-
-function tlv(tag: number, value: Uint8Array): Uint8Array {
-  const padded = new Uint8Array((value.length + 3) & ~3);
-  padded.set(value);
-  return concat([be32(tag), be32(padded.length), padded]);
-}
-const tStr = (tag: number, s: string): Uint8Array => tlv(tag, concat([enc.encode(s), new Uint8Array(1)]));
-const tU32 = (tag: number, v: number): Uint8Array => tlv(tag, be32(v));
-const tEmpty = (tag: number): Uint8Array => concat([be32(tag), be32(0)]);
-const tAddr = (tag: number, a: string): Uint8Array => tlv(tag, concat([new Uint8Array(10), Uint8Array.of(0xff, 0xff), ipv4Bytes(a)]));
-const DELIM = tEmpty(0);
-
-function pdu(fid: number, xid: number, payload: Uint8Array, flags = fid & 0x8000 ? 0x4c00 : 0x8c00): Uint8Array {
-  return concat([be16(1), be16(fid), be16(payload.length), be16(flags), be16(xid), be16(0), payload]);
-}
+// iSNS encoding shared with the crafted captures.
+const tAddr = (tag: number, a: string): Uint8Array => tAddrM(tag, a, 'mapped');
+const pdu = (fid: number, xid: number, payload: Uint8Array): Uint8Array => pduM(fid, xid, payload);
 
 /** Deterministic PRNG. */
 export function rng(seed: number): () => number {

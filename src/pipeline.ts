@@ -332,7 +332,7 @@ export class Pipeline implements CaptureSink {
         this.handlers.finding(
           finding(
             'MALFORMED_PDU',
-            `${c.id}: the stream from ${side.src.addr}:${side.src.port} ends inside a ${c.app.name} PDU (${left.bytes} bytes of an incomplete PDU)`,
+            `${c.id}: the stream from ${side.src.addr}:${side.src.port} ends inside an ${c.app.name} PDU (${left.bytes} bytes of an incomplete PDU)`,
             left.frames,
             c.file,
           ),
