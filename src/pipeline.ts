@@ -235,6 +235,10 @@ export class Pipeline implements CaptureSink {
       side = this.newSide(conv, { addr: ip.src, port: t.srcport }, { addr: ip.dst, port: t.dstport });
       conv.sides.set(sk, side);
     }
+    // An ACK for bytes this side never saw in the capture: the hole in the other direction is final.
+    if (t.flags & 0x10 && conv.sides.size === 2) {
+      for (const [k, other] of conv.sides) if (k !== sk) other.dir.acked(t.ack);
+    }
     const payload = r.payload;
     const n = payload ? payload.captured : 0;
     const data = n > 0 ? payload!.bytes(0, n) : EMPTY;

@@ -160,6 +160,16 @@ export class TcpDirection {
     }
   }
 
+  /**
+   * The other direction acknowledged up to `ack`: the receiver has bytes the
+   * capture does not, so a hole before `ack` will never fill — declare it now.
+   */
+  acked(ack: number): void {
+    if (this.next === null || this.held.length === 0) return;
+    if (((ack - this.next) | 0) <= 0) return;
+    while (this.held.length && ((this.held[0]!.seq - ack) | 0) < 0) this.skipTo(this.held[0]!);
+  }
+
   /** End of input: what is held after a hole is delivered after a gap. */
   finish(): void {
     while (this.held.length) this.skipTo(this.held[0]!);

@@ -1,0 +1,70 @@
+/**
+ * `packets -e` over all 103 isns.* fields equals tshark 4.0's own output on
+ * every frame tshark decodes fully, for every capture in captures/ — against
+ * live tshark when installed, else against the output committed next to each
+ * capture (captures/tshark-goldens.sh). Frames tshark marks malformed (where
+ * it misframes authentication blocks or fails on straddling attributes) are
+ * compared separately in test/isns.test.ts.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+const CLI = join(ROOT, 'dist/src/cli.js');
+const FIELDS = readFileSync(join(ROOT, 'test/fixtures/tshark-G-fields-isns.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t')[2]!);
+const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+
+function captures(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...captures(p));
+    else if (/\.(pcap|pcapng)$/.test(e)) out.push(p);
+  }
+  return out.sort();
+}
+
+const args = FIELDS.flatMap((f) => ['-e', f]);
+
+function byFrame(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const l of text.split('\n')) if (l) m.set(l.split('\t')[0]!, l);
+  return m;
+}
+
+test('the field table snapshot is tshark 4.0\'s 103 isns.* fields', (t) => {
+  t.is(FIELDS.length, 103);
+});
+
+for (const cap of captures(join(ROOT, 'captures'))) {
+  const name = cap.slice(ROOT.length + 1);
+  test(`packets -e equals tshark on ${name}`, (t) => {
+    let ts: string;
+    let malformed: Set<string>;
+    if (haveTshark) {
+      // tshark exits non-zero on a cut capture but still prints every frame it read.
+      ts = spawnSync('tshark', ['-r', cap, '-Y', 'isns', '-T', 'fields', '-E', 'occurrence=a', '-e', 'frame.number', ...args], { maxBuffer: 64 << 20 }).stdout.toString();
+      malformed = new Set(spawnSync('tshark', ['-r', cap, '-Y', 'isns && _ws.malformed', '-T', 'fields', '-e', 'frame.number']).stdout.toString().split('\n').filter(Boolean));
+    } else {
+      if (!existsSync(`${cap}.tshark-fields.tsv`)) return t.pass('no tshark and no committed output');
+      t.log('tshark not installed: comparing with the committed tshark output');
+      ts = readFileSync(`${cap}.tshark-fields.tsv`, 'utf8');
+      malformed = new Set(readFileSync(`${cap}.tshark-malformed.txt`, 'utf8').split('\n').filter(Boolean));
+    }
+    const ours = spawnSync(process.execPath, [CLI, 'packets', '-e', 'frame.number', ...args, cap], { maxBuffer: 64 << 20 }).stdout.toString();
+    const a = byFrame(ours);
+    const b = byFrame(ts);
+    let compared = 0;
+    for (const [frame, line] of b) {
+      if (malformed.has(frame)) continue;
+      t.is(a.get(frame), line, `frame ${frame}`);
+      compared++;
+    }
+    // Frames we report that tshark does not show as iSNS at all.
+    for (const frame of a.keys()) if (!b.has(frame)) t.true(malformed.has(frame), `frame ${frame} is iSNS for us only`);
+    t.true(compared + malformed.size === b.size, 'every tshark frame is compared or left out as malformed');
+    t.log(`${compared} frames equal${malformed.size ? `, ${malformed.size} frames tshark marks malformed left out` : ''}`);
+  });
+}
