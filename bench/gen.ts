@@ -32,9 +32,12 @@ export function rng(seed: number): () => number {
 }
 
 const BITMAPS = [0x37, 0x3b, 0x01, 0x3e, 0x03, 0x63, 0x07, 0x47];
+/** Distinct targets in a generated capture (each with up to four portals): a realistic population. */
+const TARGETS = 512;
 
 /** One iSNS exchange: request and response PDUs for a target `n`. */
-function exchange(r: () => number, n: number, xid: number): { req: Uint8Array; rsp: Uint8Array } {
+function exchange(r: () => number, n0: number, xid: number): { req: Uint8Array; rsp: Uint8Array } {
+  const n = n0 % TARGETS;
   const kind = Math.floor(r() * 10);
   const iqn = `iqn.2026-11.bench:target${n}`;
   const eid = `bench.entity.${n}`;
@@ -61,7 +64,8 @@ function exchange(r: () => number, n: number, xid: number): { req: Uint8Array; r
     const nt = 2 + Math.floor(r() * 5);
     const parts: Uint8Array[] = [be32(0), tEmpty(32), DELIM];
     for (let i = 0; i < nt; i++) {
-      parts.push(tStr(32, `iqn.2026-11.bench:target${n + i}`), tU32(33, 1), tAddr(16, host + (20 + i)), tU32(17, 3260), tU32(27, BITMAPS[i % BITMAPS.length]!));
+      const m = (n + i) % TARGETS;
+      parts.push(tStr(32, `iqn.2026-11.bench:target${m}`), tU32(33, 1), tAddr(16, `10.${(m >> 8) & 255}.${m & 255}.10`), tU32(17, 3260), tU32(27, BITMAPS[m % BITMAPS.length]!));
     }
     return { req: pdu(0x0002, xid, concat([src, tEmpty(32), DELIM, tEmpty(16), tEmpty(17), tEmpty(27)])), rsp: pdu(0x8002, xid, concat(parts)) };
   }

@@ -98,8 +98,8 @@ function dissectEth(view: ByteView, ctx: DissectContext): LayerResult<EthInfo | 
   try {
     view.check(0, HDR, 'Ethernet header');
     const type = view.u16(O_TYPE);
-    const dst = view.ether(O_DST);
-    const src = view.ether(O_SRC);
+    const dst = ctx.tree ? view.ether(O_DST) : '';
+    const src = ctx.tree ? view.ether(O_SRC) : '';
     if (type >= 0x0600) {
       info = { dst, src, type };
       if (ctx.tree) tree = ethTree(view, dst, src, F.type, type);

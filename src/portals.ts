@@ -114,9 +114,20 @@ function isoTime(ts: Timestamp): string {
 
 export { isoTime };
 
-function seen(ev: MessageEvent, which: 'first' | 'last' = 'last'): SeenAt {
+/** Where a record was seen; the time text is made once, when the record is output. */
+interface Seen {
+  file: string;
+  frame: number;
+  ts: Timestamp;
+}
+
+function seen(ev: MessageEvent, which: 'first' | 'last' = 'last'): Seen {
   const p = which === 'first' ? ev.first : ev.last;
-  return { file: p.file, frame: p.frame, time: isoTime(p.ts) };
+  return { file: p.file, frame: p.frame, ts: p.ts };
+}
+
+function seenAt(s: Seen): SeenAt {
+  return { file: s.file, frame: s.frame, time: isoTime(s.ts) };
 }
 
 function uintOf(a: IsnsAttr): number | null {
@@ -162,9 +173,29 @@ function portalKey(address: string, port: number, udp: boolean): string {
 
 // ------------------------------------------------------------------ state
 
+/** Where a value came from (kept small: no reference to the message itself). */
+interface Origin {
+  fid: number;
+  frame: number;
+  file: string;
+}
+
+function origin(ev: MessageEvent): Origin {
+  return { fid: ev.message.functionId, frame: ev.last.frame, file: ev.last.file };
+}
+
 interface BitmapSeen {
   value: number;
-  ev: MessageEvent;
+  from: Origin;
+}
+
+/** Distinct bitmaps kept per portal for BITMAP_CONFLICT (bounded). */
+const MAX_DISTINCT_BITMAPS = 16;
+
+interface BitmapValue {
+  first: Origin;
+  lastFrame: number;
+  count: number;
 }
 
 interface PortalState {
@@ -173,7 +204,8 @@ interface PortalState {
   socket: number;
   transport: 'tcp' | 'udp';
   bitmap: BitmapSeen | null;
-  bitmapHistory: BitmapSeen[];
+  /** Every distinct bitmap seen (in order of first appearance), for BITMAP_CONFLICT. */
+  bitmaps: Map<number, BitmapValue>;
   symbolicName: string | null;
   portalIndex: number | null;
   esiInterval: number | null;
@@ -188,8 +220,8 @@ interface PortalState {
   /** Lifecycle: last registration-class event. */
   life: 'registered' | 'deregistered' | null;
   rejected: number;
-  firstSeen: SeenAt;
-  lastSeen: SeenAt;
+  firstSeen: Seen;
+  lastSeen: Seen;
   findings: Finding[];
   deregFrames: number[];
 }
@@ -327,7 +359,7 @@ export class PortalBuilder {
 
   private deregister(p: PortalState, ev: MessageEvent): void {
     p.life = 'deregistered';
-    p.deregFrames.push(ev.last.frame);
+    if (p.deregFrames.length < 20) p.deregFrames.push(ev.last.frame);
     p.lastSeen = seen(ev);
   }
 
@@ -369,6 +401,7 @@ export class PortalBuilder {
     const frames = req ? [req.last.frame, rsp.last.frame] : [rsp.last.frame];
     const st = statusText(m.status ?? 0);
     if (portals.length === 0) {
+      if (this.captureFindings.length >= 1000) return;
       this.captureFindings.push(
         finding('ISNS_ERROR_STATUS', `${fnName(m.functionId)} (frame ${rsp.last.frame}) answered ${reqName} with status ${st}`, frames, rsp.last.file),
       );
@@ -382,6 +415,8 @@ export class PortalBuilder {
           ? 'the server did not deregister it: initiators may still discover it'
           : 'the request had no effect';
     for (const p of portals) {
+      // Bounded: a portal refused a thousand times keeps the first ten explanations.
+      if (p.findings.filter((f) => f.code === 'ISNS_ERROR_STATUS').length >= 10) continue;
       p.findings.push(
         finding(
           'ISNS_ERROR_STATUS',
@@ -578,7 +613,7 @@ export class PortalBuilder {
         socket,
         transport: udp ? 'udp' : 'tcp',
         bitmap: null,
-        bitmapHistory: [],
+        bitmaps: new Map(),
         symbolicName: null,
         portalIndex: null,
         esiInterval: null,
@@ -635,20 +670,14 @@ export class PortalBuilder {
       case 27: {
         if (a.raw.length !== 4) break;
         const v = ((a.raw[0]! << 24) >>> 0) + (a.raw[1]! << 16) + (a.raw[2]! << 8) + a.raw[3]!;
-        const prev = p.bitmap;
-        const cur = { value: v, ev };
-        if (prev && prev.value !== v) {
-          p.findings.push(
-            finding(
-              'BITMAP_CONFLICT',
-              `${fnName(prev.ev.message.functionId)} (frame ${prev.ev.last.frame}) gave security bitmap ${describeBitmap(prev.value)} but ${fnName(m.functionId)} (frame ${ev.last.frame}) gives ${describeBitmap(v)}: initiators use the bitmap of whichever message they saw, so IPsec settings can differ between initiators and from the target's own configuration`,
-              [prev.ev.last.frame, ev.last.frame],
-              ev.last.file,
-            ),
-          );
-        }
-        p.bitmap = cur;
-        p.bitmapHistory.push(cur);
+        const from = origin(ev);
+        p.bitmap = { value: v, from };
+        const seenV = p.bitmaps.get(v);
+        if (seenV) {
+          seenV.count++;
+          seenV.lastFrame = from.frame;
+        } else if (p.bitmaps.size < MAX_DISTINCT_BITMAPS) p.bitmaps.set(v, { first: from, lastFrame: from.frame, count: 1 });
+        void m;
         break;
       }
       case 28:
@@ -679,7 +708,20 @@ export class PortalBuilder {
 
   private record(p: PortalState): PortalRecord {
     const findings = [...p.findings];
-    const frameOf = p.bitmap ? [p.bitmap.ev.last.frame] : [];
+    if (p.bitmaps.size > 1) {
+      const parts = [...p.bitmaps].map(
+        ([v, s]) => `${describeBitmap(v)} from ${fnName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
+      );
+      findings.push(
+        finding(
+          'BITMAP_CONFLICT',
+          `${p.bitmaps.size} different security bitmaps for this portal: ${parts.join('; ')}. The last one seen is reported; initiators use whichever they saw, so IPsec settings can differ between initiators and from the target's own configuration`,
+          [...p.bitmaps.values()].map((s) => s.first.frame),
+          p.bitmap!.from.file,
+        ),
+      );
+    }
+    const frameOf = p.bitmap ? [p.bitmap.from.frame] : [];
     let bitmap: number | null = p.bitmap ? p.bitmap.value : null;
     let source: PortalRecord['securityBitmapSource'] = p.bitmap ? 'isns' : 'none';
     const def = this.opts.defaultSecurityBitmap;
@@ -733,8 +775,8 @@ export class PortalBuilder {
       entityId: p.entityId,
       iscsiNames: this.nodesOf(p),
       state,
-      firstSeen: p.firstSeen,
-      lastSeen: p.lastSeen,
+      firstSeen: seenAt(p.firstSeen),
+      lastSeen: seenAt(p.lastSeen),
       findings,
     };
   }
