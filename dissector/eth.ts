@@ -70,6 +70,7 @@ export function hex4(v: number): string {
 // ---------------------------------------------------------------- Ethernet
 
 export interface EthInfo {
+  /** Addresses are only decoded when a tree is built (empty on the fast path). */
   readonly dst: string;
   readonly src: string;
   /** The raw type/length field. */
