@@ -1,0 +1,131 @@
+/**
+ * The command line as users and scripts run it: exit codes, stdin, usage
+ * errors, formats, and the field table against tshark's own field list.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { join, resolve } from 'node:path';
+import { isns } from '../dissector/isns.js';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+const CLI = join(ROOT, 'dist/src/cli.js');
+const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
+const run = (args: string[], input?: Uint8Array | string) => spawnSync(process.execPath, [CLI, ...args], { input: input ?? '', maxBuffer: 64 << 20 });
+
+test('the isns.* field table equals the committed tshark -G fields snapshot (abbrev, type, base, mask)', (t) => {
+  const TYPES: Record<string, string> = { FT_UINT8: 'uint8', FT_UINT16: 'uint16', FT_UINT24: 'uint24', FT_UINT32: 'uint32', FT_UINT64: 'uint64', FT_BOOLEAN: 'boolean', FT_IPv6: 'ipv6', FT_STRING: 'string', FT_BYTES: 'bytes', FT_NONE: 'none' };
+  const snap = readFileSync(join(ROOT, 'test/fixtures/tshark-G-fields-isns.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  const ours = isns.fields.filter((f) => f.abbrev.startsWith('isns.'));
+  t.is(ours.length, snap.length);
+  for (const [, name, abbrev, ft, , base, mask] of snap) {
+    const d = ours.find((f) => f.abbrev === abbrev);
+    t.truthy(d, `${abbrev} missing`);
+    if (!d) continue;
+    t.is(d.name, name, abbrev);
+    t.is(d.type as string, TYPES[ft!], abbrev);
+    if (base === 'BASE_HEX') t.is(d.base, 'hex', abbrev);
+    if (base === 'BASE_DEC') t.is(d.base, 'dec', abbrev);
+    if (ft === 'FT_BOOLEAN') {
+      t.is(d.bitmask, Number(mask), abbrev);
+      t.is(d.bitWidth, Number(base), abbrev);
+    }
+  }
+  t.false(isns.fields.some((f) => !f.abbrev.startsWith('isns.') && !f.abbrev.startsWith('isnsx.')), 'our own fields live under isnsx.*');
+});
+
+test('portals: exit 0 on a capture, JSON has the contract keys', (t) => {
+  const r = run(['portals', '--format', 'json', SAMPLE]);
+  t.is(r.status, 0);
+  const j = JSON.parse(r.stdout.toString());
+  t.deepEqual(Object.keys(j), ['inputs', 'portals', 'findings']);
+  t.deepEqual(Object.keys(j.inputs[0]), ['file', 'format', 'packets', 'isnsPdus', 'bytes', 'error']);
+  t.is(j.inputs[0].format, 'pcapng');
+  t.deepEqual(Object.keys(j.portals[0]), ['address', 'socket', 'transport', 'securityBitmap', 'securityBitmapSource', 'securityFlags', 'keySize', 'key', 'symbolicName', 'portalIndex', 'esiInterval', 'esiPort', 'scnPort', 'isakmpPhase1', 'isakmpPhase2', 'entityId', 'iscsiNames', 'state', 'firstSeen', 'lastSeen', 'findings']);
+});
+
+test('"-" reads stdin; gzip is recognised by magic, not name', (t) => {
+  const bytes = readFileSync(SAMPLE);
+  const a = run(['portals', '--format', 'json', '-'], bytes);
+  t.is(a.status, 0);
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const gz = join(dir, 'capture.txt');
+  writeFileSync(gz, gzipSync(bytes));
+  const b = run(['portals', '--format', 'json', gz]);
+  t.is(b.status, 0);
+  const ja = JSON.parse(a.stdout.toString());
+  const jb = JSON.parse(b.stdout.toString());
+  t.deepEqual(ja.portals.map((p: { address: string }) => p.address), jb.portals.map((p: { address: string }) => p.address));
+  t.is(jb.inputs[0].format, 'pcapng.gz');
+});
+
+
+test('unreadable inputs: exit 1 with a one-line error naming the file; other inputs still reported', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const empty = join(dir, 'empty.pcap');
+  writeFileSync(empty, '');
+  const junk = join(dir, 'junk.bin');
+  writeFileSync(junk, 'this is not a capture at all');
+  const r = run(['portals', '--format', 'json', empty, junk, join(dir, 'missing.pcap'), SAMPLE]);
+  t.is(r.status, 1);
+  const err = r.stderr.toString().trim().split('\n');
+  t.is(err.length, 3);
+  t.regex(err[0]!, /empty\.pcap: byte offset 0: empty input/);
+  t.regex(err[1]!, /junk\.bin: byte offset 0: not a pcap or pcapng capture/);
+  t.regex(err[2]!, /missing\.pcap: cannot read: no such file/);
+  const j = JSON.parse(r.stdout.toString());
+  t.is(j.inputs.length, 4);
+  t.true(j.portals.length > 0, 'the good capture is still reported');
+});
+
+test('stdin with nothing on it: exit 1, clear message', (t) => {
+  const r = run(['portals', '-']);
+  t.is(r.status, 1);
+  t.regex(r.stderr.toString(), /-: byte offset 0: empty input/);
+});
+
+test('usage errors exit 2 with the reason', (t) => {
+  t.is(run(['portals']).status, 2);
+  t.is(run(['portals', '--nope', SAMPLE]).status, 2);
+  t.is(run(['portals', '--format', 'xml', SAMPLE]).status, 2);
+  t.is(run(['portals', '--default-security-bitmap', 'zz', SAMPLE]).status, 2);
+  t.is(run(['frobnicate']).status, 2);
+  const e = run(['packets', '-e', 'isns.no_such_field', SAMPLE]);
+  t.is(e.status, 2);
+  t.regex(e.stderr.toString(), /unknown field "isns\.no_such_field"/);
+});
+
+test('--default-security-bitmap accepts decimal and 0x hex', (t) => {
+  for (const v of ['7', '0x7']) {
+    const j = JSON.parse(run(['portals', '--format', 'json', '--default-security-bitmap', v, SAMPLE]).stdout.toString());
+    const rogue = j.portals.find((p: { address: string }) => p.address === '203.0.113.7');
+    t.is(rogue.securityBitmap, 7);
+    t.is(rogue.securityBitmapSource, 'default');
+  }
+});
+
+test('packets: text tree and JSON per PDU', (t) => {
+  const txt = run(['packets', SAMPLE]).stdout.toString();
+  t.regex(txt, /Function ID: DevAttrReg \(1\)/);
+  t.regex(txt, /Portal Security Bitmap: 0x00000037/);
+  t.regex(txt, /\.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.1 = Bitmap: VALID/);
+  const lines = run(['packets', '--format', 'json', SAMPLE]).stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+  t.is(lines.length, 11);
+  const reg = lines[0];
+  t.deepEqual(reg.frames, [4, 5], 'the registration was reassembled from two segments');
+  t.is(reg.frame, 5);
+  t.is(reg.message.function, 'DevAttrReg');
+  const roles = reg.message.attributes.map((a: { role: string }) => a.role);
+  t.is(roles[0], 'source');
+  t.is(roles[1], 'key');
+  t.is(roles[2], 'delimiter');
+  t.true(roles.slice(3).every((r: string) => r === 'operating'));
+});
+
+test('a closed stdout (| head) ends quietly', (t) => {
+  const r = spawnSync('bash', ['-c', `node ${CLI} packets ${SAMPLE} | head -1`]);
+  t.is(r.status, 0);
+  t.is(r.stderr.toString(), '');
+});
