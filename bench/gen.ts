@@ -222,8 +222,8 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
       continue;
     }
     const x = r();
-    if (x < 0.0045) emitIsns();
-    else if (x < 0.005) emitUdpIsns();
+    if (x < 0.009) emitIsns();
+    else if (x < 0.0098) emitUdpIsns();
     else if (x < 0.75) {
       // iSCSI data segment: patch seq (offset 14+20+4) — checksum left as is
       data[38] = (seq >>> 24) & 255;
