@@ -129,3 +129,17 @@ test('a closed stdout (| head) ends quietly', (t) => {
   t.is(r.status, 0);
   t.is(r.stderr.toString(), '');
 });
+
+test('--full decodes what Wireshark leaves "Not Decoded Yet" (ISAKMP phase-1/2, certificates) under isnsx.*', (t) => {
+  const sample = readFileSync(join(ROOT, 'captures/crafted/sample.truth.json'), 'utf8');
+  const truth = JSON.parse(sample);
+  const p10 = truth.portals.find((p: { address: string }) => p.address === '192.0.2.10');
+  const p20 = truth.portals.find((p: { address: string }) => p.address === '2001:db8::20');
+  const out = run(['packets', '--full', '-e', 'frame.number', '-e', 'isnsx.portal_isakmp_phase1', '-e', 'isnsx.portal_isakmp_phase2', '-e', 'isnsx.portal_certificate', '-e', 'isnsx.certificate_length', SAMPLE]).stdout.toString().split('\n');
+  const reg = out.find((l) => l.startsWith('5\t'))!;
+  t.deepEqual(reg.split('\t'), ['5', p10.isakmpPhase1, p10.isakmpPhase2, p20.key, String(p20.keySize)]);
+  // Without --full, as Wireshark: not decoded, and the isnsx.* names are unknown.
+  t.is(run(['packets', '-e', 'isnsx.portal_isakmp_phase1', SAMPLE]).status, 2);
+  const ws = run(['packets', '-e', 'frame.number', '-e', 'isns.not_decoded_yet', SAMPLE]).stdout.toString().split('\n').find((l) => l.startsWith('5\t'))!;
+  t.is(ws, '5\t1,1,1');
+});
