@@ -104,8 +104,9 @@ export function portalAddress(raw: Uint8Array): string | null {
 
 function isoTime(ts: Timestamp): string {
   const d = new Date(ts.sec * 1000);
+  // A crafted or corrupt timestamp can be outside what ISO 8601 / Date can show.
+  if (!Number.isFinite(d.getTime()) || d.getUTCFullYear() > 9999 || d.getUTCFullYear() < 0) return `invalid time (${ts.sec} s since 1970)`;
   const base = d.toISOString().slice(0, 19);
-  if (!Number.isFinite(d.getTime())) return `${ts.sec}`;
   const digits = Math.max(0, Math.min(9, ts.digits));
   if (digits === 0) return `${base}Z`;
   const frac = String(ts.nsec).padStart(9, '0').slice(0, digits);
