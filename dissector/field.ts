@@ -53,15 +53,9 @@ export interface FieldNode {
   readonly children?: FieldNode[];
 }
 
-const HEX = '0123456789abcdef';
 
 export function bytesToHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) {
-    const v = b[i]!;
-    s += HEX[v >> 4]! + HEX[v & 15]!;
-  }
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 function hexWidth(t: FieldType): number {

@@ -670,11 +670,8 @@ export interface IsnsMessage {
   problems: string[];
 }
 
-const HEX = '0123456789abcdef';
 function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 function names(v: number, list: [number, string][]): string[] {

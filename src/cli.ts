@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { safeText } from '../dissector/field.js';
 import { parseBitmapArg } from './bitmap.js';
 import { analyze, type AnalyzeOptions, type AnalyzeResult } from './run.js';
-import { formatPortals, type PortalFormat } from './output.js';
+import { formatPortals, jsonChunks, type PortalFormat } from './output.js';
 import { runPackets, PACKET_FIELDS_ERROR } from './packets.js';
 import { runCheck } from './check.js';
 
@@ -122,7 +122,18 @@ async function cmdPortals(argv: string[]): Promise<number> {
   });
   progress.done();
   reportInputErrors(r);
-  await write(formatPortals(r, format as PortalFormat));
+  if (format === 'json') {
+    // Streamed portal by portal, honouring backpressure: a large result is never one huge string.
+    let buf = '';
+    for (const chunk of jsonChunks(r)) {
+      buf += chunk;
+      if (buf.length > 1 << 16) {
+        await write(buf);
+        buf = '';
+      }
+    }
+    await write(buf);
+  } else await write(formatPortals(r, format as PortalFormat));
   return r.failed ? 1 : 0;
 }
 

@@ -21,7 +21,20 @@ export function portalsJson(r: AnalyzeResult): unknown {
 }
 
 export function formatJson(r: AnalyzeResult): string {
-  return JSON.stringify(portalsJson(r), null, 2) + '\n';
+  return [...jsonChunks(r)].join('');
+}
+
+const indent = (s: string, by: string): string => s.replace(/\n/g, `\n${by}`);
+
+/**
+ * The same text as JSON.stringify(portalsJson(r), null, 2) + "\n", one portal
+ * at a time, so a large result is written without building one huge string.
+ */
+export function* jsonChunks(r: AnalyzeResult): Generator<string> {
+  const j = portalsJson(r) as { inputs: unknown[]; portals: unknown[]; findings: unknown[] };
+  yield `{\n  "inputs": ${indent(JSON.stringify(j.inputs, null, 2), '  ')},\n  "portals": [`;
+  for (let i = 0; i < j.portals.length; i++) yield `${i ? ',' : ''}\n    ${indent(JSON.stringify(j.portals[i], null, 2), '    ')}`;
+  yield `${j.portals.length ? '\n  ' : ''}],\n  "findings": ${indent(JSON.stringify(j.findings, null, 2), '  ')}\n}\n`;
 }
 
 export function formatNdjson(r: AnalyzeResult): string {

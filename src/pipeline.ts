@@ -82,6 +82,9 @@ export class Pipeline implements CaptureSink {
   private readonly frameTimes = new FrameTimes();
   /** Conversation-bound ports learned at run time (ESI/SCN ports): "tcp|addr|port". */
   private readonly dynamicPorts = new Map<string, AppProtocol>();
+  /** Port numbers of the conversation-bound ports, for the fast skip. */
+  private readonly dynTcp = new Set<number>();
+  private readonly dynUdp = new Set<number>();
   private cur: Packet | null = null;
   private readonly tcpProto: Protocol | undefined;
   private readonly udpProto: Protocol | undefined;
@@ -109,7 +112,10 @@ export class Pipeline implements CaptureSink {
   addConversationPort(transport: 'tcp' | 'udp', addr: string, port: number, app: AppProtocol): void {
     if (port <= 0 || port > 65535) return;
     const k = `${transport}|${addr}|${port}`;
-    if (!this.dynamicPorts.has(k) && this.dynamicPorts.size < 65536) this.dynamicPorts.set(k, app);
+    if (!this.dynamicPorts.has(k) && this.dynamicPorts.size < 65536) {
+      this.dynamicPorts.set(k, app);
+      (transport === 'tcp' ? this.dynTcp : this.dynUdp).add(port);
+    }
   }
 
   problem(p: CaptureProblem): void {
@@ -118,9 +124,36 @@ export class Pipeline implements CaptureSink {
     }
   }
 
+  /**
+   * The common case decided from fixed offsets before anything is allocated:
+   * an unfragmented Ethernet/IPv4 TCP or UDP packet on ports no dissector
+   * claims is skipped at once (most packets of a storage network are iSCSI data).
+   */
+  private uninteresting(p: Packet): boolean {
+    const d = p.data;
+    if (p.linktype !== 1 || d.length < 38 || d[12] !== 0x08 || d[13] !== 0x00) return false;
+    const vihl = d[14]!;
+    if (vihl >> 4 !== 4) return false;
+    if (((d[20]! << 8) | d[21]!) & 0x3fff) return false; // a fragment: reassembly decides
+    const proto = d[23]!;
+    if (proto !== 6 && proto !== 17) return true;
+    const o = 14 + (vihl & 15) * 4;
+    if (d.length < o + 4) return false;
+    const sp = (d[o]! << 8) | d[o + 1]!;
+    const dp = (d[o + 2]! << 8) | d[o + 3]!;
+    const t = proto === 6 ? this.registry.tcpPort : this.registry.udpPort;
+    if (t.has(sp) || t.has(dp)) return false;
+    const dyn = proto === 6 ? this.dynTcp : this.dynUdp;
+    return !(dyn.has(sp) || dyn.has(dp));
+  }
+
   packet(p: Packet): void {
-    this.cur = p;
     this.packets++;
+    if (this.uninteresting(p)) {
+      this.handlers.packetDone?.(p);
+      return;
+    }
+    this.cur = p;
     this.frameTimes.set(p.frame, p.ts);
     let proto: Protocol | undefined = this.registry.linktype.get(p.linktype);
     if (!proto) {

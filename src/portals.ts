@@ -145,9 +145,8 @@ function textOf(a: IsnsAttr): string | null {
 
 function hexOf(a: IsnsAttr): string | null {
   if (a.raw.length === 0) return null;
-  let s = '';
-  for (const b of a.raw) s += b.toString(16).padStart(2, '0');
-  return s;
+  // One flat string (a += loop would keep a rope of two-character pieces alive per portal).
+  return Buffer.from(a.raw.buffer, a.raw.byteOffset, a.raw.byteLength).toString('hex');
 }
 
 function portOf(a: IsnsAttr): { port: number; udp: boolean } | null {

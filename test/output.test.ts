@@ -87,3 +87,10 @@ test('json and ndjson round-trip the records', (t) => {
   t.is(lines[2].code, 'TCP_GAP');
   t.is(lines[1].address, '2001:db8::1');
 });
+
+test('streamed JSON is byte for byte JSON.stringify(…, null, 2)', async (t) => {
+  const { jsonChunks, portalsJson } = await import('../src/output.js');
+  t.is([...jsonChunks(result)].join(''), JSON.stringify(portalsJson(result), null, 2) + '\n');
+  const empty: AnalyzeResult = { ...result, portals: [], findings: [] };
+  t.is([...jsonChunks(empty)].join(''), JSON.stringify(portalsJson(empty), null, 2) + '\n');
+});

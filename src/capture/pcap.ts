@@ -35,12 +35,14 @@ class ChunkFeed extends EventEmitter {
 }
 
 const GLOBAL = 24;
+const EMPTY = Buffer.alloc(0);
 const REC = 16;
 
 export class PcapGuard implements FormatReader {
   packets = 0;
   error: string | null = null;
   private readonly feed = new ChunkFeed();
+  private readonly parser: NodeJS.EventEmitter & { buffer: Buffer | null };
   private header = Buffer.alloc(0);
   private le = true;
   private nano = false;
@@ -48,12 +50,8 @@ export class PcapGuard implements FormatReader {
   private linktype = 1;
   /** Absolute offset of the current record header; bytes of it still needed. */
   private recOff = GLOBAL;
-  private hdr = Buffer.alloc(REC);
-  private hdrHave = 0;
-  private bodyLeft = 0;
-  private bodyLen = 0;
-  /** Absolute offset consumed so far. */
-  private pos = 0;
+  /** Bytes of a record not yet complete (copied out of its chunk). */
+  private carry: Buffer = EMPTY;
   private started = false;
   /** Offset of the next record pcap-parser will emit (to give packets their offset). */
   private emitOff = GLOBAL;
@@ -63,7 +61,8 @@ export class PcapGuard implements FormatReader {
     private readonly sink: CaptureSink,
     private readonly maxRecord: number,
   ) {
-    const parser = pcapParser.parse(this.feed);
+    const parser = pcapParser.parse(this.feed) as NodeJS.EventEmitter & { buffer: Buffer | null };
+    this.parser = parser;
     parser.on('packet', (p: PcapParserPacket) => this.onPacket(p));
     parser.on('error', () => {
       /* the guard validated the header already; nothing pcap-parser reports can be new */
@@ -100,6 +99,27 @@ export class PcapGuard implements FormatReader {
     return false;
   }
 
+  /** Hand pcap-parser whole records only, so it never keeps a remainder to copy the next chunk onto. */
+  private feedRecords(buf: Buffer): void {
+    if (buf.length === 0) return;
+    this.feed.emit('data', buf);
+    // Its remainder is now empty: drop it, so the next chunk is taken as is instead of being copied
+    // onto an empty buffer (pcap-parser concatenates whenever its buffer is not null).
+    if (this.parser.buffer && this.parser.buffer.length === 0) this.parser.buffer = null;
+  }
+
+  private capOf(b: Buffer, o: number): number {
+    return this.le ? b.readUInt32LE(o + 8) : b.readUInt32BE(o + 8);
+  }
+
+  private tooBig(cap: number): false {
+    return this.fatal(
+      `record claims ${cap} captured bytes, more than the ${this.limit} accepted (max of snaplen and ${this.maxRecord}); reading stops here`,
+      this.packets + 1,
+      this.recOff,
+    );
+  }
+
   push(chunk: Buffer): boolean {
     if (this.error) return false;
     let c = chunk;
@@ -120,51 +140,49 @@ export class PcapGuard implements FormatReader {
       this.limit = Math.max(snap, this.maxRecord);
       const fixed = Buffer.from(h);
       if (this.nano) fixed.writeUInt32BE(this.le ? 0xd4c3b2a1 : 0xa1b2c3d4, 0);
-      this.feed.emit('data', fixed);
+      this.feedRecords(fixed);
       this.started = true;
-      this.pos = GLOBAL;
       c = c.subarray(need);
       if (c.length === 0) return true;
     }
-    // Walk record headers inside this chunk; stop in front of an oversized one.
-    let i = 0;
     const n = c.length;
-    while (i < n) {
-      if (this.bodyLeft > 0) {
-        const k = Math.min(this.bodyLeft, n - i);
-        this.bodyLeft -= k;
+    let i = 0;
+    // 1. Complete the record carried over from the previous chunk (a small copy).
+    if (this.carry.length > 0) {
+      if (this.carry.length < REC) {
+        const k = Math.min(REC - this.carry.length, n);
+        this.carry = Buffer.concat([this.carry, c.subarray(0, k)]);
+        i = k;
+        if (this.carry.length < REC) return true;
+      }
+      const cap = this.capOf(this.carry, 0);
+      if (cap > this.limit) return this.tooBig(cap);
+      const total = REC + cap;
+      const k = Math.min(total - this.carry.length, n - i);
+      if (k > 0) {
+        this.carry = Buffer.concat([this.carry, c.subarray(i, i + k)]);
         i += k;
-        if (this.bodyLeft === 0) {
-          this.recOff += REC + this.bodyLen;
-          this.hdrHave = 0;
-        }
-        continue;
       }
-      const k = Math.min(REC - this.hdrHave, n - i);
-      c.copy(this.hdr, this.hdrHave, i, i + k);
-      this.hdrHave += k;
-      i += k;
-      if (this.hdrHave < REC) break;
-      const cap = this.le ? this.hdr.readUInt32LE(8) : this.hdr.readUInt32BE(8);
-      if (cap > this.limit) {
-        // Hand pcap-parser everything before this record header, then stop.
-        const before = i - REC; // may be negative when the header straddled chunks
-        if (before > 0) this.feed.emit('data', c.subarray(0, before));
-        return this.fatal(
-          `record claims ${cap} captured bytes, more than the ${this.limit} accepted (max of snaplen and ${this.maxRecord}); reading stops here`,
-          this.packets + 1,
-          this.recOff,
-        );
-      }
-      this.bodyLen = cap;
-      this.bodyLeft = cap;
-      if (cap === 0) {
-        this.recOff += REC;
-        this.hdrHave = 0;
-      }
+      if (this.carry.length < total) return true;
+      this.feedRecords(this.carry);
+      this.carry = EMPTY;
+      this.recOff += total;
     }
-    this.pos += n;
-    this.feed.emit('data', c);
+    // 2. Whole records straight from the chunk (no copy); stop in front of an oversized one.
+    const start = i;
+    while (i + REC <= n) {
+      const cap = this.capOf(c, i);
+      if (cap > this.limit) {
+        this.feedRecords(c.subarray(start, i));
+        return this.tooBig(cap);
+      }
+      if (i + REC + cap > n) break;
+      i += REC + cap;
+      this.recOff += REC + cap;
+    }
+    this.feedRecords(c.subarray(start, i));
+    // 3. The unfinished record is carried (copied, so the chunk is not pinned).
+    if (i < n) this.carry = Buffer.from(c.subarray(i));
     return true;
   }
 
@@ -174,10 +192,9 @@ export class PcapGuard implements FormatReader {
       this.fatal(`pcap global header cut (${this.header.length} of ${GLOBAL} bytes)`, undefined, 0);
       return;
     }
-    if (this.hdrHave > 0 || this.bodyLeft > 0) {
-      const have = this.hdrHave < REC ? this.hdrHave : REC + this.bodyLen - this.bodyLeft;
-      const want = this.hdrHave < REC ? REC : REC + this.bodyLen;
-      const msg = `${this.file}: frame ${this.packets + 1}: byte offset ${this.recOff}: the file ends inside a record (${have} of ${want} bytes)`;
+    if (this.carry.length > 0) {
+      const want = this.carry.length >= REC ? REC + this.capOf(this.carry, 0) : REC;
+      const msg = `${this.file}: frame ${this.packets + 1}: byte offset ${this.recOff}: the file ends inside a record (${this.carry.length} of ${want} bytes)`;
       this.sink.problem({ code: 'TRUNCATED_CAPTURE', file: this.file, frame: this.packets + 1, offset: this.recOff, message: msg, fatal: true });
     }
   }

@@ -8,7 +8,7 @@
  * bytes of an unfinished record are carried over (copied), never a slice that
  * would pin a whole chunk.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { PcapGuard } from './pcap.js';
 import { PcapngReader } from './pcapng.js';
@@ -55,20 +55,48 @@ function errText(e: unknown): string {
   return (x && (x.code ?? x.message)) || String(e);
 }
 
+/**
+ * A file's bytes in chunks read into ONE reused buffer: each chunk is processed
+ * completely before the next read, so nothing is allocated per chunk and memory
+ * stays flat however large the file (a fresh buffer per read, as streams do,
+ * lets the allocator's heap grow with the file).
+ */
+async function* fileChunks(path: string, size: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Read one capture; never throws. */
 export async function readCapture(input: string, sink: CaptureSink, opts: ReadOptions = {}): Promise<InputSummary> {
   const summary: InputSummary = { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: null };
   const hwm = opts.highWaterMark ?? 1 << 20;
-  let src: NodeJS.ReadableStream;
-  try {
-    src = input === '-' ? (opts.stdin ?? process.stdin) : createReadStream(input, { highWaterMark: hwm });
-  } catch (e) {
-    summary.error = `${input}: cannot read: ${errText(e)}`;
-    return summary;
+  let src: AsyncIterable<Buffer | string>;
+  if (input === '-') src = (opts.stdin ?? process.stdin) as AsyncIterable<Buffer | string>;
+  else {
+    const it = fileChunks(input, hwm);
+    // Open now, so a missing file is reported as unreadable.
+    const first = await it.next().catch((e: unknown) => e as Error);
+    if (first instanceof Error) {
+      summary.error = `${input}: cannot read: ${errText(first)}`;
+      return summary;
+    }
+    src = (async function* () {
+      if (!first.done) yield first.value;
+      yield* it;
+    })();
   }
   const st: { reader: FormatReader | null } = { reader: null };
   let head: Buffer = Buffer.alloc(0);
-  let stream: AsyncIterable<Buffer | string> = src as AsyncIterable<Buffer>;
+  let stream: AsyncIterable<Buffer | string> = src;
   let gunzip: ReturnType<typeof createGunzip> | null = null;
 
   const start = (b: Buffer): boolean => {
@@ -106,10 +134,11 @@ export async function readCapture(input: string, sink: CaptureSink, opts: ReadOp
       const gz = gunzip;
       (async () => {
         try {
-          if (!gz.write(first!)) await new Promise((r) => gz.once('drain', r));
+          // zlib works asynchronously on what it is given: hand it copies (the read buffer is reused).
+          if (!gz.write(Buffer.from(first!))) await new Promise((r) => gz.once('drain', r));
           for await (const c of rest) {
             if (gz.destroyed) break;
-            if (!gz.write(c)) await new Promise((r) => gz.once('drain', r));
+            if (!gz.write(typeof c === 'string' ? c : Buffer.from(c))) await new Promise((r) => gz.once('drain', r));
           }
           gz.end();
         } catch (e) {
@@ -164,6 +193,7 @@ export async function readCapture(input: string, sink: CaptureSink, opts: ReadOp
     if (st.reader && !stopped) st.reader!.end();
     if (stopped) {
       (src as { destroy?: () => void }).destroy?.();
+      await (src as AsyncGenerator).return?.(undefined);
       gunzip?.destroy();
     }
   } catch (e) {
