@@ -686,42 +686,64 @@ export function ipv4Of(raw: Uint8Array): string | null {
   return mapped || compat ? `${raw[12]}.${raw[13]}.${raw[14]}.${raw[15]}` : null;
 }
 
+/** Text made on first use: most values are never shown (only records are built). */
+function lazyBytes(raw: Uint8Array): IsnsValue {
+  let h: string | undefined;
+  return {
+    kind: 'bytes',
+    get hex(): string {
+      return (h ??= hex(raw));
+    },
+  };
+}
+
+function lazyAddress(raw: Uint8Array): IsnsValue {
+  let t: string | undefined;
+  return {
+    kind: 'address',
+    get text(): string {
+      return (t ??= formatIpv6(raw, 0));
+    },
+    ipv4: ipv4Of(raw),
+  };
+}
+
 function decodeValue(spec: TagSpec | undefined, raw: Uint8Array): { value: IsnsValue; problem?: string } {
   if (raw.length === 0) return { value: { kind: 'empty' } };
-  if (!spec) return { value: { kind: 'bytes', hex: hex(raw) }, problem: 'unknown tag' };
+  if (!spec) return { value: lazyBytes(raw), problem: 'unknown tag' };
   const wrong = spec.rfcLen !== undefined && raw.length !== spec.rfcLen ? `length ${raw.length}, RFC 4171 wants ${spec.rfcLen}` : undefined;
   const w = (value: IsnsValue): { value: IsnsValue; problem?: string } => (wrong ? { value, problem: wrong } : { value });
   switch (spec.kind) {
     case 'string':
       return { value: { kind: 'string', text: rfcString(raw) } };
     case 'ip':
-      if (raw.length !== 16) return { value: { kind: 'bytes', hex: hex(raw) }, problem: wrong ?? 'bad address length' };
-      return { value: { kind: 'address', text: formatIpv6(raw, 0), ipv4: ipv4Of(raw) } };
+      if (raw.length !== 16) return { value: lazyBytes(raw), problem: wrong ?? 'bad address length' };
+      return { value: lazyAddress(raw) };
     case 'port':
-      if (raw.length < 4) return { value: { kind: 'bytes', hex: hex(raw) }, problem: wrong! };
+      if (raw.length < 4) return { value: lazyBytes(raw), problem: wrong! };
       return w({ kind: 'port', port: ((raw[2]! << 8) | raw[3]!) >>> 0, udp: (raw[1]! & 1) === 1 });
     case 'psb':
     case 'scn':
     case 'nodetype': {
-      if (raw.length < 4) return { value: { kind: 'bytes', hex: hex(raw) }, problem: wrong! };
+      if (raw.length < 4) return { value: lazyBytes(raw), problem: wrong! };
       const x = u32of(raw);
       return w({ kind: 'bitmap', value: x, names: names(x, spec.kind === 'psb' ? PSB_NAMES : spec.kind === 'scn' ? SCN_NAMES : NT_NAMES) });
     }
     case 'pgt':
-      if (raw.length < 4) return { value: { kind: 'bytes', hex: hex(raw) }, problem: wrong! };
+      if (raw.length < 4) return { value: lazyBytes(raw), problem: wrong! };
       return w({ kind: 'uint', value: u32of(raw) & 0xffff });
     case 'u24':
-      if (raw.length < 3) return { value: { kind: 'bytes', hex: hex(raw) }, problem: wrong! };
+      if (raw.length < 3) return { value: lazyBytes(raw), problem: wrong! };
       return w({ kind: 'uint', value: raw.length >= 4 ? u32of(raw) & 0xffffff : (raw[0]! << 16) | (raw[1]! << 8) | raw[2]! });
     case 'u64':
-      if (raw.length < 8) return { value: { kind: 'bytes', hex: hex(raw) }, problem: wrong! };
+      if (raw.length < 8) return { value: lazyBytes(raw), problem: wrong! };
       return w({ kind: 'uint64', value: (BigInt(u32of(raw)) << 32n) | BigInt(u32of(raw, 4)) });
     case 'u32':
     case 'range':
-      if (raw.length < 4) return { value: { kind: 'bytes', hex: hex(raw) }, problem: wrong! };
+      if (raw.length < 4) return { value: lazyBytes(raw), problem: wrong! };
       return w({ kind: 'uint', value: u32of(raw) });
     default:
-      return { value: { kind: 'bytes', hex: hex(raw) } };
+      return { value: lazyBytes(raw) };
   }
 }
 
