@@ -12,24 +12,14 @@
  * Written as classic pcap (µs) or pcapng (ns).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { be32, concat, ethTcp, ethUdp, pcapHeader, PcapngWriter, TcpConn } from '../src/craft.js';
+import { be32, concat, ethTcp, ethUdp, pcapHeader, PcapngWriter, rng, TcpConn } from '../src/craft.js';
+export { rng };
 import { DELIM, pdu as pduM, tAddr as tAddrM, tEmpty, tlv, tStr, tU32 } from '../src/craft-isns.js';
 
 // iSNS encoding shared with the crafted captures.
 const tAddr = (tag: number, a: string): Uint8Array => tAddrM(tag, a, 'mapped');
 const pdu = (fid: number, xid: number, payload: Uint8Array): Uint8Array => pduM(fid, xid, payload);
 
-/** Deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BITMAPS = [0x37, 0x3b, 0x01, 0x3e, 0x03, 0x63, 0x07, 0x47];
 /** Distinct targets in a generated capture (each with up to four portals): a realistic population. */

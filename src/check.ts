@@ -25,27 +25,11 @@ export interface CheckOptions {
 }
 
 /** The parts of a record that are compared (no frames, times or counts). */
-export interface BaselinePortal {
-  address: string;
-  socket: number;
-  transport: 'tcp' | 'udp';
-  securityBitmap: number | null;
-  securityBitmapSource: string;
-  securityFlags: string[];
-  keySize: number;
-  key: string | null;
-  symbolicName: string | null;
-  portalIndex: number | null;
-  esiInterval: number | null;
-  esiPort: number | null;
-  scnPort: number | null;
-  isakmpPhase1: string | null;
-  isakmpPhase2: string | null;
-  entityId: string | null;
-  iscsiNames: { name: string; nodeType: string[]; pgTag: number }[];
+export type BaselinePortal = Omit<PortalRecord, 'firstSeen' | 'lastSeen' | 'findings' | 'state' | 'securityBitmapSource'> & {
   state: string;
+  securityBitmapSource: string;
   findings: { code: string; severity?: string }[];
-}
+};
 
 export class BaselineError extends Error {}
 

@@ -5,6 +5,20 @@
  * and other tools accept the frames as they would a live capture.
  */
 
+// ---------------------------------------------------------------- randomness
+
+/** mulberry32: a small deterministic PRNG (generators and fuzzing are reproducible by seed). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 // ---------------------------------------------------------------- bytes
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {

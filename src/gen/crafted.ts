@@ -15,6 +15,7 @@ import {
 } from '../craft.js';
 import { addr16, authBlock, DELIM, multiPdu, pdu, rsp, tAddr, tBytes, tEmpty, tPort, tStr, tU32, F_CLIENT, F_FIRST, F_LAST } from '../craft-isns.js';
 import { securityFlagNames } from '../bitmap.js';
+import type { PortalRecord } from '../portals.js';
 
 // ------------------------------------------------------------------ capture builder
 
@@ -63,29 +64,8 @@ const last = (a: number[]): number => a[a.length - 1]!;
 
 // ------------------------------------------------------------------ truth
 
-interface TruthPortal {
-  address: string;
-  socket: number;
-  transport: 'tcp' | 'udp';
-  securityBitmap: number | null;
-  securityBitmapSource: 'isns' | 'default' | 'none';
-  securityFlags: string[];
-  keySize: number;
-  key: string | null;
-  symbolicName: string | null;
-  portalIndex: number | null;
-  esiInterval: number | null;
-  esiPort: number | null;
-  scnPort: number | null;
-  isakmpPhase1: string | null;
-  isakmpPhase2: string | null;
-  entityId: string | null;
-  iscsiNames: { name: string; nodeType: string[]; pgTag: number }[];
-  state: 'registered' | 'rejected' | 'deregistered' | 'queried';
-  firstSeen: { file: string; frame: number; time: string };
-  lastSeen: { file: string; frame: number; time: string };
-  findingCodes: string[];
-}
+/** A record as the contract shapes it, with the expected finding codes instead of the findings. */
+type TruthPortal = Omit<PortalRecord, 'findings'> & { findingCodes: string[] };
 
 interface Truth {
   /** The files, in order, as they are given to the tool (relative to the truth file's folder). */

@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { analyze } from '../../src/run.js';
 import { formatPortals } from '../../src/output.js';
+import { rng } from '../../src/craft.js';
 
 const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 const REGRESSIONS = join(ROOT, 'test/fuzz/regressions');
@@ -30,17 +31,6 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-/** mulberry32: small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function loadCorpus(): { name: string; bytes: Uint8Array }[] {
   const dir = join(ROOT, 'captures');
