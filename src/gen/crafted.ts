@@ -13,7 +13,10 @@ import {
   Clock, concat, ethernet, ethTcp, ethUdp, ipv4, ipv6, MAC_A, MAC_B, pcapFile, PcapngWriter, tcp, TcpConn, udp,
   type CraftFrame, type TcpOpts,
 } from '../craft.js';
-import { addr16, authBlock, DELIM, multiPdu, pdu, rsp, tAddr, tBytes, tEmpty, tPort, tStr, tU32, F_CLIENT, F_FIRST, F_LAST } from '../craft-isns.js';
+import { addr16, authBlock, DELIM, multiPdu, pdu, rsp, tAddr, tBytes, tEmpty, tlv, tPort, tStr, tU32, F_CLIENT, F_FIRST, F_LAST } from '../craft-isns.js';
+import { be32 } from '../craft.js';
+
+const tlv8 = (tag: number, v: bigint): Uint8Array => tlv(tag, concat([be32(Number(v >> 32n)), be32(Number(v & 0xffffffffn))]));
 import { securityFlagNames } from '../bitmap.js';
 import type { PortalRecord } from '../portals.js';
 
@@ -319,6 +322,40 @@ function hostile(): { bytes: Uint8Array; truth: Truth } {
   };
 }
 
+/**
+ * A portal seen only in a query response, with a bitmap numbered from the wrong
+ * end (VALID as 0x80000000, as an old mingw-w64 header defined it), and ESI
+ * traffic on the ESI port a registration announced (not 3205).
+ */
+function queried(): { bytes: Uint8Array; truth: Truth } {
+  const cap = new Capture();
+  const file = 'crafted-queried.pcap';
+  const at = (f: number): { file: string; frame: number; time: string } => ({ file, frame: f, time: cap.time(f, 6) });
+  const a = cap.conn('10.8.0.100', 48000).open();
+  const fQ = last(a.send(0, pdu(0x0002, 1, concat([tStr(32, 'iqn.2026-11.lab:host8'), tEmpty(32), DELIM, tEmpty(16), tEmpty(17), tEmpty(27)]))));
+  const fQr = last(a.send(1, pdu(0x8002, 1, rsp(0, tEmpty(32), DELIM, tStr(1, 'lab.legacy'), tAddr(16, '10.8.0.1'), tPort(17, 3260), tU32(27, 0xfe000000), tStr(32, 'iqn.2026-11.lab:legacy.t1'), tU32(33, 1)))));
+  // A registration announcing ESI port 5000 for its portal; the server then checks it with ESI on that port.
+  const fR = last(a.send(0, pdu(0x0001, 2, concat([tStr(32, 'iqn.2026-11.lab:esi.t1'), tStr(1, 'lab.esi'), DELIM, tStr(1, 'lab.esi'), tAddr(16, '10.8.0.2'), tPort(17, 3260), tU32(19, 20), tPort(20, 5000), tU32(27, 0x37)]))));
+  const fRr = last(a.send(1, pdu(0x8001, 2, rsp(0, tStr(1, 'lab.esi'), DELIM, tStr(1, 'lab.esi')))));
+  const esi = cap.conn('10.0.0.1', 51000, '10.8.0.100', 5000).open();
+  const esiAttrs = concat([tlv8(4, 1795464100n), tStr(1, 'lab.esi'), tAddr(16, '10.8.0.2'), tPort(17, 3260)]);
+  const fE = last(esi.send(0, pdu(0x000d, 9, esiAttrs)));
+  const fEr = last(esi.send(1, pdu(0x800d, 9, concat([be32(0), esiAttrs]))));
+  return {
+    bytes: pcapFile(cap.frames),
+    truth: {
+      files: [file],
+      portals: [
+        portal({ address: '10.8.0.1', socket: 3260, securityBitmap: 0xfe000000, entityId: 'lab.legacy', iscsiNames: [], state: 'queried', firstSeen: at(fQr), lastSeen: at(fQr), findingCodes: ['BITMAP_NOT_VALID', 'UNKNOWN_BITMAP_BITS'] }),
+        portal({ address: '10.8.0.2', socket: 3260, securityBitmap: 0x37, esiInterval: 20, esiPort: 5000, entityId: 'lab.esi', state: 'registered', firstSeen: at(fR), lastSeen: at(fEr) }),
+      ],
+      captureFindingCodes: [],
+      pdus: [[0, fQ, 2, 1], [0, fQr, 0x8002, 1], [0, fR, 1, 2], [0, fRr, 0x8001, 2], [0, fE, 0x000d, 9], [0, fEr, 0x800d, 9]],
+      notes: 'Portal 10.8.0.1 appears only in a DevAttrQryRsp (state queried) with bitmap 0xfe000000: VALID clear, reserved bits set (RFC bit numbers read LSb-0). Its node is listed without a portal group or an entity registration here, so it is not tied to the portal. The ESI exchange runs on TCP port 5000, announced by the registration (tag 20).',
+    },
+  };
+}
+
 // ------------------------------------------------------------------ one capture per link type
 
 interface LinkCase {
@@ -397,7 +434,7 @@ export function generateAll(dir: string): string[] {
   const s = sample();
   put('sample.pcapng', s.bytes);
   truth('sample.truth.json', s.truth);
-  for (const [name, g] of [['crafted-multipdu', multi], ['crafted-edge', edge], ['crafted-truncated', truncated], ['crafted-hostile', hostile]] as const) {
+  for (const [name, g] of [['crafted-multipdu', multi], ['crafted-edge', edge], ['crafted-truncated', truncated], ['crafted-hostile', hostile], ['crafted-queried', queried]] as const) {
     const r = g();
     put(r.truth.files[0]!, r.bytes);
     truth(`${name}.truth.json`, r.truth);
