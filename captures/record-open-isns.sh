@@ -8,6 +8,11 @@
 #   open-isns-auth.pcap    Security = 1: every PDU carries an authentication block
 #                          (DSA/SHA-1); one client enrolled and allowed, one whose
 #                          policy denies its source name (status 8 Source Unauthorized).
+#   open-isns-esi.pcap     Security = 0: a portal registered with an ESI port; isnsd then
+#                          sends real ESI requests to it every ESI interval (a new TCP
+#                          connection each time). The ESIRsp answers come from
+#                          captures/esi_responder.py (isnsdd, open-isns's client daemon,
+#                          registers nothing without a local iSCSI configuration).
 #   open-isns-basic.pcapng the basic capture written by tcpdump as pcapng is not possible
 #                          (tcpdump writes pcap only); it is converted with editcap.
 # Needs: isnsd isnsadm (open-isns-server, open-isns-utils), tcpdump, editcap (wireshark-common).
@@ -22,8 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_capture() { # file
-  tcpdump --immediate-mode -Z root -i lo -w "$1" -U -s 0 'port 3205' >"$work/tcpdump.log" 2>&1 &
+start_capture() { # file [filter]
+  tcpdump --immediate-mode -Z root -i lo -w "$1" -U -s 0 "${2:-port 3205}" >"$work/tcpdump.log" 2>&1 &
   tcpdump_pid=$!
   sleep 1
 }
@@ -72,6 +77,34 @@ stop_server
 stop_capture
 cp "$work/basic.pcap" "$here/open-isns-basic.pcap"
 if command -v editcap >/dev/null; then editcap -F pcapng "$here/open-isns-basic.pcap" "$here/open-isns-basic.pcapng"; fi
+
+# ---------------------------------------------------------------- ESI (Security = 0)
+mkdir -p "$work/dbe"
+cat >"$work/isnsd.conf" <<CONF
+Database = $work/dbe
+SourceName = isns.server
+Security = 0
+PIDFile = $work/isnsd.pid.real
+ControlSocket = $work/isnsctle
+ESIMinInterval = 1s
+ESIMaxInterval = 2s
+CONF
+cat >"$work/isnsadm.conf" <<CONF
+ServerAddress = 127.0.0.1
+SourceName = iqn.2026-11.lab:admin
+Security = 0
+CONF
+start_capture "$work/esi.pcap" 'port 3205 or port 5000'
+start_server "$work/isnsd.conf"
+python3 "$here/esi_responder.py" 5000 7 &
+responder=$!
+sleep 0.3
+adm --register entity=lab.esi1 target=iqn.2026-11.lab:esi.t1 portal,portal-addr=127.0.0.1,portal-port=3262,portal-esi-port=5000,portal-esi-interval=2
+sleep 6.5
+stop_server
+wait "$responder" 2>/dev/null || true
+stop_capture
+cp "$work/esi.pcap" "$here/open-isns-esi.pcap"
 
 # ---------------------------------------------------------------- Security = 1
 mkdir -p "$work/db1"
