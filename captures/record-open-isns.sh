@@ -13,6 +13,10 @@
 #                          connection each time). The ESIRsp answers come from
 #                          captures/esi_responder.py (isnsdd, open-isns's client daemon,
 #                          registers nothing without a local iSCSI configuration).
+#   open-isns-scn.pcap     Security = 0: a client (captures/scn_client.py) registers an
+#                          initiator whose portal has an SCN port and sends SCNReg; isnsd
+#                          then sends real SCNs to that port when isnsadm registers and
+#                          deregisters a target (the client answers with SCNRsp).
 #   open-isns-basic.pcapng the basic capture written by tcpdump as pcapng is not possible
 #                          (tcpdump writes pcap only); it is converted with editcap.
 # Needs: isnsd isnsadm (open-isns-server, open-isns-utils), tcpdump, editcap (wireshark-common).
@@ -105,6 +109,30 @@ stop_server
 wait "$responder" 2>/dev/null || true
 stop_capture
 cp "$work/esi.pcap" "$here/open-isns-esi.pcap"
+
+# ---------------------------------------------------------------- SCN (Security = 0)
+mkdir -p "$work/dbs"
+cat >"$work/isnsd.conf" <<CONF
+Database = $work/dbs
+SourceName = isns.server
+Security = 0
+PIDFile = $work/isnsd.pid.real
+ControlSocket = $work/isnsctls
+DefaultDiscoveryDomain = 1
+CONF
+start_capture "$work/scn.pcap" 'port 3205 or port 5001'
+start_server "$work/isnsd.conf"
+python3 "$here/scn_client.py" 5001 6 &
+client=$!
+sleep 1
+adm --register entity=lab.new target=iqn.2026-11.lab:new.t1 portal=10.9.0.1:3260
+sleep 1
+adm --deregister entity-id=lab.new
+sleep 2
+stop_server
+wait "$client" 2>/dev/null || true
+stop_capture
+cp "$work/scn.pcap" "$here/open-isns-scn.pcap"
 
 # ---------------------------------------------------------------- Security = 1
 mkdir -p "$work/db1"
