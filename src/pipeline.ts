@@ -203,9 +203,9 @@ export class Pipeline implements CaptureSink {
     const bytes = payload.bytes(0, n);
     const key = `${ip.version}|${ip.src}|${ip.dst}|${f.id}|${ip.proto}`;
     const done = this.ipReasm.add(key, f.offset, f.more, bytes, p.frame, p.ts.sec);
-    for (const d of this.ipReasm.drain()) {
-      void d; // dropped datagrams only matter if they carried iSNS; not reported as a finding
-    }
+    // Datagrams dropped by the bounds are not findings by themselves: if they carried
+    // iSNS, the TCP stream reports the hole as a TCP_GAP.
+    this.ipReasm.drain();
     if (!done) return null;
     return ByteView.of(done.payload);
   }
@@ -274,12 +274,9 @@ export class Pipeline implements CaptureSink {
     }
     const payload = r.payload;
     const n = payload ? payload.captured : 0;
+    // Only the captured bytes are delivered: a segment cut by the snaplen leaves a hole that the
+    // next segment (or an ACK beyond it) turns into a TCP_GAP.
     const data = n > 0 ? payload!.bytes(0, n) : EMPTY;
-    if (payload && payload.captured < payload.length) {
-      // Snaplen cut the segment: the missing bytes are a gap in the stream.
-      side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data });
-      return;
-    }
     side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data });
   }
 

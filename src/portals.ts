@@ -456,13 +456,11 @@ export class PortalBuilder {
     let pendingPgAddr: string | null = null;
     const lastEv = rsp ?? ev;
     const record = how !== 'rejected';
-    const explicitPg: [PortalState, string][] = [];
 
     const flushPg = (): void => {
       if (pgObj && pgObj.name !== undefined && pgObj.addr && pgObj.port && pgObj.pgt !== undefined) {
         const p = this.touch(pgObj.addr, pgObj.port.port, pgObj.port.udp, ev, lastEv, how, entity);
         if (record) p.pg.set(pgObj.name, pgObj.pgt);
-        explicitPg.push([p, pgObj.name]);
       }
       pgObj = null;
     };
@@ -539,7 +537,6 @@ export class PortalBuilder {
           const name = textOf(a);
           if (pgt && pgt.owner === 'portal' && portal && name !== null) {
             if (record) portal.pg.set(name, pgt.value);
-            explicitPg.push([portal, name]);
           } else {
             flushPg();
             portal = null;
@@ -565,7 +562,6 @@ export class PortalBuilder {
           if (pgt && pgt.owner === 'node' && pendingPgAddr && port && node !== null) {
             const p = this.touch(pendingPgAddr, port.port, port.udp, ev, lastEv, how, entity);
             if (record) p.pg.set(node, pgt.value);
-            explicitPg.push([p, node]);
             pendingPgAddr = null;
           } else if (pgObj && port) pgObj.port = port;
           break;
