@@ -110,7 +110,7 @@ test('packets: text tree and JSON per PDU', (t) => {
   const txt = run(['packets', SAMPLE]).stdout.toString();
   t.regex(txt, /Function ID: DevAttrReg \(1\)/);
   t.regex(txt, /Portal Security Bitmap: 0x00000037/);
-  t.regex(txt, /\.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.1 = Bitmap: VALID/);
+  t.regex(txt, /\.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.\. \.\.\.1 = Bitmap: valid/i);
   const lines = run(['packets', '--format', 'json', SAMPLE]).stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
   t.is(lines.length, 11);
   const reg = lines[0];
@@ -142,4 +142,18 @@ test('--full decodes what Wireshark leaves "Not Decoded Yet" (ISAKMP phase-1/2, 
   t.is(run(['packets', '-e', 'isnsx.portal_isakmp_phase1', SAMPLE]).status, 2);
   const ws = run(['packets', '-e', 'frame.number', '-e', 'isns.not_decoded_yet', SAMPLE]).stdout.toString().split('\n').find((l) => l.startsWith('5\t'))!;
   t.is(ws, '5\t1,1,1');
+});
+
+test('progress goes to stderr only on a terminal, and is cleared', (t) => {
+  const big = join(mkdtempSync(join(tmpdir(), 'cli-')), 'big.pcapng');
+  // ~3.5 MiB of pcapng sections: several 1 MiB reads, so progress is reported at least once.
+  const one = readFileSync(SAMPLE);
+  writeFileSync(big, Buffer.concat(Array.from({ length: 1000 }, () => one)));
+  const piped = run(['portals', '--format', 'csv', big]);
+  t.is(piped.stderr.toString(), '', 'nothing on a pipe');
+  if (spawnSync('script', ['--version']).status !== 0) return t.log('script(1) not installed: the terminal case was not run');
+  const tty = spawnSync('script', ['-q', '-c', `${process.execPath} ${CLI} portals --format csv ${big} > /dev/null`, '/dev/null']);
+  const out = tty.stdout.toString();
+  t.regex(out, /\r\x1b\[K[\d.]+ MiB, \d+ packets read/);
+  t.true(out.endsWith('\r\x1b[K'), 'the progress line is cleared at the end');
 });
