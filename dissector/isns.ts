@@ -214,13 +214,13 @@ const TF: Record<string, readonly [string, string]> = {
   'isns.flags.lastpdu': ['Last PDU of iSNS Message', 'Not the Last PDU of iSNS Message'],
   'isns.flags.firstpdu': ['First PDU of iSNS Message', 'Not the first PDU of iSNS Message'],
   'isns.port.port_type': ['UDP', 'TCP'],
-  'isns.psb.tunnel': ['Preferred', 'No Preference'],
-  'isns.psb.transport': ['Preferred', 'No Preference'],
+  'isns.psb.tunnel': ['Preferred', 'No preference'],
+  'isns.psb.transport': ['Preferred', 'No preference'],
   'isns.psb.pfs': ['Enabled', 'Disabled'],
   'isns.psb.aggressive_mode': ['Enabled', 'Disabled'],
   'isns.psb.main_mode': ['Enabled', 'Disabled'],
   'isns.psb.ike_ipsec': ['Enabled', 'Disabled'],
-  'isns.psb.bitmap': ['VALID', 'INVALID'],
+  'isns.psb.bitmap': ['Valid', 'Invalid'],
   'isns.isnt.control': ['Yes', 'No'],
   'isns.isnt.initiator': ['Yes', 'No'],
   'isns.isnt.target': ['Yes', 'No'],
@@ -246,6 +246,8 @@ function F(abbrev: string): FieldDef {
 
 // ------------------------------------------------------------------ framing
 
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+
 /** Largest authentication block accepted (open-isns rejects more than 8192). */
 export const MAX_AUTH = 8192;
 
@@ -253,7 +255,16 @@ function knownFunction(fid: number): boolean {
   return FUNCTION_NAMES.has(fid);
 }
 
-/** Framing for TCP (tcp_dissect_pdus shape), counting the authentication block. */
+/**
+ * Framing for TCP (tcp_dissect_pdus shape), counting the authentication block.
+ * Accepts what Wireshark accepts (version 1, a function ID in its table, any
+ * PDU length — alignment is not enforced, only reported by dissectIsnsPdu),
+ * plus the block: with flag 0x2000 the length word at 12 + PDU length + 4 is
+ * read and added. A block length under 20 or over MAX_AUTH (open-isns's
+ * bounds) is not believed: the PDU is framed without it, dissectIsnsPdu
+ * reports the missing block, and the stream resynchronises on the bytes that
+ * follow (so a lying length word cannot swallow later PDUs).
+ */
 export function isnsPduLength(v: ByteView): PduLength {
   if (!v.has(0, HEADER)) return { need: HEADER };
   const ver = v.u16(0);
@@ -291,6 +302,9 @@ export interface AuthBlock {
   bsd: number;
   length: number;
   timestamp: bigint;
+  /** SPI string length in bytes. */
+  spiLength: number;
+  /** SPI string (UTF-8 decoded; open-isns puts the sender's principal name here). */
   spi: string;
   signature: Uint8Array;
   /** Offset of the block in the PDU. */
@@ -306,6 +320,11 @@ export interface IsnsPduResult {
 }
 
 function readAuth(v: ByteView, o: number, problems: string[]): AuthBlock | null {
+  if (v.remaining(o) === 0) {
+    // TCP framing leaves the block out when its length word is under 20 or over MAX_AUTH.
+    problems.push(`the Auth flag is set but no authentication block follows the payload at offset ${o} (block lengths under 20 or over ${MAX_AUTH} are not accepted)`);
+    return null;
+  }
   if (!v.has(o, 20)) {
     problems.push(`authentication block at offset ${o} is cut (${v.remaining(o)} of at least 20 bytes)`);
     return null;
@@ -322,8 +341,9 @@ function readAuth(v: ByteView, o: number, problems: string[]): AuthBlock | null 
     problems.push(`authentication block at offset ${o}: SPI length ${spiLen} runs past the block (${length})`);
     return null;
   }
-  const spi = new TextDecoder('utf-8', { fatal: false }).decode(v.bytes(o + 20, spiLen));
-  return { bsd, length, timestamp, spi, signature: v.bytes(o + 20 + spiLen, length - 20 - spiLen).slice(), offset: o };
+  const spi = UTF8.decode(v.bytes(o + 20, spiLen));
+  // A view into the PDU's bytes (FramedPdu bytes are owned), not a copy.
+  return { bsd, length, timestamp, spiLength: spiLen, spi, signature: v.bytes(o + 20 + spiLen, length - 20 - spiLen), offset: o };
 }
 
 /** Header, payload and authentication block of one PDU. Never throws. */
@@ -358,8 +378,6 @@ export const isns: AppProtocol<IsnsPduResult> & { readonly fields: readonly Fiel
 };
 
 // ------------------------------------------------------------------ value decoding
-
-const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
 /** Wireshark's ENC_ASCII string: up to the first NUL, every byte >= 0x80 shown as U+FFFD. */
 function wsString(v: ByteView, o: number, n: number): string {
@@ -450,9 +468,10 @@ function header(v: ByteView, out: FieldNode[], o: TreeOptions): void {
   let end = o.transport === 'udp' && !o.full ? v.captured : Math.min(v.captured, HEADER + len);
   if (o.full) end = Math.min(v.captured, HEADER + len);
   const payloadNodes: FieldNode[] = [];
-  out.push(n('isns.payload', v.bytes(HEADER, end - HEADER), HEADER, end - HEADER, payloadNodes));
+  // An empty payload has no item in Wireshark (and so nothing under it, not even isns.not_first_pdu).
+  if (end > HEADER) out.push(n('isns.payload', v.bytes(HEADER, end - HEADER), HEADER, end - HEADER, payloadNodes));
   try {
-    payload(v, end, fid, flags, payloadNodes, o.full);
+    if (end > HEADER) payload(v, end, fid, flags, payloadNodes, o.full);
   } finally {
     if (o.full && flags & FLAG_AUTH) {
       const problems: string[] = [];
@@ -463,9 +482,9 @@ function header(v: ByteView, out: FieldNode[], o: TreeOptions): void {
             n('isnsx.auth.bsd', a.bsd, a.offset, 4),
             n('isnsx.auth.length', a.length, a.offset + 4, 4),
             n('isnsx.auth.timestamp', a.timestamp, a.offset + 8, 8),
-            n('isnsx.auth.spi_length', new TextEncoder().encode(a.spi).length, a.offset + 16, 4),
-            n('isnsx.auth.spi', a.spi, a.offset + 20, a.spi.length),
-            n('isnsx.auth.signature', a.signature, a.offset + 20 + a.spi.length, a.signature.length),
+            n('isnsx.auth.spi_length', a.spiLength, a.offset + 16, 4),
+            n('isnsx.auth.spi', a.spi, a.offset + 20, a.spiLength),
+            n('isnsx.auth.signature', a.signature, a.offset + 20 + a.spiLength, a.signature.length),
           ]),
         );
       }
@@ -476,6 +495,7 @@ function header(v: ByteView, out: FieldNode[], o: TreeOptions): void {
 function payload(v: ByteView, end: number, fid: number, flags: number, out: FieldNode[], full: boolean): void {
   let off = HEADER;
   if (fid === HEARTBEAT) {
+    // Fixed layout; Wireshark shows the first 28 bytes, each item only if its bytes are there.
     const need = (k: number): void => {
       if (off + k > end) throw new Stop();
     };
@@ -501,81 +521,117 @@ function payload(v: ByteView, end: number, fid: number, flags: number, out: Fiel
     out.push(n('isns.errorcode', v.u32(off), off, 4));
     off += 4;
   }
-  if (!first && !full) {
-    out.push(n('isns.not_first_pdu', null, off, end - off));
-    return;
+  if (!first) {
+    // Wireshark: an expert item over the rest of the payload, none when the payload is empty.
+    if (!full && off < end) out.push(n('isns.not_first_pdu', null, off, end - off));
+    return; // full: the attributes of a continuation PDU are decoded with the assembled message
   }
-  if (!first && full) return; // attributes of a continuation PDU are decoded with the assembled message
-  while (off < end) {
-    if (off + 8 > end) throw new Stop();
-    const tag = v.u32(off);
-    const len = v.u32(off + 4);
-    const kids: FieldNode[] = [n('isns.attr.tag', tag, off, 4), n('isns.attr.len', len, off + 4, 4)];
-    out.push(...kids);
-    if (len === 0) {
-      if (tag === 51 && (fid === 0x0001 || fid === 0x8001)) out.push(n('isns.portal_group_tag', 0, off, 8));
-      off += 8;
-      continue;
-    }
-    if (len > end - off - 8) throw new Stop();
-    const vo = off + 8;
-    const spec = TAG_BY_NUMBER.get(tag);
-    if (full) fullValue(v, vo, len, spec, out);
-    else wsValue(v, vo, len, spec, out);
-    off = vo + len;
-  }
+  while (off < end) off = full ? fullAttr(v, off, end, fid, out) : wsAttr(v, off, end, fid, out);
 }
 
-/** One attribute value exactly as Wireshark 4.0 shows it. */
-function wsValue(v: ByteView, o: number, len: number, spec: TagSpec | undefined, out: FieldNode[]): void {
-  if (!spec || spec.wsField === null) {
-    out.push(n('isns.not_decoded_yet', null, o, len));
-    return;
+/**
+ * One TLV exactly as Wireshark 4.0 shows it; returns the next offset or throws
+ * Stop where Wireshark's dissection ends with an exception. Rules verified
+ * with tshark 4.0.17 on crafted PDUs (test/isns-tshark.test.ts), where
+ * R = bytes left after the tag and length words:
+ *  - the tag item when 4 bytes are left, the length item when 8 are;
+ *  - length 0: nothing more, except a zero-length PG Tag in DevAttrReg(Rsp),
+ *    which adds "PG Tag: <NULL>" (value 0);
+ *  - a delimiter with a non-zero length: no value item;
+ *  - "Not Decoded Yet" (and unknown tags): always shown, whatever the length;
+ *  - tags with a required length: any other length → isns.invalid_attribute_length;
+ *  - strings: shown when length <= R, or length 0xffffffff (= "to the end");
+ *  - unchecked uint32 (19, 22, 24): shown when length <= R; 1–3 bytes are
+ *    read as a big-endian number, longer values by their first 4 bytes;
+ *  - unchecked addresses (16, 49): a length under 16 ends the PDU; shown when
+ *    length <= R (the first 16 bytes);
+ *  - port words (17, 20, 23) and the PSB (27): 4 bytes read whatever the length;
+ *  - afterwards a length beyond R (or >= 2^31) ends the PDU.
+ */
+function wsAttr(v: ByteView, off: number, end: number, fid: number, out: FieldNode[]): number {
+  if (off + 4 > end) throw new Stop();
+  const tag = v.u32(off);
+  out.push(n('isns.attr.tag', tag, off, 4));
+  if (off + 8 > end) throw new Stop();
+  const len = v.u32(off + 4);
+  out.push(n('isns.attr.len', len, off + 4, 4));
+  const o = off + 8;
+  if (len === 0) {
+    if (tag === 51 && (fid === 0x0001 || fid === 0x8001)) out.push(n('isns.portal_group_tag', 0, o, 8));
+    return o;
   }
-  if (spec.wsLen !== undefined && len !== spec.wsLen) {
-    out.push(n('isns.invalid_attribute_length', null, o, len));
-    return;
+  const rest = end - o;
+  const fits = len <= rest;
+  const spec = TAG_BY_NUMBER.get(tag);
+  if (tag === 0) {
+    // a delimiter's value is skipped
+  } else if (!spec || spec.wsField === null) {
+    out.push(n('isns.not_decoded_yet', null, o, Math.min(len, rest)));
+  } else if (spec.wsLen !== undefined && len !== spec.wsLen) {
+    out.push(n('isns.invalid_attribute_length', null, off + 4, 4));
+  } else {
+    const a = spec.wsField;
+    switch (spec.kind) {
+      case 'string': {
+        const l = len === 0xffffffff ? rest : fits ? len : -1;
+        if (l > 0) out.push(n(a, wsString(v, o, l), o, l));
+        break;
+      }
+      case 'ip':
+        if (len < 16) throw new Stop(); // "Trying to fetch an IPv6 address with length n": an exception
+        if (fits) out.push(n(a, v.ipv6(o), o, 16));
+        break;
+      case 'port':
+        if (o + 4 > end) throw new Stop();
+        out.push(n(a, v.u16(o + 2), o, 4), n('isns.port.port_type', (v.u16(o) & 1) === 1, o, 2));
+        break;
+      case 'psb': {
+        if (o + 4 > end) throw new Stop();
+        const x = v.u32(o);
+        out.push(n(a, x, o, 4, bits(PSB_BITS, x, o)));
+        break;
+      }
+      case 'scn':
+      case 'nodetype':
+        if (fits) {
+          const x = v.u32(o);
+          out.push(n(a, x, o, 4, bits(spec.kind === 'scn' ? SCN_BITS : ISNT_BITS, x, o)));
+        }
+        break;
+      case 'u24':
+        if (fits) out.push(n(a, v.u24(o), o, 3));
+        break;
+      case 'u64':
+        if (fits) out.push(spec.wsLen === 4 ? n(a, v.u32(o), o, 4) : n(a, v.u64(o), o, 8));
+        break;
+      default: {
+        // uint32 (also the PG Tag): 1–3 bytes big-endian, longer values by their first 4 bytes
+        if (fits) {
+          let x = 0;
+          for (let i = 0; i < Math.min(len, 4); i++) x = x * 256 + v.u8(o + i);
+          out.push(n(a, x, o, len));
+        }
+      }
+    }
   }
-  const a = spec.wsField;
-  switch (spec.kind) {
-    case 'string':
-      out.push(n(a, wsString(v, o, len), o, len));
-      return;
-    case 'ip':
-      if (len !== 16) throw new Stop();
-      out.push(n(a, v.ipv6(o), o, 16));
-      return;
-    case 'port':
-      if (len < 4) throw new Stop();
-      out.push(n(a, v.u16(o + 2), o, 4), n('isns.port.port_type', (v.u16(o) & 1) === 1, o, 2));
-      return;
-    case 'u24':
-      out.push(n(a, v.u24(o), o, 3));
-      return;
-    case 'u64':
-      if (spec.wsLen === 4) out.push(n(a, v.u32(o), o, 4));
-      else out.push(n(a, v.u64(o), o, 8));
-      return;
-    case 'psb': {
-      if (len < 4) throw new Stop();
-      const x = v.u32(o);
-      out.push(n(a, x, o, 4, bits(PSB_BITS, x, o)));
-      return;
-    }
-    case 'scn': {
-      const x = v.u32(o);
-      out.push(n(a, x, o, 4, bits(SCN_BITS, x, o)));
-      return;
-    }
-    case 'nodetype': {
-      const x = v.u32(o);
-      out.push(n(a, x, o, 4, bits(ISNT_BITS, x, o)));
-      return;
-    }
-    default:
-      if (len < 4) throw new Stop();
-      out.push(n(a, v.u32(o), o, 4));
+  if (!fits || len >= 0x80000000) throw new Stop();
+  return o + len;
+}
+
+/** One TLV of our full decode (RFC rules); a length past the end stops the PDU. */
+function fullAttr(v: ByteView, off: number, end: number, fid: number, out: FieldNode[]): number {
+  if (off + 8 > end) throw new Stop();
+  const tag = v.u32(off);
+  const len = v.u32(off + 4);
+  out.push(n('isns.attr.tag', tag, off, 4), n('isns.attr.len', len, off + 4, 4));
+  const o = off + 8;
+  if (len === 0) {
+    if (tag === 51 && (fid === 0x0001 || fid === 0x8001)) out.push(n('isns.portal_group_tag', 0, o, 8));
+    return o;
   }
+  if (len > end - o) throw new Stop();
+  if (tag !== 0) fullValue(v, o, len, TAG_BY_NUMBER.get(tag), out);
+  return o + len;
 }
 
 /** One attribute value decoded per RFC 4171 (our full decode). */
@@ -667,7 +723,30 @@ export interface IsnsMessage {
   /** Responses: the status at the start of the (assembled) payload. */
   status: number | null;
   attrs: IsnsAttr[];
+  /** Heartbeat (0x000E) only: its fixed, non-TLV layout. */
+  heartbeat?: IsnsHeartbeat;
   problems: string[];
+}
+
+/** A heartbeat server address with its ports (RFC 4171 §5.6.5.14). */
+export interface HeartbeatServer {
+  /** inet_ntop text of the 16 bytes. */
+  address: string;
+  /** Dotted quad when IPv4-mapped or -compatible (see ipv4Of). */
+  ipv4: string | null;
+  tcpPort: number;
+  udpPort: number;
+}
+
+/** The Heartbeat payload: active server, interval, counter, backup servers, vendor bytes. */
+export interface IsnsHeartbeat extends HeartbeatServer {
+  interval: number;
+  counter: number;
+  /** Backup server count as sent (the list holds those actually present). */
+  backupCount: number;
+  backups: HeartbeatServer[];
+  /** Vendor-specific bytes after the backup list. */
+  vendor: Uint8Array;
 }
 
 function hex(b: Uint8Array): string {
@@ -678,7 +757,13 @@ function names(v: number, list: [number, string][]): string[] {
   return list.filter(([m]) => (v & m) !== 0).map(([, s]) => s);
 }
 
-/** IPv4 text when the 16 bytes are IPv4-mapped, or IPv4-compatible with a non-zero upper half (so ::1 stays IPv6). */
+/**
+ * IPv4 text when the 16 bytes carry an IPv4 address: IPv4-mapped (::ffff:a.b.c.d,
+ * the RFC form, including ::ffff:0.0.0.0), or IPv4-compatible (::a.b.c.d, what
+ * open-isns sends) when the upper 16 bits of the last word are non-zero. That
+ * is exactly when inet_ntop (and tshark) prints a dotted quad, so ::, ::1 and
+ * ::0.0.1.0 (= ::100) stay IPv6, never the ambiguous "0.0.0.0"/"0.0.0.1".
+ */
 export function ipv4Of(raw: Uint8Array): string | null {
   for (let i = 0; i < 10; i++) if (raw[i] !== 0) return null;
   const mapped = raw[10] === 0xff && raw[11] === 0xff;
@@ -759,7 +844,10 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   const m: IsnsMessage = { functionId, name: functionName(functionId), isResponse: resp, xid, flags, status: null, attrs: [], problems: [] };
   const v = ByteView.of(payload);
   let o = 0;
-  if (functionId === HEARTBEAT) return m;
+  if (functionId === HEARTBEAT) {
+    parseHeartbeat(v, m);
+    return m;
+  }
   if (resp) {
     if (payload.length < 4) {
       m.problems.push(`response of ${payload.length} bytes has no 4-byte status`);
@@ -818,9 +906,12 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   // Without a delimiter, messages that have none by design (SCN, ESI, their responses, and
   // responses in general) carry operating attributes; requests keep source + key.
   if (!seenDelim && (resp || NO_SOURCE.has(functionId))) for (const a of tlvs) if (a.role === 'key') a.role = 'operating';
+  if (hasSource && tlvs.length > 0 && tlvs[0]!.role !== 'source') m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
+  // In DDS messages a DD_ID lists a member DD of the set, not a new object.
+  const dds = (functionId & 0x7fff) === 0x000b || (functionId & 0x7fff) === 0x000c;
   for (const a of tlvs) {
     if (a.role === 'operating') {
-      const startsObject = OBJECT_KEYS.has(a.tag) || (a.tag === 48 && prevTag !== 51 && prevTag !== 48);
+      const startsObject = (OBJECT_KEYS.has(a.tag) && !(dds && a.tag === 2065)) || (a.tag === 48 && prevTag !== 51 && prevTag !== 48);
       if (startsObject || object < 0) object++;
       a.object = object;
       prevTag = a.tag;
@@ -828,4 +919,33 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   }
   m.attrs = tlvs;
   return m;
+}
+
+/** Heartbeat payload (RFC 4171 §5.6.5.14): fixed fields, a backup list bounded by the bytes present. */
+function parseHeartbeat(v: ByteView, m: IsnsMessage): void {
+  const len = v.captured;
+  if (len < 32) {
+    m.problems.push(`heartbeat payload of ${len} bytes is shorter than its 32-byte fixed part`);
+    if (len < 28) return;
+  }
+  const server = (o: number): HeartbeatServer => {
+    const raw = v.bytes(o, 16);
+    return { address: formatIpv6(raw, 0), ipv4: ipv4Of(raw), tcpPort: v.u16(o + 16), udpPort: v.u16(o + 18) };
+  };
+  const hb: IsnsHeartbeat = { ...server(0), interval: v.u32(20), counter: v.u32(24), backupCount: 0, backups: [], vendor: new Uint8Array(0) };
+  let o = 28;
+  if (len >= 32) {
+    hb.backupCount = v.u16(30);
+    o = 32;
+    for (let i = 0; i < hb.backupCount; i++) {
+      if (o + 20 > len) {
+        m.problems.push(`heartbeat announces ${hb.backupCount} backup servers but only ${i} fit in the payload`);
+        break;
+      }
+      hb.backups.push(server(o));
+      o += 20;
+    }
+  }
+  hb.vendor = v.bytes(o, len - o);
+  m.heartbeat = hb;
 }

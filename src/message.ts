@@ -8,6 +8,24 @@
  * PDUs is decoded (Wireshark does not do this). A response matches the pending
  * request with the same transaction id in the same conversation (ESI and SCN
  * are requests from the server, so either direction).
+ *
+ * Choices (each a MALFORMED_PDU finding naming function, transaction, frames):
+ *  - a sequence id that skips ahead (a PDU missing): the message is still
+ *    assembled from the PDUs that arrived, and parsed;
+ *  - a sequence id already seen (a duplicate): that PDU is left out;
+ *  - a PDU without First and no message in progress: its bytes cannot be
+ *    placed and are dropped;
+ *  - a new First before the Last, too many messages in progress
+ *    (maxPending), or more than maxMessageBytes: the partial message is dropped;
+ *  - at finish(), messages without their Last PDU are dropped.
+ * UDP messages are assembled the same way (one PDU per datagram, RFC 4171
+ * §2.9.2, but a message may still span datagrams). A heartbeat ignores the
+ * flags and never expects a response.
+ *
+ * UNANSWERED_REQUEST (at finish): one finding per unanswered request, naming
+ * function, transaction id, endpoints and frames — at most 20 per input file,
+ * then one summary finding with the count (a capture cut short can leave
+ * thousands). Requests evicted by maxPending count as unanswered.
  */
 import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../dissector/isns.js';
 import { finding, type Finding } from './findings.js';
@@ -40,6 +58,14 @@ interface Partial {
 }
 
 const HEARTBEAT = 0x000e;
+/** Unanswered requests listed one by one per input file. */
+const MAX_LISTED = 20;
+
+/** Every frame that carried a byte of these PDUs, ascending, unique. */
+function frameUnion(pdus: readonly FramedPdu[]): number[] {
+  if (pdus.length === 1) return [...pdus[0]!.frames];
+  return [...new Set(pdus.flatMap((x) => x.frames))].sort((a, b) => a - b);
+}
 
 export class MessageAssembler {
   private readonly partial = new Map<string, Partial>();
@@ -72,9 +98,10 @@ export class MessageAssembler {
     const key = `${p.conversation}|${dir}|${h.functionId}|${h.xid}`;
     const first = (h.flags & FLAG_FIRST) !== 0;
     const last = (h.flags & FLAG_LAST) !== 0;
-    // UDP carries one PDU per datagram (RFC 4171 §2.9.2); a heartbeat ignores the flags.
-    if ((first && last) || h.functionId === HEARTBEAT || (p.transport === 'udp' && !this.partial.has(key) && first)) {
+    // A heartbeat ignores the flags.
+    if ((first && last) || h.functionId === HEARTBEAT) {
       if (this.partial.has(key)) this.dropPartial(key, 'a new message with the same transaction id started');
+      if (h.seq !== 0 && h.functionId !== HEARTBEAT) this.malformed(p, `${fname} (transaction ${h.xid}): single-PDU message with sequence id ${h.seq}, expected 0 (RFC 4171 §5.1.6)`);
       this.complete([p], [r.payload], h.functionId, h.flags, h.xid);
       return;
     }
@@ -91,8 +118,12 @@ export class MessageAssembler {
       this.malformed(p, `${fname} (transaction ${h.xid}): PDU with sequence id ${h.seq} without a First PDU (flags 0x${h.flags.toString(16).padStart(4, '0')}); its attributes cannot be decoded`);
       return;
     }
+    if (h.seq < part.nextSeq) {
+      this.malformed(p, `${fname} (transaction ${h.xid}): sequence id ${h.seq} arrived again (${part.nextSeq} was expected); the duplicate PDU is left out`, frameUnion([...part.pdus, p]));
+      return;
+    }
     if (h.seq !== part.nextSeq) {
-      this.malformed(p, `${fname} (transaction ${h.xid}): sequence id ${h.seq} where ${part.nextSeq} was expected; the message is assembled from what arrived`, [...part.pdus.flatMap((x) => x.frames), ...p.frames]);
+      this.malformed(p, `${fname} (transaction ${h.xid}): sequence id ${h.seq} where ${part.nextSeq} was expected; the message is assembled from what arrived`, frameUnion([...part.pdus, p]));
     }
     part.nextSeq = h.seq + 1;
     if (part.bytes + r.payload.length > this.maxBytes) {
@@ -113,7 +144,7 @@ export class MessageAssembler {
     if (!part) return;
     this.partial.delete(key);
     const p = part.pdus[0]!;
-    this.malformed(p, `${functionName(part.fid)} (transaction ${part.xid}) dropped after ${part.pdus.length} PDU(s): ${why}`, [...new Set(part.pdus.flatMap((x) => x.frames))]);
+    this.malformed(p, `${functionName(part.fid)} (transaction ${part.xid}) dropped after ${part.pdus.length} PDU(s): ${why}`, frameUnion(part.pdus));
   }
 
   private complete(pdus: FramedPdu[], parts: Uint8Array[], fid: number, flags: number, xid: number): void {
@@ -130,7 +161,10 @@ export class MessageAssembler {
     const message = parseIsnsMessage(fid, flags, xid, payload);
     const first = pdus[0]!;
     const last = pdus[pdus.length - 1]!;
-    for (const pr of message.problems) this.malformed(last, `${message.name} (transaction ${xid}): ${pr}`, [...new Set(pdus.flatMap((x) => x.frames))]);
+    if (message.problems.length) {
+      const frames = frameUnion(pdus);
+      for (const pr of message.problems) this.malformed(last, `${message.name} (transaction ${xid}): ${pr}`, frames);
+    }
     const ev: MessageEvent = { message, pdus, first, last };
     if (isResponse(fid)) {
       const rk = `${first.conversation}|${fid & 0x7fff}|${xid}`;
@@ -164,21 +198,24 @@ export class MessageAssembler {
     }
     for (const [file, evs] of byFile) {
       // One finding per request up to 20 per file, then one summary, so a huge capture stays readable.
-      evs.slice(0, 20).forEach((ev) => {
+      evs.slice(0, MAX_LISTED).forEach((ev) => {
         this.handlers.finding(
           finding(
             'UNANSWERED_REQUEST',
             `${ev.message.name} (transaction ${ev.message.xid}) from ${ev.first.src.addr}:${ev.first.src.port} to ${ev.first.dst.addr}:${ev.first.dst.port} got no response by the end of the capture`,
-            [ev.last.frame],
+            frameUnion(ev.pdus),
             file,
           ),
         );
       });
-      if (evs.length > 20) {
-        this.handlers.finding(finding('UNANSWERED_REQUEST', `${evs.length - 20} more requests got no response (not listed one by one)`, evs.slice(20, 120).map((e) => e.last.frame), file));
+      if (evs.length > MAX_LISTED) {
+        this.handlers.finding(finding('UNANSWERED_REQUEST', `${evs.length - MAX_LISTED} more requests got no response (not listed one by one)`, evs.slice(MAX_LISTED, MAX_LISTED + 100).map((e) => e.last.frame), file));
       }
     }
+    if (this.unansweredDropped > 0) {
+      this.handlers.finding(finding('UNANSWERED_REQUEST', `${this.unansweredDropped} more requests were no longer tracked (over ${this.maxPending} awaiting a response at once) and may be unanswered`, []));
+    }
     this.pendingReq.clear();
-    void this.unansweredDropped;
+    this.unansweredDropped = 0;
   }
 }

@@ -150,3 +150,48 @@ export function udpCorpus(): Case[] {
   c.push({ note: 'UDP: trailing TLV beyond the PDU length', pdu: concat([pdu(0x0002, xid++, concat([SRC, DELIM])), tStr(34, 'trailer')]) });
   return c;
 }
+
+/** Attribute lengths around and far beyond the bytes present (huge, negative as a C int, "to the end"). */
+export function lengthCorpus(): Case[] {
+  const c: Case[] = [];
+  let xid = 5000;
+  const value = ascii('ABCDEFGHIJKLMNOPQRSTUVWX');
+  // unchecked uint32, port, address, PSB, string, Not-Decoded-Yet, checked uint32, delimiter, unknown, checked address, uint64, port (checked)
+  for (const tag of [19, 17, 16, 27, 34, 5, 2, 0, 999, 3, 4, 50, 22, 33]) {
+    for (const len of [5, 8, 17, 40, 41, 400, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff]) {
+      // 24 value bytes are present, then a 16-byte iSCSI Alias TLV: 40 bytes follow the length word.
+      c.push({ note: `tag ${tag}: declared length ${len} with 40 bytes after it`, pdu: req(0x0001, xid++, [rawTlv(tag, value, len), tStr(34, 'after')]) });
+    }
+  }
+  return c;
+}
+
+export interface TcpCase {
+  note: string;
+  /** Application bytes written by the client, and the payload offsets where a new TCP segment starts. */
+  data: Uint8Array;
+  splits: number[];
+}
+
+/** TCP: PDUs coalesced into one segment, split over segments, multi-PDU messages, odd lengths. */
+export function tcpCorpus(): TcpCase[] {
+  const t: TcpCase[] = [];
+  let xid = 9000;
+  const a = req(0x0002, xid++, [tEmpty(16), tEmpty(17)]);
+  const b = pdu(0x8002, xid++, rsp(0, tEmpty(32), DELIM, tStr(32, 'iqn.2026-11.lab:t1'), tU32(33, 1), tAddr(16, '192.0.2.7'), tPort(17, 3260), tU32(27, 0x3f)));
+  const c2 = req(0x0001, xid++, [tStr(1, 'e'), tU32(51, 7), tStr(48, 'iqn.x')]);
+  t.push({ note: 'three PDUs in one segment', data: concat([a, b, c2]), splits: [] });
+  t.push({ note: 'one PDU split over three segments (after the header, inside a TLV)', data: b, splits: [14, 40] });
+  t.push({ note: 'two PDUs, the cut inside the second one', data: concat([a, b]), splits: [a.length + 20] });
+  t.push({ note: 'a PDU whose length is not a multiple of 4', data: pdu(0x0002, xid++, concat([SRC, DELIM, bytes(0, 0, 0)])), splits: [] });
+  // A message of three PDUs; the iSCSI Name straddles PDUs 0 and 1 (Wireshark: malformed first PDU, "not first" for the others).
+  const body = concat([SRC, tStr(1, 'isns.entity.0007'), DELIM, tStr(32, 'iqn.2026-11.lab:straddle'), tAddr(16, '192.0.2.8'), tPort(17, 3260), tU32(27, 0x37)]);
+  const at = [0, 40, 84, body.length];
+  const parts = [0, 1, 2].map((i) => pdu(0x0001, xid, body.subarray(at[i]!, at[i + 1]!), { flags: F_CLIENT | (i === 0 ? F_FIRST : 0) | (i === 2 ? F_LAST : 0), seq: i }));
+  xid++;
+  t.push({ note: 'multi-PDU DevAttrReg, one PDU per segment', data: concat(parts), splits: [parts[0]!.length, parts[0]!.length + parts[1]!.length] });
+  t.push({ note: 'multi-PDU DevAttrReg, all in one segment', data: concat(parts.map((p) => { const q = p.slice(); q[9] = (q[9]! + 1) & 0xff; return q; })), splits: [] });
+  t.push({ note: 'heartbeat over TCP', data: pdu(0x000e, xid++, concat([addr16('192.0.2.9'), bytes(0x0c, 0x85, 0, 0), be32(30), be32(1), bytes(0, 0, 0, 0)])), splits: [] });
+  t.push({ note: 'a response of status only, then a response without a payload', data: concat([pdu(0x8003, xid++, be32(9)), pdu(0x8004, xid++, new Uint8Array(0))]), splits: [] });
+  return t;
+}

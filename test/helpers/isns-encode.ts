@@ -50,7 +50,8 @@ export function tempFile(name: string, data: Uint8Array): string {
 
 /** tshark's `-T fields -E occurrence=a` lines for the iSNS frames of a capture. */
 export function tsharkLines(file: string, fields: readonly string[], extra: readonly string[] = []): string[] {
-  const r = spawnSync('tshark', ['-r', file, ...extra, '-Y', 'isns', '-T', 'fields', '-E', 'occurrence=a', ...fields.flatMap((x) => ['-e', x])], { maxBuffer: 1 << 28 });
+  // `extra` comes last so it can override the defaults (e.g. -E occurrence=f).
+  const r = spawnSync('tshark', ['-r', file, '-Y', 'isns', '-T', 'fields', '-E', 'occurrence=a', ...fields.flatMap((x) => ['-e', x]), ...extra], { maxBuffer: 1 << 28 });
   const s = r.stdout.toString();
   return s === '' ? [] : s.replace(/\n$/, '').split('\n');
 }
