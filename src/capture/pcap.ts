@@ -9,7 +9,17 @@
  *  - a truncated last record, on which pcap-parser ends silently: reported as
  *    TRUNCATED_CAPTURE with the byte offset;
  *  - no backpressure: the parser is driven synchronously through a tiny stream
- *    adapter, one chunk at a time, so it never reads ahead.
+ *    adapter, one chunk at a time, so it never reads ahead;
+ *  - a cut global header (< 24 bytes), on which it waits silently: our own
+ *    "global header cut" error at byte offset 0;
+ *  - its version test (`major != 2 && minor != 4`) lets most wrong versions
+ *    through: anything but 2.4 is rejected here.
+ *
+ * The guard hands pcap-parser the 24-byte global header on its own (so its
+ * 'globalHeader' is parsed before any record), then only whole records, each
+ * batch taken straight from the chunk (no copy); pcap-parser emits 'packet'
+ * synchronously inside `feed.emit('data', ...)`. Its remainder buffer is then
+ * empty and is reset, so it never concatenates chunks or keeps one alive.
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -134,9 +144,11 @@ export class PcapGuard implements FormatReader {
       this.nano = m === 0xa1b23c4d || m === 0x4d3cb2a1;
       const major = this.le ? h.readUInt16LE(4) : h.readUInt16BE(4);
       const minor = this.le ? h.readUInt16LE(6) : h.readUInt16BE(6);
-      if (major !== 2) return this.fatal(`unsupported pcap version ${major}.${minor}`, undefined, 4);
+      // libpcap has written 2.4 since 1998; pcap-parser reads only that layout.
+      if (major !== 2 || minor !== 4) return this.fatal(`unsupported pcap version ${major}.${minor} (only 2.4 is read)`, undefined, 4);
       const snap = this.le ? h.readUInt32LE(16) : h.readUInt32BE(16);
-      this.linktype = (this.le ? h.readUInt32LE(20) : h.readUInt32BE(20)) & 0x0fffffff;
+      // The upper bits hold FCS information (libpcap's LT_LINKTYPE mask).
+      this.linktype = (this.le ? h.readUInt32LE(20) : h.readUInt32BE(20)) & 0x03ffffff;
       this.limit = Math.max(snap, this.maxRecord);
       const fixed = Buffer.from(h);
       if (this.nano) fixed.writeUInt32BE(this.le ? 0xd4c3b2a1 : 0xa1b2c3d4, 0);
