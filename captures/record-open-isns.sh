@@ -48,21 +48,19 @@ start_server() { # conf
 }
 stop_server() { kill "$(cat "$work/isnsd.pid")" 2>/dev/null || true; rm -f "$work/isnsd.pid"; sleep 0.3; }
 adm() { timeout 10 isnsadm -c "$work/isnsadm.conf" "$@" || true; }
+server_conf() { # name security [extra config lines...]
+  local name=$1 security=$2; shift 2
+  mkdir -p "$work/db-$name"
+  { printf '%s\n' "Database = $work/db-$name" "SourceName = isns.server" "Security = $security" \
+      "PIDFile = $work/isnsd.pid.real" "ControlSocket = $work/isnsctl-$name" "$@"; } >"$work/isnsd.conf"
+}
+admin_conf() {
+  printf '%s\n' "ServerAddress = 127.0.0.1" "SourceName = iqn.2026-11.lab:admin" "Security = 0" >"$work/isnsadm.conf"
+}
 
 # ---------------------------------------------------------------- Security = 0
-mkdir -p "$work/db0"
-cat >"$work/isnsd.conf" <<CONF
-Database = $work/db0
-SourceName = isns.server
-Security = 0
-PIDFile = $work/isnsd.pid.real
-ControlSocket = $work/isnsctl0
-CONF
-cat >"$work/isnsadm.conf" <<CONF
-ServerAddress = 127.0.0.1
-SourceName = iqn.2026-11.lab:admin
-Security = 0
-CONF
+server_conf basic 0
+admin_conf
 start_capture "$work/basic.pcap"
 start_server "$work/isnsd.conf"
 adm --register entity=lab.array1 target=iqn.2026-11.lab:array1.t1 portal=10.0.0.11:3260 portal=10.0.0.12:3260 portal=10.0.0.13:3261
@@ -83,21 +81,8 @@ cp "$work/basic.pcap" "$here/open-isns-basic.pcap"
 if command -v editcap >/dev/null; then editcap -F pcapng "$here/open-isns-basic.pcap" "$here/open-isns-basic.pcapng"; fi
 
 # ---------------------------------------------------------------- ESI (Security = 0)
-mkdir -p "$work/dbe"
-cat >"$work/isnsd.conf" <<CONF
-Database = $work/dbe
-SourceName = isns.server
-Security = 0
-PIDFile = $work/isnsd.pid.real
-ControlSocket = $work/isnsctle
-ESIMinInterval = 1s
-ESIMaxInterval = 2s
-CONF
-cat >"$work/isnsadm.conf" <<CONF
-ServerAddress = 127.0.0.1
-SourceName = iqn.2026-11.lab:admin
-Security = 0
-CONF
+server_conf esi 0 "ESIMinInterval = 1s" "ESIMaxInterval = 2s"
+admin_conf
 start_capture "$work/esi.pcap" 'port 3205 or port 5000'
 start_server "$work/isnsd.conf"
 python3 "$here/esi_responder.py" 5000 7 &
@@ -111,15 +96,7 @@ stop_capture
 cp "$work/esi.pcap" "$here/open-isns-esi.pcap"
 
 # ---------------------------------------------------------------- SCN (Security = 0)
-mkdir -p "$work/dbs"
-cat >"$work/isnsd.conf" <<CONF
-Database = $work/dbs
-SourceName = isns.server
-Security = 0
-PIDFile = $work/isnsd.pid.real
-ControlSocket = $work/isnsctls
-DefaultDiscoveryDomain = 1
-CONF
+server_conf scn 0 "DefaultDiscoveryDomain = 1"
 start_capture "$work/scn.pcap" 'port 3205 or port 5001'
 start_server "$work/isnsd.conf"
 python3 "$here/scn_client.py" 5001 6 &
@@ -135,17 +112,7 @@ stop_capture
 cp "$work/scn.pcap" "$here/open-isns-scn.pcap"
 
 # ---------------------------------------------------------------- Security = 1
-mkdir -p "$work/db1"
-cat >"$work/isnsd.conf" <<CONF
-Database = $work/db1
-SourceName = isns.server
-Security = 1
-AuthKeyFile = $work/server_key
-ServerKeyFile = $work/server_key.pub
-ClientKeyStore = DB:
-PIDFile = $work/isnsd.pid.real
-ControlSocket = $work/isnsctl1
-CONF
+server_conf auth 1 "AuthKeyFile = $work/server_key" "ServerKeyFile = $work/server_key.pub" "ClientKeyStore = DB:"
 isnsd -c "$work/isnsd.conf" --init >/dev/null 2>&1
 start_server "$work/isnsd.conf"
 # Enrol two clients through the local control socket (not on the wire).
