@@ -773,7 +773,8 @@ export class PortalBuilder {
       state,
       firstSeen: seenAt(p.firstSeen),
       lastSeen: seenAt(p.lastSeen),
-      findings,
+      // The contract's portal findings: code, severity, message, frames (the file is the record's own).
+      findings: findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: f.frames })),
     };
   }
 

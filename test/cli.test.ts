@@ -157,3 +157,10 @@ test('progress goes to stderr only on a terminal, and is cleared', (t) => {
   t.regex(out, /\r\x1b\[K[\d.]+ MiB, \d+ packets read/);
   t.true(out.endsWith('\r\x1b[K'), 'the progress line is cleared at the end');
 });
+
+test('portal findings have exactly the contract keys; capture findings add the file', (t) => {
+  const j = JSON.parse(run(['portals', '--format', 'json', SAMPLE]).stdout.toString());
+  for (const p of j.portals) for (const f of p.findings) t.deepEqual(Object.keys(f), ['code', 'severity', 'message', 'frames']);
+  for (const f of j.findings) t.deepEqual(Object.keys(f), ['code', 'severity', 'message', 'file', 'frames']);
+  t.true(j.findings.length > 0);
+});
