@@ -36,6 +36,17 @@ export class MalformedError extends ViewError {
 
 const HEX = '0123456789abcdef';
 
+/**
+ * An owned copy of `b[from, to)`. Not `b.slice()`: on a Node Buffer (what the
+ * capture readers hand out, views of one reused read buffer) `slice` is a view,
+ * so bytes kept past the packet would be overwritten by the next read.
+ */
+export function copyBytes(b: Uint8Array, from = 0, to = b.length): Uint8Array {
+  const c = new Uint8Array(to - from);
+  c.set(b.subarray(from, to));
+  return c;
+}
+
 export class ByteView {
   /** Absolute start offset in `buf`. */
   readonly start: number;

@@ -28,6 +28,7 @@
  * thousands). Requests evicted by maxPending count as unanswered.
  */
 import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../dissector/isns.js';
+import { copyBytes } from '../dissector/byteview.js';
 import { finding, type Finding } from './findings.js';
 import type { FramedPdu } from './pdu.js';
 
@@ -110,7 +111,7 @@ export class MessageAssembler {
       if (part) this.dropPartial(key, 'a new First PDU arrived before its Last PDU');
       if (h.seq !== 0) this.malformed(p, `${fname} (transaction ${h.xid}): first PDU has sequence id ${h.seq}, expected 0`);
       if (this.partial.size >= this.maxPending) this.dropPartial(this.partial.keys().next().value as string, 'too many partial messages');
-      part = { pdus: [p], parts: [r.payload.slice()], bytes: r.payload.length, fid: h.functionId, flags: h.flags, xid: h.xid, nextSeq: h.seq + 1 };
+      part = { pdus: [p], parts: [copyBytes(r.payload)], bytes: r.payload.length, fid: h.functionId, flags: h.flags, xid: h.xid, nextSeq: h.seq + 1 };
       this.partial.set(key, part);
       return;
     }
@@ -131,7 +132,7 @@ export class MessageAssembler {
       return;
     }
     part.pdus.push(p);
-    part.parts.push(r.payload.slice());
+    part.parts.push(copyBytes(r.payload));
     part.bytes += r.payload.length;
     if (last) {
       this.partial.delete(key);

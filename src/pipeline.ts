@@ -3,7 +3,7 @@
  * reassembly) → TCP (stream reassembly + PDU framing) / UDP → application
  * PDUs. Synchronous per packet; the only async edge is the capture source.
  */
-import { ByteView } from '../dissector/byteview.js';
+import { ByteView, copyBytes } from '../dissector/byteview.js';
 import type { AppProtocol, LayerResult, Protocol } from '../dissector/protocol.js';
 import type { Registry } from '../dissector/table.js';
 import type { IpInfo } from '../dissector/ipv4.js';
@@ -242,7 +242,7 @@ export class Pipeline implements CaptureSink {
         dst,
         conversation: cid,
         streamIndex: this.indexOf(cid),
-        bytes: pl.bytes(0, n).slice(),
+        bytes: copyBytes(pl.bytes(0, n)),
         frames: [p.frame],
         frame: p.frame,
         ts: p.ts,
@@ -337,7 +337,7 @@ export class Pipeline implements CaptureSink {
             side.framer = makeFramer(side.dir.sawSyn);
           }
           if (side.framer) side.framer.push(bytes, frame);
-          else onPdu(bytes.slice(), [frame], frame);
+          else onPdu(copyBytes(bytes), [frame], frame);
         },
         gap: (g) => {
           const frames = g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter];

@@ -5,6 +5,7 @@
  * span reported as a gap naming the frames around it.
  */
 import type { Timestamp } from './types.js';
+import { copyBytes } from '../dissector/byteview.js';
 
 export interface TcpLimits {
   /** Out-of-order bytes held per direction. */
@@ -104,7 +105,7 @@ export class TcpDirection {
     }
     // Ahead of what we expect: hold it, within bounds; otherwise the hole is a gap.
     if (rel < MAX_AHEAD && this.heldBytes + len <= this.limits.maxOooBytesPerStream && this.budget.take(len)) {
-      this.insert({ seq, bytes: s.payload.slice(), frame: s.frame });
+      this.insert({ seq, bytes: copyBytes(s.payload), frame: s.frame });
       this.heldBytes += len;
       return;
     }
