@@ -793,7 +793,7 @@ function lazyAddress(raw: Uint8Array): IsnsValue {
   };
 }
 
-function decodeValue(spec: TagSpec | undefined, raw: Uint8Array): { value: IsnsValue; problem?: string } {
+export function decodeValue(spec: TagSpec | undefined, raw: Uint8Array): { value: IsnsValue; problem?: string } {
   if (raw.length === 0) return { value: { kind: 'empty' } };
   if (!spec) return { value: lazyBytes(raw), problem: 'unknown tag' };
   const wrong = spec.rfcLen !== undefined && raw.length !== spec.rfcLen ? `length ${raw.length}, RFC 4171 wants ${spec.rfcLen}` : undefined;
@@ -829,6 +829,94 @@ function decodeValue(spec: TagSpec | undefined, raw: Uint8Array): { value: IsnsV
       return w({ kind: 'uint', value: u32of(raw) });
     default:
       return { value: lazyBytes(raw) };
+  }
+}
+
+/** What decodeValue would report for a value of `len` bytes, without decoding it. */
+function valueProblem(spec: TagSpec | undefined, len: number): string | undefined {
+  if (len === 0) return undefined;
+  if (!spec) return 'unknown tag';
+  const wrong = spec.rfcLen !== undefined && len !== spec.rfcLen ? `length ${len}, RFC 4171 wants ${spec.rfcLen}` : undefined;
+  switch (spec.kind) {
+    case 'string':
+      return undefined;
+    case 'ip':
+      return len !== 16 ? (wrong ?? 'bad address length') : undefined;
+    case 'port':
+    case 'psb':
+    case 'scn':
+    case 'nodetype':
+    case 'pgt':
+    case 'u24':
+    case 'u64':
+    case 'u32':
+    case 'range':
+      return wrong;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One TLV of a parsed message. Its bytes and decoded value are made on first
+ * use (building portal records reads few of them); `raw` may be re-pointed to
+ * an owned copy by whoever keeps the message (see keepMessage).
+ */
+class Attr implements IsnsAttr {
+  object = -1;
+  problem?: string;
+  private r: Uint8Array | null = null;
+  private v: IsnsValue | null = null;
+  constructor(
+    readonly tag: number,
+    readonly length: number,
+    readonly offset: number,
+    public role: AttrRole,
+    private readonly spec: TagSpec | undefined,
+    private src: Uint8Array,
+  ) {}
+  get abbrev(): string {
+    const spec = this.spec;
+    return spec ? (spec.wsField ?? spec.xField ?? 'isnsx.unknown_attribute') : 'isnsx.unknown_attribute';
+  }
+  get name(): string {
+    return this.spec?.name ?? `Unknown attribute ${this.tag}`;
+  }
+  get raw(): Uint8Array {
+    return (this.r ??= this.src.subarray(this.offset + 8, this.offset + 8 + this.length));
+  }
+  set raw(b: Uint8Array) {
+    this.r = b;
+    this.src = b;
+    this.v = null;
+  }
+  get value(): IsnsValue {
+    return (this.v ??= decodeValue(this.spec, this.raw).value);
+  }
+  set value(x: IsnsValue) {
+    this.v = x;
+  }
+  toJSON(): unknown {
+    const { tag, length, offset, role, object, abbrev, name, value, raw, problem } = this;
+    return { tag, length, offset, role, object, abbrev, name, value, raw, ...(problem !== undefined ? { problem } : {}) };
+  }
+}
+
+/**
+ * Give a message that will be kept (a request awaiting its response) its own
+ * exactly-sized copy of its attribute bytes, so it no longer pins the shared
+ * buffers its PDU was cut from (see keepBytes).
+ */
+export function ownAttrBytes(m: IsnsMessage): void {
+  let total = 0;
+  for (const a of m.attrs) total += a.length;
+  const buf = new Uint8Array(total);
+  let o = 0;
+  for (const a of m.attrs) {
+    const r = a.raw;
+    buf.set(r, o);
+    a.raw = buf.subarray(o, o + r.length);
+    o += r.length;
   }
 }
 
@@ -872,9 +960,8 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
       m.problems.push(`attribute tag ${tag} at offset ${o}: length ${len} runs past the end of the message (${payload.length - o - 8} bytes left)`);
       break;
     }
-    const raw = v.bytes(o + 8, len);
     const spec = TAG_BY_NUMBER.get(tag);
-    const { value, problem } = decodeValue(spec, raw);
+    const problem = valueProblem(spec, len);
     let role: AttrRole;
     if (tag === 0) {
       role = 'delimiter';
@@ -882,17 +969,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
     } else if (hasSource && tlvs.length === 0) role = 'source';
     else if (!seenDelim) role = 'key';
     else role = 'operating';
-    const a: IsnsAttr = {
-      tag,
-      length: len,
-      offset: o,
-      role,
-      object: -1,
-      abbrev: spec ? (spec.wsField ?? spec.xField ?? 'isnsx.unknown_attribute') : 'isnsx.unknown_attribute',
-      name: spec?.name ?? `Unknown attribute ${tag}`,
-      value,
-      raw,
-    };
+    const a = new Attr(tag, len, o, role, spec, payload);
     let prob = problem;
     if (len % 4 !== 0) prob = (prob ? prob + '; ' : '') + `length ${len} is not a multiple of 4`;
     if (tag === 0 && len !== 0) prob = (prob ? prob + '; ' : '') + `delimiter with length ${len}`;

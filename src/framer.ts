@@ -6,7 +6,7 @@
  * stream joined mid-way, or resumed after a gap or garbage, resynchronises on
  * the next position the length function accepts.
  */
-import { ByteView, copyBytes } from '../dissector/byteview.js';
+import { ByteView, keepBytes } from '../dissector/byteview.js';
 import type { Framing } from '../dissector/protocol.js';
 
 export interface FramerPdu {
@@ -99,7 +99,7 @@ export class PduFramer {
           this.syncing = false;
         }
         if (r.length > end - o) break;
-        const bytes = copyBytes(b, o, o + r.length);
+        const bytes = keepBytes(b, o, o + r.length);
         const frames = self ? this.framesOf(o, o + r.length) : [frame];
         this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]! });
         o += r.length;

@@ -27,7 +27,7 @@
  * then one summary finding with the count (a capture cut short can leave
  * thousands). Requests evicted by maxPending count as unanswered.
  */
-import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../dissector/isns.js';
+import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../dissector/isns.js';
 import { copyBytes } from '../dissector/byteview.js';
 import { finding, type Finding } from './findings.js';
 import type { FramedPdu } from './pdu.js';
@@ -61,6 +61,17 @@ interface Partial {
 const HEARTBEAT = 0x000e;
 /** Unanswered requests listed one by one per input file. */
 const MAX_LISTED = 20;
+
+/** Requests awaiting a response that may keep pinning shared PDU buffers (see keepBytes). */
+const PINNED_PENDING = 64;
+
+/** Give a kept message event its own copies of its bytes. */
+function ownEvent(ev: MessageEvent): void {
+  ownAttrBytes(ev.message);
+  ev.pdus = ev.pdus.map((p) => ({ ...p, bytes: copyBytes(p.bytes) }));
+  ev.first = ev.pdus[0]!;
+  ev.last = ev.pdus[ev.pdus.length - 1]!;
+}
 
 /** Every frame that carried a byte of these PDUs, ascending, unique. */
 function frameUnion(pdus: readonly FramedPdu[]): number[] {
@@ -183,6 +194,10 @@ export class MessageAssembler {
         this.unansweredDropped++;
       }
       this.pendingReq.set(rk, ev);
+      // A request answered at once (the common case) may keep pointing into the shared buffers its
+      // PDU was cut from; once many are waiting, each new one gets its own bytes, so unanswered
+      // requests cost their size, not a pinned 64 KiB slab each.
+      if (this.pendingReq.size > PINNED_PENDING) ownEvent(ev);
     }
     this.handlers.message(ev);
   }

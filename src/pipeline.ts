@@ -3,7 +3,7 @@
  * reassembly) → TCP (stream reassembly + PDU framing) / UDP → application
  * PDUs. Synchronous per packet; the only async edge is the capture source.
  */
-import { ByteView, copyBytes } from '../dissector/byteview.js';
+import { ByteView, keepBytes } from '../dissector/byteview.js';
 import type { AppProtocol, LayerResult, Protocol } from '../dissector/protocol.js';
 import type { Registry } from '../dissector/table.js';
 import type { IpInfo } from '../dissector/ipv4.js';
@@ -14,6 +14,9 @@ import { OooBudget, TcpDirection, TcpStreamTable, type TcpLimits } from './reass
 import { PduFramer } from './framer.js';
 import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
 import { finding, type Finding } from './findings.js';
+import { eth } from '../dissector/eth.js';
+import { ipv4 } from '../dissector/ipv4.js';
+import { tcp } from '../dissector/tcp.js';
 import type { CaptureProblem, CaptureSink, Packet, Timestamp } from './types.js';
 
 export interface PipelineLimits {
@@ -54,6 +57,24 @@ interface TcpConv {
   /** Side keyed by "addr:port" of the sender. */
   readonly sides: Map<string, TcpSide>;
   readonly file: string;
+  /** Its entry in the fixed-offset flow cache, if any. */
+  fast?: FastFlow;
+}
+
+/**
+ * A TCP/IPv4 conversation as the fixed-offset fast path finds it: addresses
+ * and ports as numbers (no text per packet), both sides resolved once.
+ */
+interface FastFlow {
+  readonly hash: number;
+  /** Address and port of side `ab`'s sender. */
+  readonly a: number;
+  readonly ap: number;
+  readonly b: number;
+  readonly bp: number;
+  readonly conv: TcpConv;
+  ab: TcpSide | null;
+  ba: TcpSide | null;
 }
 
 /** Timestamps of recent frames, to time PDUs completed by a held (earlier) segment. */
@@ -88,8 +109,12 @@ export class Pipeline implements CaptureSink {
   private cur: Packet | null = null;
   private readonly tcpProto: Protocol | undefined;
   private readonly udpProto: Protocol | undefined;
+  /** Fixed-offset flow cache: symmetric hash of the IPv4 4-tuple → flows. */
+  private fastFlows = new Map<number, FastFlow[]>();
   packets = 0;
   appPdus = 0;
+  /** Packets the fixed-offset fast path handled. */
+  fastPackets = 0;
 
   constructor(
     readonly registry: Registry,
@@ -155,6 +180,11 @@ export class Pipeline implements CaptureSink {
     }
     this.cur = p;
     this.frameTimes.set(p.frame, p.ts);
+    if (this.fastTcp(p)) {
+      this.fastPackets++;
+      this.handlers.packetDone?.(p);
+      return;
+    }
     let proto: Protocol | undefined = this.registry.linktype.get(p.linktype);
     if (!proto) {
       const k = `${p.file}\u0000${p.iface}`;
@@ -195,6 +225,99 @@ export class Pipeline implements CaptureSink {
       view = r.payload;
     }
     this.handlers.packetDone?.(p);
+  }
+
+  /**
+   * The common case of a storage network, from fixed offsets: a whole
+   * (untruncated, unfragmented) Ethernet/IPv4/TCP frame with well-formed
+   * header lengths, on a conversation already seen. It does exactly what the
+   * layered path does for such a frame, without building addresses, views or
+   * conversation ids per packet. Anything else (and a conversation's first
+   * packet) takes the layered path. Returns false when it did not handle `p`.
+   */
+  private fastTcp(p: Packet): boolean {
+    const d = p.data;
+    const n = d.length;
+    if (p.linktype !== 1 || n < 54 || p.origlen !== n || d[12] !== 0x08 || d[13] !== 0x00 || d[23] !== 6) return false;
+    const vihl = d[14]!;
+    const ihl = (vihl & 15) * 4;
+    if (vihl >> 4 !== 4 || ihl < 20 || ((d[20]! << 8) | d[21]!) & 0x3fff) return false;
+    const r = this.registry;
+    if (r.linktype.get(1) !== eth || r.ethertype.get(0x0800) !== ipv4 || this.tcpProto !== tcp) return false;
+    const totalLen = (d[16]! << 8) | d[17]!;
+    // IPv4 total length 0 (TSO on the sending host) means "to the end of the frame", as in ipv4.ts.
+    const ipEnd = totalLen === 0 ? n : 14 + totalLen;
+    const t = 14 + ihl;
+    if (ipEnd > n || totalLen !== 0 && totalLen < ihl || t + 20 > ipEnd) return false;
+    const thl = (d[t + 12]! >> 4) * 4;
+    if (thl < 20 || t + thl > ipEnd) return false;
+    const src = ((d[26]! << 24) | (d[27]! << 16) | (d[28]! << 8) | d[29]!) >>> 0;
+    const dst = ((d[30]! << 24) | (d[31]! << 16) | (d[32]! << 8) | d[33]!) >>> 0;
+    const sport = (d[t]! << 8) | d[t + 1]!;
+    const dport = (d[t + 2]! << 8) | d[t + 3]!;
+    const hash = (src ^ dst ^ Math.imul(sport ^ dport, 0x9e3779b1)) >>> 0;
+    const bucket = this.fastFlows.get(hash);
+    let flow: FastFlow | undefined;
+    let forward = true;
+    if (bucket) {
+      for (const f of bucket) {
+        if (f.a === src && f.ap === sport && f.b === dst && f.bp === dport) {
+          flow = f;
+          break;
+        }
+        if (f.a === dst && f.ap === dport && f.b === src && f.bp === sport) {
+          flow = f;
+          forward = false;
+          break;
+        }
+      }
+    }
+    if (!flow) return false;
+    const side = forward ? flow.ab : flow.ba;
+    if (!side) return false;
+    this.tcpStreams.touch(flow.conv.id);
+    const seq = ((d[t + 4]! << 24) | (d[t + 5]! << 16) | (d[t + 6]! << 8) | d[t + 7]!) >>> 0;
+    const flags = ((d[t + 12]! << 8) | d[t + 13]!) & 0x0fff;
+    if (flags & 0x10) {
+      const other = forward ? flow.ba : flow.ab;
+      if (other) other.dir.acked(((d[t + 8]! << 24) | (d[t + 9]! << 16) | (d[t + 10]! << 8) | d[t + 11]!) >>> 0);
+    }
+    const o = t + thl;
+    side.dir.segment({ frame: p.frame, ts: p.ts, seq, flags, payload: o < ipEnd ? d.subarray(o, ipEnd) : EMPTY });
+    return true;
+  }
+
+  /** After the layered path handled an IPv4 TCP packet of `conv`: let the fast path take the next ones. */
+  private cacheFlow(conv: TcpConv, ip: IpInfo, t: TcpInfo, side: TcpSide): void {
+    if (ip.version !== 4) return;
+    const num = (a: string): number => {
+      const q = a.split('.');
+      return ((Number(q[0]) << 24) | (Number(q[1]) << 16) | (Number(q[2]) << 8) | Number(q[3])) >>> 0;
+    };
+    let f = conv.fast;
+    if (!f) {
+      const a = num(ip.src);
+      const b = num(ip.dst);
+      const hash = (a ^ b ^ Math.imul(t.srcport ^ t.dstport, 0x9e3779b1)) >>> 0;
+      f = { hash, a, ap: t.srcport, b, bp: t.dstport, conv, ab: null, ba: null };
+      conv.fast = f;
+      const bucket = this.fastFlows.get(hash);
+      if (bucket) bucket.push(f);
+      else this.fastFlows.set(hash, [f]);
+    }
+    if (t.srcport === f.ap && num(ip.src) === f.a) f.ab = side;
+    else f.ba = side;
+  }
+
+  private uncacheFlow(c: TcpConv): void {
+    const f = c.fast;
+    if (!f) return;
+    c.fast = undefined;
+    const bucket = this.fastFlows.get(f.hash);
+    if (!bucket) return;
+    const i = bucket.indexOf(f);
+    if (i >= 0) bucket.splice(i, 1);
+    if (bucket.length === 0) this.fastFlows.delete(f.hash);
   }
 
   private reassembleIp(ip: IpInfo, payload: ByteView, p: Packet): ByteView | null {
@@ -242,7 +365,7 @@ export class Pipeline implements CaptureSink {
         dst,
         conversation: cid,
         streamIndex: this.indexOf(cid),
-        bytes: copyBytes(pl.bytes(0, n)),
+        bytes: keepBytes(pl.bytes(0, n)),
         frames: [p.frame],
         frame: p.frame,
         ts: p.ts,
@@ -278,6 +401,7 @@ export class Pipeline implements CaptureSink {
     // next segment (or an ACK beyond it) turns into a TCP_GAP.
     const data = n > 0 ? payload!.bytes(0, n) : EMPTY;
     side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data });
+    if (conv.fast?.ab !== side && conv.fast?.ba !== side) this.cacheFlow(conv, ip, t, side);
   }
 
   private newSide(conv: TcpConv, src: Endpoint, dst: Endpoint): TcpSide {
@@ -337,7 +461,7 @@ export class Pipeline implements CaptureSink {
             side.framer = makeFramer(side.dir.sawSyn);
           }
           if (side.framer) side.framer.push(bytes, frame);
-          else onPdu(copyBytes(bytes), [frame], frame);
+          else onPdu(keepBytes(bytes), [frame], frame);
         },
         gap: (g) => {
           const frames = g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter];
@@ -359,6 +483,7 @@ export class Pipeline implements CaptureSink {
   }
 
   private closeConv(c: TcpConv): void {
+    this.uncacheFlow(c);
     for (const side of c.sides.values()) {
       side.dir.finish();
       const left = side.framer?.end();
@@ -393,6 +518,7 @@ export class Pipeline implements CaptureSink {
   endFile(): void {
     for (const c of this.tcpStreams.values()) this.closeConv(c);
     this.tcpStreams = this.newStreamTable();
+    this.fastFlows = new Map();
     this.ipReasm = new IpReassembler(this.limits.ip);
     this.convIndex.clear();
   }

@@ -206,6 +206,16 @@ export class TcpStreamTable<T> {
     return n;
   }
 
+  /** Mark `key` (present) as just used, as get() does. */
+  touch(key: string): void {
+    if (this.map.size > 1024) {
+      const v = this.map.get(key);
+      if (v === undefined) return;
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+  }
+
   values(): IterableIterator<T> {
     return this.map.values();
   }

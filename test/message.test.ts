@@ -7,13 +7,14 @@
  */
 import test from 'ava';
 import { ByteView } from '../dissector/byteview.js';
-import { dissectIsnsPdu, parseIsnsMessage, ipv4Of, isns, type IsnsAttr } from '../dissector/isns.js';
+import { decodeValue, dissectIsnsPdu, ownAttrBytes, parseIsnsMessage, ipv4Of, isns, type IsnsAttr } from '../dissector/isns.js';
 import { MessageAssembler, type MessageEvent } from '../src/message.js';
 import type { Finding } from '../src/findings.js';
 import type { FramedPdu } from '../src/pdu.js';
 import { be32, concat } from '../src/craft.js';
 import { DELIM, addr16, authBlock, multiPdu, pdu, rsp, tAddr, tEmpty, tPort, tStr, tU32, tU64, tlv, F_CLIENT, F_FIRST, F_LAST, F_SERVER } from '../src/craft-isns.js';
 import { bytes, rawTlv } from './helpers/isns-encode.js';
+import { TAGS } from '../dissector/isns-attrs.js';
 
 const roles = (a: IsnsAttr[]): string => a.map((x) => `${x.tag}:${x.role[0]}${x.object >= 0 ? x.object : ''}`).join(' ');
 
@@ -342,4 +343,39 @@ test('UDP: no First flag is a continuation; a lone First flag waits for its Last
   t.is(msgs.length, 1);
   t.deepEqual(msgs[0]!.pdus.map((p) => p.frame), [1, 2]);
   void F_LAST;
+});
+
+// ---------------------------------------------------------------- lazy values
+
+test('attribute problems found without decoding equal those of decoding the value, for every tag and length 0-20', (t) => {
+  let checked = 0;
+  for (const spec of [...TAGS, undefined]) {
+    const tag = spec ? spec.tag : 9999;
+    for (let len = 0; len <= 20; len++) {
+      const raw = new Uint8Array(len).map((_, i) => (i * 37 + tag) & 255);
+      // An ESI response: no source, no delimiter, so any tag may come first.
+      const m = parseIsnsMessage(0x800d, 0x8c00, 1, concat([be32(0), rawTlv(tag, raw)]));
+      const a = m.attrs[0]!;
+      const want = [decodeValue(spec, raw).problem, len % 4 !== 0 ? `length ${len} is not a multiple of 4` : undefined, tag === 0 && len !== 0 ? `delimiter with length ${len}` : undefined]
+        .filter((x) => x !== undefined)
+        .join('; ');
+      t.is(a.problem ?? '', want, `tag ${tag} length ${len}`);
+      t.deepEqual(a.value, decodeValue(spec, raw).value.kind === 'bytes' || decodeValue(spec, raw).value.kind === 'address' ? a.value : decodeValue(spec, raw).value);
+      t.is(a.value.kind, decodeValue(spec, raw).value.kind);
+      checked++;
+    }
+  }
+  t.is(checked, (TAGS.length + 1) * 21);
+});
+
+test('ownAttrBytes: a kept message gets its own bytes; values stay the same when the original buffer is reused', (t) => {
+  const payload = concat([tStr(32, 'iqn.a'), DELIM, tAddr(16, '192.0.2.7'), tPort(17, 3260), tU32(27, 0x37), tlv(28, new Uint8Array([1, 2, 3, 4]))]);
+  const m = parseIsnsMessage(0x0001, 0x8c00, 1, payload);
+  const before = m.attrs.map((a) => [a.tag, [...a.raw]]);
+  ownAttrBytes(m);
+  payload.fill(0xee);
+  t.deepEqual(m.attrs.map((a) => [a.tag, [...a.raw]]), before);
+  t.is((m.attrs[2]!.value as { ipv4?: string }).ipv4, '192.0.2.7');
+  t.deepEqual(m.attrs[4]!.value, { kind: 'bitmap', value: 0x37, names: ['VALID', 'IKE/IPsec', 'Main Mode', 'PFS', 'Transport Mode'] });
+  t.true(m.attrs.every((a) => a.raw.buffer !== payload.buffer));
 });

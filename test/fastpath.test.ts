@@ -1,0 +1,72 @@
+/**
+ * The pipeline's fixed-offset fast path for Ethernet/IPv4/TCP frames must do
+ * exactly what the layered dissectors do. A registry whose Ethernet entry is a
+ * copy of the Ethernet dissector (same behaviour, another object) turns the
+ * fast path off; both runs must give the same PDUs, records and findings.
+ */
+import test from 'ava';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { analyze } from '../src/run.js';
+import { createRegistry, LINKTYPE } from '../dissector/registry.js';
+import { Registry } from '../dissector/table.js';
+import { eth } from '../dissector/eth.js';
+import { generate } from '../bench/gen.js';
+import { Pipeline } from '../src/pipeline.js';
+import { readCapture } from '../src/capture/read.js';
+
+function layeredOnly(): Registry {
+  const std = createRegistry();
+  const r = new Registry();
+  for (const name of ['linktype', 'ethertype', 'ip.proto', 'tcp.port', 'udp.port'] as const) {
+    for (const k of std.table(name).keys()) {
+      const p = std.table(name).get(k)!;
+      r.table(name).add(k, (name === 'linktype' && k === LINKTYPE.ETHERNET ? { ...eth } : p) as never);
+    }
+  }
+  return r;
+}
+
+async function run(files: string[], registry?: Registry): Promise<string> {
+  const pdus: string[] = [];
+  const res = await analyze(files, {
+    ...(registry ? { registry } : {}),
+    onIsnsPdu: (p, r) => pdus.push(`${p.frame} ${p.frames.join(',')} ${p.conversation} ${Buffer.from(p.bytes).toString('hex')} ${r.problems.join('|')}`),
+  });
+  return JSON.stringify({ res, pdus });
+}
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+const real = readdirSync(join(ROOT, 'captures')).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(ROOT, 'captures', f));
+const crafted = readdirSync(join(ROOT, 'captures/crafted')).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(ROOT, 'captures/crafted', f));
+
+test('fast path and layered path agree on every bundled capture', async (t) => {
+  for (const f of [...real, ...crafted]) t.is(await run([f]), await run([f], layeredOnly()), f);
+  t.true(real.length >= 4 && crafted.length >= 10);
+});
+
+test('fast path and layered path agree on generated mixed and dense captures (split and pipelined PDUs, UDP, many streams)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fastpath-'));
+  for (const [kind, ng] of [['mixed', false], ['dense', false], ['dense', true]] as const) {
+    const f = join(dir, `${kind}.${ng ? 'pcapng' : 'pcap'}`);
+    const s = generate(kind, f, (kind === 'mixed' ? 8 : 2) << 20, ng, 7);
+    t.true(s.isnsPdus > 100);
+    t.is(await run([f]), await run([f], layeredOnly()), f);
+  }
+});
+
+test('the fast path takes the frames of known conversations and nothing else', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fastpath-'));
+  const f = join(dir, 'dense.pcap');
+  generate('dense', f, 1 << 20, false, 3);
+  let pdus = 0;
+  const on = new Pipeline(createRegistry(), { pdu: () => pdus++, finding: () => {} });
+  await readCapture(f, on);
+  // The layered path takes each direction's first packet (400 for 200 connections) and the UDP exchanges.
+  t.true(on.fastPackets > on.packets * 0.85, `${on.fastPackets} of ${on.packets}`);
+  const off = new Pipeline(layeredOnly(), { pdu: () => pdus--, finding: () => {} });
+  await readCapture(f, off);
+  t.is(off.fastPackets, 0);
+  t.is(pdus, 0);
+});
