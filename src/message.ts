@@ -30,6 +30,7 @@
 import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../dissector/isns.js';
 import { copyBytes } from '../dissector/byteview.js';
 import { finding, type Finding } from './findings.js';
+import { PendingQueue } from './pending.js';
 import type { FramedPdu } from './pdu.js';
 
 export interface MessageEvent {
@@ -81,7 +82,8 @@ function frameUnion(pdus: readonly FramedPdu[]): number[] {
 
 export class MessageAssembler {
   private readonly partial = new Map<string, Partial>();
-  private readonly pendingReq = new Map<string, MessageEvent>();
+  /** Requests awaiting a response, by conversation; beyond maxPending the oldest are no longer tracked. */
+  private readonly pendingReq: PendingQueue<MessageEvent>;
   private readonly maxBytes: number;
   private readonly maxPending: number;
   private unansweredDropped = 0;
@@ -92,6 +94,7 @@ export class MessageAssembler {
   ) {
     this.maxBytes = limits.maxMessageBytes ?? 1 << 20;
     this.maxPending = limits.maxPending ?? 100_000;
+    this.pendingReq = new PendingQueue<MessageEvent>(this.maxPending, () => this.unansweredDropped++);
   }
 
   private malformed(p: FramedPdu, msg: string, frames: number[] = [...p.frames]): void {
@@ -179,21 +182,13 @@ export class MessageAssembler {
     }
     const ev: MessageEvent = { message, pdus, first, last };
     if (isResponse(fid)) {
-      const rk = `${first.conversation}|${fid & 0x7fff}|${xid}`;
-      const req = this.pendingReq.get(rk);
-      if (req) {
-        this.pendingReq.delete(rk);
-        ev.request = req;
-      }
+      const req = this.pendingReq.take(first.conversation, (fid & 0x7fff) * 65536 + xid);
+      if (req) ev.request = req;
     } else if (fid !== HEARTBEAT) {
-      const rk = `${first.conversation}|${fid}|${xid}`;
+      const match = fid * 65536 + xid;
       // A retransmitted request replaces the earlier copy.
-      this.pendingReq.delete(rk);
-      if (this.pendingReq.size >= this.maxPending) {
-        this.pendingReq.delete(this.pendingReq.keys().next().value as string);
-        this.unansweredDropped++;
-      }
-      this.pendingReq.set(rk, ev);
+      this.pendingReq.take(first.conversation, match);
+      this.pendingReq.add(first.conversation, match, ev);
       // A request answered at once (the common case) may keep pointing into the shared buffers its
       // PDU was cut from; once many are waiting, each new one gets its own bytes, so unanswered
       // requests cost their size, not a pinned 64 KiB slab each.
@@ -206,7 +201,7 @@ export class MessageAssembler {
   finish(): void {
     for (const key of [...this.partial.keys()]) this.dropPartial(key, 'the capture ends before its Last PDU');
     const byFile = new Map<string, MessageEvent[]>();
-    for (const ev of this.pendingReq.values()) {
+    for (const ev of this.pendingReq.drain()) {
       const k = ev.last.file;
       const l = byFile.get(k) ?? [];
       l.push(ev);
@@ -231,7 +226,6 @@ export class MessageAssembler {
     if (this.unansweredDropped > 0) {
       this.handlers.finding(finding('UNANSWERED_REQUEST', `${this.unansweredDropped} more requests were no longer tracked (over ${this.maxPending} awaiting a response at once) and may be unanswered`, []));
     }
-    this.pendingReq.clear();
     this.unansweredDropped = 0;
   }
 }

@@ -77,18 +77,26 @@ interface FastFlow {
   ba: TcpSide | null;
 }
 
-/** Timestamps of recent frames, to time PDUs completed by a held (earlier) segment. */
+/**
+ * Timestamps of recent frames, to time PDUs completed by a held (earlier)
+ * segment. Kept as numbers: holding the frames' own timestamp objects for
+ * thousands of packets would move every one of them to V8's old heap.
+ */
 class FrameTimes {
   private readonly frames = new Int32Array(4096).fill(-1);
-  private readonly times: (Timestamp | undefined)[] = new Array(4096);
+  private readonly sec = new Float64Array(4096);
+  private readonly nsec = new Int32Array(4096);
+  private readonly digits = new Int8Array(4096);
   set(frame: number, ts: Timestamp): void {
     const i = frame & 4095;
     this.frames[i] = frame;
-    this.times[i] = ts;
+    this.sec[i] = ts.sec;
+    this.nsec[i] = ts.nsec;
+    this.digits[i] = ts.digits;
   }
   get(frame: number, fallback: Timestamp): Timestamp {
     const i = frame & 4095;
-    return this.frames[i] === frame ? this.times[i]! : fallback;
+    return this.frames[i] === frame ? { sec: this.sec[i]!, nsec: this.nsec[i]!, digits: this.digits[i]! } : fallback;
   }
 }
 

@@ -9,6 +9,7 @@
 import { formatIpv6 } from '../dissector/byteview.js';
 import type { IsnsAttr, IsnsMessage } from '../dissector/isns.js';
 import type { MessageEvent } from './message.js';
+import { PendingQueue } from './pending.js';
 import { describeBitmap, hex32, RESERVED_BITS, securityFlagNames } from './bitmap.js';
 import { finding, type Finding } from './findings.js';
 import type { SeenAt, Timestamp } from './types.js';
@@ -119,16 +120,19 @@ export { isoTime };
 interface Seen {
   file: string;
   frame: number;
-  ts: Timestamp;
+  /** The frame's time as numbers (a Timestamp): no reference to the packet's own object. */
+  sec: number;
+  nsec: number;
+  digits: number;
 }
 
 function seen(ev: MessageEvent, which: 'first' | 'last' = 'last'): Seen {
   const p = which === 'first' ? ev.first : ev.last;
-  return { file: p.file, frame: p.frame, ts: p.ts };
+  return { file: p.file, frame: p.frame, sec: p.ts.sec, nsec: p.ts.nsec, digits: p.ts.digits };
 }
 
 function seenAt(s: Seen): SeenAt {
-  return { file: s.file, frame: s.frame, time: isoTime(s.ts) };
+  return { file: s.file, frame: s.frame, time: isoTime(s) };
 }
 
 function uintOf(a: IsnsAttr): number | null {
@@ -149,6 +153,19 @@ function hexOf(a: IsnsAttr): string | null {
   return Buffer.from(a.raw.buffer, a.raw.byteOffset, a.raw.byteLength).toString('hex');
 }
 
+const HEX = '0123456789abcdef';
+
+/** Whether `h` is the hex text of `raw` (so the text kept need not be made again). */
+function sameHex(h: string | null, raw: Uint8Array): boolean {
+  if (h === null) return raw.length === 0;
+  if (h.length !== raw.length * 2) return false;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!;
+    if (h.charCodeAt(2 * i) !== HEX.charCodeAt(b >> 4) || h.charCodeAt(2 * i + 1) !== HEX.charCodeAt(b & 15)) return false;
+  }
+  return true;
+}
+
 function portOf(a: IsnsAttr): { port: number; udp: boolean } | null {
   if (a.value.kind === 'port') return { port: a.value.port, udp: a.value.udp };
   if (a.raw.length === 4) {
@@ -167,8 +184,27 @@ function nodeTypeNames(t: number | null): string[] {
   return out;
 }
 
-function portalKey(address: string, port: number, udp: boolean): string {
+/**
+ * A portal's identity: a number for IPv4 addresses (address·2^17 + port·2 + udp,
+ * exact in a double), text for IPv6, so the common case costs no string per attribute.
+ */
+type PortalKey = number | string;
+
+function portalKey(address: string, port: number, udp: boolean): PortalKey {
+  const q = address.includes(':') ? null : address.split('.');
+  if (q && q.length === 4) return ((Number(q[0]) * 256 + Number(q[1])) * 256 + Number(q[2])) * 256 * 131072 + Number(q[3]) * 131072 + port * 2 + (udp ? 1 : 0);
   return `${address}|${port}|${udp ? 'udp' : 'tcp'}`;
+}
+
+/** portalKey of the address portalAddress(raw) names, without making its text when it is IPv4. */
+function rawPortalKey(raw: Uint8Array, port: number, udp: boolean): PortalKey | null {
+  if (raw.length !== 16) return null;
+  let zero10 = true;
+  for (let i = 0; i < 10; i++) if (raw[i] !== 0) zero10 = false;
+  if (zero10 && ((raw[10] === 0xff && raw[11] === 0xff) || (raw[10] === 0 && raw[11] === 0 && (raw[12] !== 0 || raw[13] !== 0)))) {
+    return (((raw[12]! * 256 + raw[13]!) * 256 + raw[14]!) * 256 * 131072) + raw[15]! * 131072 + port * 2 + (udp ? 1 : 0);
+  }
+  return `${formatIpv6(raw, 0)}|${port}|${udp ? 'udp' : 'tcp'}`;
 }
 
 // ------------------------------------------------------------------ state
@@ -189,6 +225,9 @@ interface BitmapSeen {
   from: Origin;
 }
 
+/** Registrations/deregistrations awaiting their response; beyond it the oldest are applied as unanswered. */
+const MAX_PENDING = 100_000;
+
 /** Distinct bitmaps kept per portal for BITMAP_CONFLICT (bounded). */
 const MAX_DISTINCT_BITMAPS = 16;
 
@@ -199,7 +238,7 @@ interface BitmapValue {
 }
 
 interface PortalState {
-  key: string;
+  key: PortalKey;
   address: string;
   socket: number;
   transport: 'tcp' | 'udp';
@@ -223,11 +262,13 @@ interface PortalState {
   firstSeen: Seen;
   lastSeen: Seen;
   findings: Finding[];
+  /** ISNS_ERROR_STATUS findings among them. */
+  errorFindings: number;
   deregFrames: number[];
 }
 
 interface EntityState {
-  portals: Set<string>;
+  portals: Set<PortalKey>;
   /** Nodes registered under the entity. */
   nodes: Set<string>;
 }
@@ -245,13 +286,13 @@ export interface PortalsResult {
 }
 
 export class PortalBuilder {
-  private readonly portals = new Map<string, PortalState>();
+  private readonly portals = new Map<PortalKey, PortalState>();
   private readonly entities = new Map<string, EntityState>();
   private readonly nodeTypes = new Map<string, number>();
-  private readonly byIndex = new Map<number, string>();
+  private readonly byIndex = new Map<number, PortalKey>();
   private readonly captureFindings: Finding[] = [];
   /** Requests whose effect depends on their response (registrations, deregistrations). */
-  private readonly pending = new Set<MessageEvent>();
+  private readonly pending = new PendingQueue<MessageEvent>(MAX_PENDING, (req) => this.unanswered(req));
 
   constructor(private readonly opts: PortalOptions = {}) {}
 
@@ -261,15 +302,14 @@ export class PortalBuilder {
     const fid = m.functionId;
     if (!m.isResponse) {
       if (fid === F.DevAttrReg || fid === F.DevDereg) {
-        this.pending.add(ev);
+        this.pending.add(ev.first.conversation, 0, ev);
         return;
       }
       if (fid === F.ESI) this.walk(m, ev, 'queried', null);
       else if (fid === F.SCN) this.scn(ev);
       return;
     }
-    const req = ev.request && this.pending.has(ev.request) ? ev.request : undefined;
-    if (req) this.pending.delete(req);
+    const req = ev.request && this.pending.remove(ev.request.first.conversation, ev.request) ? ev.request : undefined;
     const base = fid & 0x7fff;
     const failed = m.status !== null && m.status !== 0;
     if (base === F.DevAttrReg) {
@@ -341,10 +381,10 @@ export class PortalBuilder {
         const e = eid !== null ? this.entities.get(eid) : undefined;
         if (e) for (const k of e.portals) out.add(this.portals.get(k)!);
       } else if (a.tag === 16 && ops[i + 1]?.tag === 17) {
-        const addr = portalAddress(a.raw);
         const port = portOf(ops[i + 1]!);
-        if (addr && port) {
-          const p = this.portals.get(portalKey(addr, port.port, port.udp));
+        const key = port ? rawPortalKey(a.raw, port.port, port.udp) : null;
+        if (key !== null) {
+          const p = this.portals.get(key);
           if (p) out.add(p);
         }
         i++;
@@ -377,9 +417,9 @@ export class PortalBuilder {
       }
       if (!removed) continue;
       if (a.tag === 16 && ops[i + 1]?.tag === 17) {
-        const addr = portalAddress(a.raw);
         const port = portOf(ops[i + 1]!);
-        const p = addr && port ? this.portals.get(portalKey(addr, port.port, port.udp)) : undefined;
+        const key = port ? rawPortalKey(a.raw, port.port, port.udp) : null;
+        const p = key !== null ? this.portals.get(key) : undefined;
         if (p) this.deregister(p, ev);
         i++;
       } else if (a.tag === 1) {
@@ -407,6 +447,9 @@ export class PortalBuilder {
       );
       return;
     }
+    // Bounded: a portal refused a thousand times keeps the first ten explanations.
+    const open = portals.filter((p) => p.errorFindings < 10);
+    if (open.length === 0) return;
     const names = portals.map((p) => `${p.address}:${p.socket}/${p.transport}`).join(', ');
     const effect =
       (m.functionId & 0x7fff) === F.DevAttrReg
@@ -414,9 +457,8 @@ export class PortalBuilder {
         : (m.functionId & 0x7fff) === F.DevDereg
           ? 'the server did not deregister it: initiators may still discover it'
           : 'the request had no effect';
-    for (const p of portals) {
-      // Bounded: a portal refused a thousand times keeps the first ten explanations.
-      if (p.findings.filter((f) => f.code === 'ISNS_ERROR_STATUS').length >= 10) continue;
+    for (const p of open) {
+      p.errorFindings++;
       p.findings.push(
         finding(
           'ISNS_ERROR_STATUS',
@@ -444,7 +486,16 @@ export class PortalBuilder {
   ): Walked {
     const out: Walked = { portals: [], nodes: [], entities: [] };
     // ESI/SCN/ESIRsp have no delimiter: all their TLVs are "operating" for our purposes.
-    const attrs = m.attrs.filter((a) => a.role === 'operating' || (a.role === 'key' && m.isResponse && (m.functionId & 0x7fff) === F.DevGetNext) || (a.role !== 'delimiter' && (m.functionId & 0x7fff) === F.ESI));
+    const base = m.functionId & 0x7fff;
+    const keysToo = m.isResponse && base === F.DevGetNext;
+    const esi = base === F.ESI;
+    let attrs = m.attrs;
+    for (const a of m.attrs) {
+      if (!(a.role === 'operating' || (keysToo && a.role === 'key') || (esi && a.role !== 'delimiter'))) {
+        attrs = m.attrs.filter((a) => a.role === 'operating' || (keysToo && a.role === 'key') || (esi && a.role !== 'delimiter'));
+        break;
+      }
+    }
     let entity: string | null = eidHint;
     let portal: PortalState | null = null;
     let node: string | null = null;
@@ -481,14 +532,14 @@ export class PortalBuilder {
           const next = attrs[i + 1];
           if (next?.tag !== 17) break;
           flushPg();
-          const addr = portalAddress(a.raw);
           const port = portOf(next);
           i++;
-          if (!addr || !port) {
+          const key = port ? rawPortalKey(a.raw, port.port, port.udp) : null;
+          if (key === null) {
             portal = null;
             break;
           }
-          portal = this.touch(addr, port.port, port.udp, ev, lastEv, how, entity);
+          portal = this.touchKey(key, a.raw, null, port!.port, port!.udp, ev, lastEv, how, entity);
           out.portals.push(portal);
           node = null;
           pgt = null;
@@ -600,12 +651,26 @@ export class PortalBuilder {
     how: 'registered' | 'rejected' | 'queried',
     entity: string | null,
   ): PortalState {
-    const key = portalKey(address, socket, udp);
+    return this.touchKey(portalKey(address, socket, udp), null, address, socket, udp, ev, lastEv, how, entity);
+  }
+
+  /** The portal `key` names (its address given as text, or as the 16 bytes it is made from on first sight). */
+  private touchKey(
+    key: PortalKey,
+    raw: Uint8Array | null,
+    address: string | null,
+    socket: number,
+    udp: boolean,
+    ev: MessageEvent,
+    lastEv: MessageEvent,
+    how: 'registered' | 'rejected' | 'queried',
+    entity: string | null,
+  ): PortalState {
     let p = this.portals.get(key);
     if (!p) {
       p = {
         key,
-        address,
+        address: address ?? portalAddress(raw!)!,
         socket,
         transport: udp ? 'udp' : 'tcp',
         bitmap: null,
@@ -625,16 +690,23 @@ export class PortalBuilder {
         firstSeen: seen(ev, 'first'),
         lastSeen: seen(lastEv),
         findings: [],
+        errorFindings: 0,
         deregFrames: [],
       };
       this.portals.set(key, p);
     } else {
-      p.lastSeen = seen(lastEv);
+      const l = lastEv.last;
+      const s0 = p.lastSeen;
+      s0.file = l.file;
+      s0.frame = l.frame;
+      s0.sec = l.ts.sec;
+      s0.nsec = l.ts.nsec;
+      s0.digits = l.ts.digits;
     }
     if (how === 'rejected') p.rejected++;
     else if (how === 'registered') p.life = 'registered';
-    if (entity && how !== 'rejected') {
-      if (p.entityId && p.entityId !== entity) this.entities.get(p.entityId)?.portals.delete(key);
+    if (entity && how !== 'rejected' && p.entityId !== entity) {
+      if (p.entityId) this.entities.get(p.entityId)?.portals.delete(key);
       p.entityId = entity;
       this.entity(entity).portals.add(key);
     }
@@ -666,40 +738,47 @@ export class PortalBuilder {
       case 27: {
         if (a.raw.length !== 4) break;
         const v = ((a.raw[0]! << 24) >>> 0) + (a.raw[1]! << 16) + (a.raw[2]! << 8) + a.raw[3]!;
-        const from = origin(ev);
-        p.bitmap = { value: v, from };
+        // Updated in place: a portal registered a million times makes no garbage for the old heap.
+        const last = ev.last;
+        if (p.bitmap) {
+          p.bitmap.value = v;
+          p.bitmap.from.fid = ev.message.functionId;
+          p.bitmap.from.frame = last.frame;
+          p.bitmap.from.file = last.file;
+        } else p.bitmap = { value: v, from: origin(ev) };
         const seenV = p.bitmaps.get(v);
         if (seenV) {
           seenV.count++;
-          seenV.lastFrame = from.frame;
-        } else if (p.bitmaps.size < MAX_DISTINCT_BITMAPS) p.bitmaps.set(v, { first: from, lastFrame: from.frame, count: 1 });
+          seenV.lastFrame = last.frame;
+        } else if (p.bitmaps.size < MAX_DISTINCT_BITMAPS) p.bitmaps.set(v, { first: origin(ev), lastFrame: last.frame, count: 1 });
         void m;
         break;
       }
       case 28:
-        p.isakmpPhase1 = hexOf(a);
+        p.isakmpPhase1 = sameHex(p.isakmpPhase1, a.raw) ? p.isakmpPhase1 : hexOf(a);
         break;
       case 29:
-        p.isakmpPhase2 = hexOf(a);
+        p.isakmpPhase2 = sameHex(p.isakmpPhase2, a.raw) ? p.isakmpPhase2 : hexOf(a);
         break;
       case 31:
-        p.cert = hexOf(a);
+        p.cert = sameHex(p.cert, a.raw) ? p.cert : hexOf(a);
         break;
     }
+  }
+
+  /** A registration or deregistration whose response is not in the capture (or no longer awaited). */
+  private unanswered(req: MessageEvent): void {
+    if (req.message.functionId === F.DevAttrReg) this.registration(req, null);
+    else this.deregistration(req, null);
   }
 
   // ---------------------------------------------------------------- results
 
   finish(): PortalsResult {
-    for (const req of [...this.pending]) {
-      this.pending.delete(req);
-      if (req.message.functionId === F.DevAttrReg) this.registration(req, null);
-      else this.deregistration(req, null);
-    }
+    for (const req of this.pending.drain()) this.unanswered(req);
     const records: PortalRecord[] = [];
     for (const p of this.portals.values()) records.push(this.record(p));
-    records.sort(comparePortals);
-    return { portals: records, findings: this.captureFindings };
+    return { portals: sortPortals(records), findings: this.captureFindings };
   }
 
   private record(p: PortalState): PortalRecord {
@@ -866,6 +945,22 @@ function ipv6Groups(a: string): number[] {
   const ts = t ? t.split(':') : [];
   const fill = t === undefined ? 0 : 8 - hs.length - ts.length;
   return [...hs, ...new Array(Math.max(0, fill)).fill('0'), ...ts].map((g) => parseInt(g, 16) || 0);
+}
+
+/** Sort records into contract order (comparePortals), each address parsed once. */
+export function sortPortals<T extends { address: string; socket: number; transport: string }>(records: T[]): T[] {
+  const keyed = records.map((r) => {
+    const v4 = ipv4Num(r.address);
+    return { r, v4, g: v4 === null ? ipv6Groups(r.address) : null };
+  });
+  keyed.sort((a, b) => {
+    if (a.v4 !== null && b.v4 === null) return -1;
+    if (a.v4 === null && b.v4 !== null) return 1;
+    if (a.v4 !== null && b.v4 !== null && a.v4 !== b.v4) return a.v4 - b.v4;
+    if (a.g && b.g && a.r.address !== b.r.address) for (let i = 0; i < 8; i++) if (a.g[i] !== b.g[i]) return a.g[i]! - b.g[i]!;
+    return comparePortals(a.r, b.r);
+  });
+  return keyed.map((k) => k.r);
 }
 
 /** Contract order: by address numerically (IPv4 before IPv6), then socket, then transport. */

@@ -8,7 +8,7 @@ import test from 'ava';
 import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns.js';
 import type { MessageEvent } from '../src/message.js';
 import type { FramedPdu } from '../src/pdu.js';
-import { PortalBuilder, portalAddress, bitmapFindings, comparePortals } from '../src/portals.js';
+import { PortalBuilder, portalAddress, bitmapFindings, comparePortals, sortPortals } from '../src/portals.js';
 import { ipv6Bytes, be32 } from '../src/craft.js';
 
 // ------------------------------------------------------------ message builders
@@ -308,8 +308,18 @@ test('portals are sorted by address numerically (IPv4 before IPv6), then socket,
     { address: '2001:db8::10', socket: 1, transport: 'tcp' },
     { address: '10.0.0.10', socket: 860, transport: 'tcp' },
   ];
+  const want = ['10.0.0.9:3260/tcp', '10.0.0.10:860/tcp', '10.0.0.10:3260/tcp', '10.0.0.10:3260/udp', '2001:db8::2:1/tcp', '2001:db8::10:1/tcp'];
+  const fast = sortPortals([...ps].reverse());
   ps.sort(comparePortals);
-  t.deepEqual(ps.map((p) => `${p.address}:${p.socket}/${p.transport}`), [
-    '10.0.0.9:3260/tcp', '10.0.0.10:860/tcp', '10.0.0.10:3260/tcp', '10.0.0.10:3260/udp', '2001:db8::2:1/tcp', '2001:db8::10:1/tcp',
-  ]);
+  t.deepEqual(ps.map((p) => `${p.address}:${p.socket}/${p.transport}`), want);
+  t.deepEqual(fast.map((p) => `${p.address}:${p.socket}/${p.transport}`), want);
+  // sortPortals (addresses parsed once) orders exactly as comparePortals, on a random mix.
+  let seed = 5;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+  const mix = Array.from({ length: 300 }, () => ({
+    address: rnd(3) === 0 ? `2001:db8::${rnd(20).toString(16)}:${rnd(3)}` : `10.${rnd(3)}.${rnd(300) % 256}.${rnd(20)}`,
+    socket: 3260 + rnd(3),
+    transport: rnd(2) ? 'tcp' : 'udp',
+  }));
+  t.deepEqual(sortPortals(mix), [...mix].sort(comparePortals));
 });
