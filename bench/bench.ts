@@ -37,7 +37,7 @@ mkdirSync(dir, { recursive: true });
 function gen(name: string, kind: 'mixed' | 'dense', bytes: number, pcapng: boolean): { path: string; stats: GenStats } {
   const path = join(dir, `${name}.${pcapng ? 'pcapng' : 'pcap'}`);
   const meta = `${path}.json`;
-  const key = JSON.stringify({ kind, bytes, pcapng, v: 5 });
+  const key = JSON.stringify({ kind, bytes, pcapng, v: 6 });
   if (existsSync(meta) && existsSync(path)) {
     const m = JSON.parse(readFileSync(meta, 'utf8'));
     if (m.key === key) return { path, stats: m.stats };
@@ -145,6 +145,24 @@ const rows: Row[] = [
 ];
 const hugeRuns = [0, 1, 2].map(() => measure(node, [cli, 'portals', '--format', 'json', huge]));
 
+/** The output is checked, not only timed: one record per portal the generator encoded. */
+function verify(label: string, path: string, stats: GenStats): string {
+  const p = spawnSync(node, [cli, 'portals', '--format', 'json', path], { maxBuffer: 1 << 30 });
+  let got = -1;
+  try {
+    got = (JSON.parse(p.stdout.toString()) as { portals: unknown[] }).portals.length;
+  } catch {
+    /* reported below */
+  }
+  const ok = got === stats.portals;
+  return `- ${label}: ${got} portal records, the generator encoded ${stats.portals} distinct portals — ${ok ? 'OK' : 'MISMATCH'}`;
+}
+const checks = [
+  verify(`mixed ${(mixed.stats.bytes / MiB).toFixed(0)} MiB pcap`, mixed.path, mixed.stats),
+  verify(`dense ${(dense.stats.bytes / MiB).toFixed(0)} MiB pcap`, dense.path, dense.stats),
+  verify(`dense ${(densePng.stats.bytes / MiB).toFixed(0)} MiB pcapng`, densePng.path, densePng.stats),
+];
+
 const get = (file: string, tool: Tool): Row | undefined => rows.find((r) => r.file.startsWith(file) && r.tool === tool);
 const ratio = (a?: Row, b?: Row): string => (a && b ? (b.wall / a.wall).toFixed(2) : 'n/a');
 
@@ -167,6 +185,10 @@ const maxRss = Math.max(...rows.filter((r) => r.tool === 'portals').map((r) => r
 const smallRss = get('small', 'portals')?.rssMiB ?? NaN;
 out.push(`- peak RSS of portals: max ${maxRss.toFixed(0)} MiB over all files (target ≤ 128); 16 MiB capture ${smallRss.toFixed(0)} MiB, so the largest file costs ${(maxRss - smallRss).toFixed(0)} MiB more (target ≤ 32)`);
 out.push(`- a record header claiming 4 GiB: rejected in ${median(hugeRuns.map((m) => m.wall)).toFixed(2)} s (median of 3, whole process; target ≤ 0.5), peak RSS ${(Math.max(...hugeRuns.map((m) => m.rssKiB)) / 1024).toFixed(0)} MiB`);
+out.push('');
+out.push('Output check:');
+out.push(...checks);
 console.log(out.join('\n'));
+if (checks.some((c) => c.endsWith('MISMATCH'))) process.exitCode = 1;
 writeFileSync(join(dir, 'results.md'), out.join('\n') + '\n');
 void statSync;

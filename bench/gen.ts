@@ -26,7 +26,7 @@ const BITMAPS = [0x37, 0x3b, 0x01, 0x3e, 0x03, 0x63, 0x07, 0x47];
 const TARGETS = 512;
 
 /** One iSNS exchange: request and response PDUs for a target `n`. */
-function exchange(r: () => number, n0: number, xid: number): { req: Uint8Array; rsp: Uint8Array } {
+function exchange(r: () => number, n0: number, xid: number, seen: Set<string>): { req: Uint8Array; rsp: Uint8Array } {
   const n = n0 % TARGETS;
   const kind = Math.floor(r() * 10);
   const iqn = `iqn.2026-11.bench:target${n}`;
@@ -40,6 +40,7 @@ function exchange(r: () => number, n0: number, xid: number): { req: Uint8Array; 
     const rparts: Uint8Array[] = [tStr(1, eid), DELIM, tStr(1, eid)];
     for (let i = 0; i < np; i++) {
       const portal = concat([tAddr(16, host + (10 + i)), tU32(17, 3260 + i), tU32(27, BITMAPS[Math.floor(r() * BITMAPS.length)]!)]);
+      seen.add(`${host}${10 + i}:${3260 + i}`);
       parts.push(portal);
       rparts.push(portal);
       if (r() < 0.3) parts.push(tlv(28, new Uint8Array(40).fill(0x11)), tlv(29, new Uint8Array(52).fill(0x22)));
@@ -56,14 +57,17 @@ function exchange(r: () => number, n0: number, xid: number): { req: Uint8Array; 
     for (let i = 0; i < nt; i++) {
       const m = (n + i) % TARGETS;
       parts.push(tStr(32, `iqn.2026-11.bench:target${m}`), tU32(33, 1), tAddr(16, `10.${(m >> 8) & 255}.${m & 255}.10`), tU32(17, 3260), tU32(27, BITMAPS[m % BITMAPS.length]!));
+      seen.add(`10.${(m >> 8) & 255}.${m & 255}.10:3260`);
     }
     return { req: pdu(0x0002, xid, concat([src, tEmpty(32), DELIM, tEmpty(16), tEmpty(17), tEmpty(27)])), rsp: pdu(0x8002, xid, concat(parts)) };
   }
   if (kind < 9) {
     // DevGetNext walk step
+    const end = r() < 0.3;
+    if (!end) seen.add(`${host}11:3260`);
     return {
       req: pdu(0x0003, xid, concat([src, tAddr(16, host + 10), tU32(17, 3260), DELIM])),
-      rsp: pdu(0x8003, xid, r() < 0.3 ? be32(9) : concat([be32(0), tAddr(16, host + 11), tU32(17, 3260), DELIM, tAddr(16, host + 11), tU32(17, 3260), tU32(22, n)])),
+      rsp: pdu(0x8003, xid, end ? be32(9) : concat([be32(0), tAddr(16, host + 11), tU32(17, 3260), DELIM, tAddr(16, host + 11), tU32(17, 3260), tU32(22, n)])),
     };
   }
   // DevDereg of a portal
@@ -145,6 +149,8 @@ export interface GenStats {
   bytes: number;
   packets: number;
   isnsPdus: number;
+  /** Distinct portals (address:port) the iSNS messages name: the records `portals` must output. */
+  portals: number;
 }
 
 /** Template iSCSI data frame (Ethernet/IPv4/TCP, 1448-byte payload); seq patched per frame. */
@@ -166,6 +172,7 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
     }
   };
   let isnsPdus = 0;
+  const seen = new Set<string>();
   const conns: { c: TcpConn; xid: number; n: number }[] = [];
   const nConns = kind === 'dense' ? 200 : 50;
   for (let i = 0; i < nConns; i++) {
@@ -181,12 +188,12 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
   let seq = 1;
   const emitIsns = (): void => {
     const k = conns[Math.floor(r() * conns.length)]!;
-    const { req, rsp } = exchange(r, k.n + Math.floor(r() * 16), k.xid);
+    const { req, rsp } = exchange(r, k.n + Math.floor(r() * 16), k.xid, seen);
     k.xid = (k.xid + 1) & 0xffff || 1;
     isnsPdus += 2;
     if (kind === 'dense' && r() < 0.2) {
       // pipelined: two requests in one segment, then both responses
-      const b = exchange(r, k.n, k.xid);
+      const b = exchange(r, k.n, k.xid, seen);
       k.xid = (k.xid + 1) & 0xffff || 1;
       isnsPdus += 2;
       for (const f of k.c.send(0, concat([req, b.req]))) out.frame(f, sec, usec), tick();
@@ -200,7 +207,7 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
   };
   const emitUdpIsns = (): void => {
     const n = Math.floor(r() * 1000);
-    const { req, rsp } = exchange(r, n, 7);
+    const { req, rsp } = exchange(r, n, 7, seen);
     out.frame(ethUdp('10.3.0.1', '10.0.0.1', 3205, 3205, req), sec, usec), tick();
     out.frame(ethUdp('10.0.0.1', '10.3.0.1', 3205, 3205, rsp), sec, usec), tick();
     isnsPdus += 2;
@@ -226,7 +233,7 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
     else out.frame(ethUdp('10.9.0.1', '10.9.0.2', 5353, 5353, new Uint8Array(60 + Math.floor(r() * 200))), sec, usec), tick();
   }
   out.close();
-  return { bytes: out.bytes, packets: out.packets, isnsPdus };
+  return { bytes: out.bytes, packets: out.packets, isnsPdus, portals: seen.size };
 }
 
 if (process.argv[1] && process.argv[1].endsWith('gen.js')) {

@@ -228,6 +228,10 @@ interface BitmapSeen {
 /** Registrations/deregistrations awaiting their response; beyond it the oldest are applied as unanswered. */
 const MAX_PENDING = 100_000;
 
+/** Per portal: distinct (function, status) error findings, and frames listed in each. */
+const MAX_ERROR_KINDS = 10;
+const MAX_ERROR_FRAMES = 20;
+
 /** Distinct bitmaps kept per portal for BITMAP_CONFLICT (bounded). */
 const MAX_DISTINCT_BITMAPS = 16;
 
@@ -262,8 +266,8 @@ interface PortalState {
   firstSeen: Seen;
   lastSeen: Seen;
   findings: Finding[];
-  /** ISNS_ERROR_STATUS findings among them. */
-  errorFindings: number;
+  /** ISNS_ERROR_STATUS findings among them, by response function and status, with how often each was seen. */
+  errors: Map<string, { finding: Finding; count: number }>;
   deregFrames: number[];
 }
 
@@ -447,9 +451,20 @@ export class PortalBuilder {
       );
       return;
     }
-    // Bounded: a portal refused a thousand times keeps the first ten explanations.
-    const open = portals.filter((p) => p.errorFindings < 10);
-    if (open.length === 0) return;
+    // One finding per portal, function and status: a portal refused a thousand times gets one
+    // explanation (the first refusal's) with the count and the frames of the first refusals.
+    const key = `${m.functionId}|${m.status}`;
+    const fresh: PortalState[] = [];
+    for (const p of portals) {
+      const seenErr = p.errors.get(key);
+      if (!seenErr) {
+        fresh.push(p);
+        continue;
+      }
+      seenErr.count++;
+      for (const f of frames) if (seenErr.finding.frames.length < MAX_ERROR_FRAMES && !seenErr.finding.frames.includes(f)) seenErr.finding.frames.push(f);
+    }
+    if (fresh.length === 0) return;
     const names = portals.map((p) => `${p.address}:${p.socket}/${p.transport}`).join(', ');
     const effect =
       (m.functionId & 0x7fff) === F.DevAttrReg
@@ -457,16 +472,16 @@ export class PortalBuilder {
         : (m.functionId & 0x7fff) === F.DevDereg
           ? 'the server did not deregister it: initiators may still discover it'
           : 'the request had no effect';
-    for (const p of open) {
-      p.errorFindings++;
-      p.findings.push(
-        finding(
-          'ISNS_ERROR_STATUS',
-          `${fnName(m.functionId)} (frame ${rsp.last.frame}) answered ${reqName} naming ${names} with status ${st}: ${effect}`,
-          frames,
-          rsp.last.file,
-        ),
+    for (const p of fresh) {
+      if (p.errors.size >= MAX_ERROR_KINDS) continue;
+      const f = finding(
+        'ISNS_ERROR_STATUS',
+        `${fnName(m.functionId)} (frame ${rsp.last.frame}) answered ${reqName} naming ${names} with status ${st}: ${effect}`,
+        [...frames],
+        rsp.last.file,
       );
+      p.errors.set(key, { finding: f, count: 1 });
+      p.findings.push(f);
     }
   }
 
@@ -690,7 +705,7 @@ export class PortalBuilder {
         firstSeen: seen(ev, 'first'),
         lastSeen: seen(lastEv),
         findings: [],
-        errorFindings: 0,
+        errors: new Map(),
         deregFrames: [],
       };
       this.portals.set(key, p);
@@ -782,7 +797,12 @@ export class PortalBuilder {
   }
 
   private record(p: PortalState): PortalRecord {
-    const findings = [...p.findings];
+    const findings = p.findings.map((f) => {
+      if (f.code !== 'ISNS_ERROR_STATUS') return f;
+      const agg = [...p.errors.values()].find((e) => e.finding === f);
+      if (!agg || agg.count === 1) return f;
+      return { ...f, message: `${f.message}. The same status came back ${agg.count} times in all${agg.finding.frames.length >= MAX_ERROR_FRAMES ? ` (the frames of the first ones are listed)` : ''}` };
+    });
     if (p.bitmaps.size > 1) {
       const parts = [...p.bitmaps].map(
         ([v, s]) => `${describeBitmap(v)} from ${fnName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,

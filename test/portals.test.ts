@@ -122,6 +122,29 @@ test('rejected registration: state rejected, ISNS_ERROR_STATUS names status, req
   t.deepEqual(f!.frames, [req.last.frame, rsp.last.frame]);
 });
 
+test('a portal refused again and again: one ISNS_ERROR_STATUS per function and status, with the count and the frames (bounded)', (t) => {
+  const b = new PortalBuilder();
+  const frames: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const req = ev(1, regTarget('ent3', [[ip(16, '::ffff:192.0.2.30'), port(17, 3260)]]));
+    b.message(req);
+    const rsp = ev(0x8001, [], { status: 8, request: req });
+    b.message(rsp);
+    frames.push(req.last.frame, rsp.last.frame);
+  }
+  // A different status is a different explanation.
+  const req = ev(1, regTarget('ent3', [[ip(16, '::ffff:192.0.2.30'), port(17, 3260)]]));
+  b.message(req);
+  b.message(ev(0x8001, [], { status: 5, request: req }));
+  const p = b.finish().portals[0]!;
+  const errs = p.findings.filter((f) => f.code === 'ISNS_ERROR_STATUS');
+  t.is(errs.length, 2);
+  t.regex(errs[0]!.message, /8 Source Unauthorized.*came back 30 times in all/);
+  t.deepEqual(errs[0]!.frames, frames.slice(0, 20));
+  t.regex(errs[1]!.message, /status 5 /);
+  t.notRegex(errs[1]!.message, /times in all/);
+});
+
 test('deregistration by portal, by entity and by portal index; PORTAL_DEREGISTERED', (t) => {
   const b = new PortalBuilder();
   const req = ev(1, regTarget('ent3', [
