@@ -5,6 +5,7 @@
  * on findings at or above --fail-on. Frame numbers, times and counts are never
  * compared. Optionally write JUnit XML and GitHub workflow annotations.
  */
+import { youngGenerationCap } from './memory.js';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { safeText } from '../dissector/field.js';
 import { hex32, securityShortNames } from './bitmap.js';
@@ -286,7 +287,7 @@ export async function runCheck(files: string[], o: CheckOptions): Promise<number
       throw e;
     }
   }
-  const r = await analyze(files, { ports: o.ports, defaultSecurityBitmap: o.defaultSecurityBitmap });
+  const r = await analyze(files, { ports: o.ports, defaultSecurityBitmap: o.defaultSecurityBitmap, read: { onProgress: youngGenerationCap() } });
   for (const i of r.inputs) if (i.error) process.stderr.write(`isns-dissector: ${safeText(i.error)}\n`);
   if (o.update) {
     if (r.failed) {

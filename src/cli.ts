@@ -4,6 +4,7 @@
  * Exit: 0 inputs read; 1 an input could not be read (or `check` failed);
  * 2 usage error.
  */
+import { youngGenerationCap } from './memory.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { safeText } from '../dissector/field.js';
 import { parseBitmapArg } from './bitmap.js';
@@ -82,13 +83,18 @@ function bitmapOpt(v: unknown): number | null {
   return n;
 }
 
-/** Progress on stderr for a long run on a terminal; never when stderr is not a TTY. */
+/**
+ * Per-chunk hooks of a CLI run: the young-generation cap (src/memory.ts), and
+ * progress on stderr for a long run on a terminal (never when stderr is not a TTY).
+ */
 export function progressReporter(enabled: boolean): AnalyzeOptions['read'] & { done(): void } {
-  if (!enabled || !process.stderr.isTTY) return { done() {} };
+  const cap = youngGenerationCap();
+  if (!enabled || !process.stderr.isTTY) return { onProgress: cap, done() {} };
   let last = 0;
   let shown = false;
   return {
     onProgress(bytes: number, packets: number) {
+      cap();
       const now = Date.now();
       if (now - last < 250) return;
       last = now;

@@ -109,17 +109,21 @@ export class MessageAssembler {
     }
     const fname = functionName(h.functionId);
     for (const pr of r.problems) this.malformed(p, `${fname} (transaction ${h.xid}): ${pr}`);
-    const dir = `${p.src.addr}|${p.src.port}`;
-    const key = `${p.conversation}|${dir}|${h.functionId}|${h.xid}`;
     const first = (h.flags & FLAG_FIRST) !== 0;
     const last = (h.flags & FLAG_LAST) !== 0;
+    // The key of a message in progress (made only when one can be: messages are nearly always single PDUs).
+    const keyOf = (): string => `${p.conversation}|${p.src.addr}|${p.src.port}|${h.functionId}|${h.xid}`;
     // A heartbeat ignores the flags.
     if ((first && last) || h.functionId === HEARTBEAT) {
-      if (this.partial.has(key)) this.dropPartial(key, 'a new message with the same transaction id started');
+      if (this.partial.size > 0) {
+        const key = keyOf();
+        if (this.partial.has(key)) this.dropPartial(key, 'a new message with the same transaction id started');
+      }
       if (h.seq !== 0 && h.functionId !== HEARTBEAT) this.malformed(p, `${fname} (transaction ${h.xid}): single-PDU message with sequence id ${h.seq}, expected 0 (RFC 4171 §5.1.6)`);
       this.complete([p], [r.payload], h.functionId, h.flags, h.xid);
       return;
     }
+    const key = keyOf();
     let part = this.partial.get(key);
     if (first) {
       if (part) this.dropPartial(key, 'a new First PDU arrived before its Last PDU');
