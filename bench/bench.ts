@@ -157,6 +157,12 @@ function verify(label: string, path: string, stats: GenStats): string {
   const ok = got === stats.portals;
   return `- ${label}: ${got} portal records, the generator encoded ${stats.portals} distinct portals — ${ok ? 'OK' : 'MISMATCH'}`;
 }
+/** Stage by stage on the dense pcapng (bench/stages.ts): what each layer adds. */
+const stagesJs = join(ROOT, 'dist/bench/stages.js');
+const stageNames = ['read', 'frame', 'dissect', 'messages', 'portals'];
+const stageWall = new Map<string, number[]>();
+for (let i = 0; i < runs; i++) for (const st of stageNames) stageWall.set(st, [...(stageWall.get(st) ?? []), measure(node, [stagesJs, st, densePng.path]).wall]);
+
 const checks = [
   verify(`mixed ${(mixed.stats.bytes / MiB).toFixed(0)} MiB pcap`, mixed.path, mixed.stats),
   verify(`dense ${(dense.stats.bytes / MiB).toFixed(0)} MiB pcap`, dense.path, dense.stats),
@@ -180,11 +186,24 @@ const pdng = rows.find((r) => r.file.includes('pcapng') && r.tool === 'portals')
 out.push('Ratios (same run):');
 out.push(`- mixed: portals is ${ratio(pm, get('mixed', 'tshark'))}× faster than tshark (target ≥ 20); throughput ${pm && get('mixed', 'pcap-parser') ? (get('mixed', 'pcap-parser')!.wall / pm.wall).toFixed(2) : 'n/a'}× pcap-parser's count-only (target ≥ 0.8); ${pm && get('mixed', 'raw') ? (get('mixed', 'raw')!.wall / pm.wall).toFixed(2) : 'n/a'}× the raw read floor`);
 out.push(`- dense pcap: portals is ${ratio(pdn, get('dense', 'tshark'))}× faster than tshark; ${pdn && get('dense', 'pcap-parser') ? (get('dense', 'pcap-parser')!.wall / pdn.wall).toFixed(2) : 'n/a'}× pcap-parser's count-only`);
+const pdngT = rows.find((r) => r.file.includes('pcapng') && r.tool === 'tshark');
 out.push(`- dense pcapng: portals is ${ratio(pdng, rows.find((r) => r.file.includes('pcapng') && r.tool === 'tshark'))}× faster than tshark (target ≥ 30)`);
 const maxRss = Math.max(...rows.filter((r) => r.tool === 'portals').map((r) => r.rssMiB));
 const smallRss = get('small', 'portals')?.rssMiB ?? NaN;
 out.push(`- peak RSS of portals: max ${maxRss.toFixed(0)} MiB over all files (target ≤ 128); 16 MiB capture ${smallRss.toFixed(0)} MiB, so the largest file costs ${(maxRss - smallRss).toFixed(0)} MiB more (target ≤ 32)`);
 out.push(`- a record header claiming 4 GiB: rejected in ${median(hugeRuns.map((m) => m.wall)).toFixed(2)} s (median of 3, whole process; target ≤ 0.5), peak RSS ${(Math.max(...hugeRuns.map((m) => m.rssKiB)) / 1024).toFixed(0)} MiB`);
+out.push('');
+out.push(`Where the time goes on the dense pcapng (one process per stage, median wall s; tshark/30 = ${pdngT ? (pdngT.wall / 30).toFixed(2) : 'n/a'} s):`);
+out.push('');
+out.push('| stage | wall s | added by this stage s |');
+out.push('|---|---|---|');
+let prevStage = 0;
+for (const st of stageNames) {
+  const w = median(stageWall.get(st)!);
+  out.push(`| ${st} | ${w.toFixed(2)} | ${(w - prevStage).toFixed(2)} |`);
+  prevStage = w;
+}
+if (pdng) out.push(`| portals --format json (the CLI) | ${pdng.wall.toFixed(2)} | ${(pdng.wall - prevStage).toFixed(2)} |`);
 out.push('');
 out.push('Output check:');
 out.push(...checks);

@@ -6,7 +6,7 @@
  *
  * Consumes decoded attributes (by tag and decoded value); never re-reads bytes.
  */
-import { formatIpv6 } from '../dissector/byteview.js';
+import { copyBytes, formatIpv6 } from '../dissector/byteview.js';
 import type { IsnsAttr, IsnsMessage } from '../dissector/isns.js';
 import type { MessageEvent } from './message.js';
 import { PendingQueue } from './pending.js';
@@ -147,23 +147,21 @@ function textOf(a: IsnsAttr): string | null {
   return a.value.kind === 'string' ? a.value.text : null;
 }
 
-function hexOf(a: IsnsAttr): string | null {
-  if (a.raw.length === 0) return null;
-  // One flat string (a += loop would keep a rope of two-character pieces alive per portal).
-  return Buffer.from(a.raw.buffer, a.raw.byteOffset, a.raw.byteLength).toString('hex');
+/** Hex text of kept value bytes (null for none or empty). */
+function hexText(b: Uint8Array | null): string | null {
+  if (b === null || b.length === 0) return null;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-const HEX = '0123456789abcdef';
-
-/** Whether `h` is the hex text of `raw` (so the text kept need not be made again). */
-function sameHex(h: string | null, raw: Uint8Array): boolean {
-  if (h === null) return raw.length === 0;
-  if (h.length !== raw.length * 2) return false;
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i]!;
-    if (h.charCodeAt(2 * i) !== HEX.charCodeAt(b >> 4) || h.charCodeAt(2 * i + 1) !== HEX.charCodeAt(b & 15)) return false;
+/** `kept` when it holds the same bytes as `raw`, else an owned copy of `raw` (null when empty). */
+function keepValue(kept: Uint8Array | null, raw: Uint8Array): Uint8Array | null {
+  if (raw.length === 0) return null;
+  if (kept !== null && kept.length === raw.length) {
+    let i = 0;
+    while (i < raw.length && kept[i] === raw[i]) i++;
+    if (i === raw.length) return kept;
   }
-  return true;
+  return copyBytes(raw);
 }
 
 function portOf(a: IsnsAttr): { port: number; udp: boolean } | null {
@@ -254,9 +252,10 @@ interface PortalState {
   esiInterval: number | null;
   esiPort: number | null;
   scnPort: number | null;
-  isakmpPhase1: string | null;
-  isakmpPhase2: string | null;
-  cert: string | null;
+  /** Kept as owned bytes, compared byte for byte on each registration; hex text made for the record. */
+  isakmpPhase1: Uint8Array | null;
+  isakmpPhase2: Uint8Array | null;
+  cert: Uint8Array | null;
   entityId: string | null;
   /** Explicit portal-group bindings: node name → PGT (null = NULL PGT, no access). */
   pg: Map<string, number | null>;
@@ -291,6 +290,8 @@ export interface PortalsResult {
 
 export class PortalBuilder {
   private readonly portals = new Map<PortalKey, PortalState>();
+  /** IPv4 portals by address (as int32), for findV4. */
+  private readonly byV4 = new Map<number, PortalState[]>();
   private readonly entities = new Map<string, EntityState>();
   private readonly nodeTypes = new Map<string, number>();
   private readonly byIndex = new Map<number, PortalKey>();
@@ -549,12 +550,18 @@ export class PortalBuilder {
           flushPg();
           const port = portOf(next);
           i++;
-          const key = port ? rawPortalKey(a.raw, port.port, port.udp) : null;
+          if (!port) {
+            portal = null;
+            break;
+          }
+          const raw = a.raw;
+          const known = this.findV4(raw, port.port, port.udp);
+          const key = known ? known.key : rawPortalKey(raw, port.port, port.udp);
           if (key === null) {
             portal = null;
             break;
           }
-          portal = this.touchKey(key, a.raw, null, port!.port, port!.udp, ev, lastEv, how, entity);
+          portal = this.touchKey(key, raw, null, port.port, port.udp, ev, lastEv, how, entity, known);
           out.portals.push(portal);
           node = null;
           pgt = null;
@@ -648,6 +655,22 @@ export class PortalBuilder {
     return out;
   }
 
+  /**
+   * The IPv4 portal `raw` (16 bytes) and port name, found without making its
+   * key: PortalKey numbers exceed V8's small integers, so every lookup by them
+   * would allocate; the address alone (as int32) is one.
+   */
+  private findV4(raw: Uint8Array, socket: number, udp: boolean): PortalState | undefined {
+    if (raw.length !== 16) return undefined;
+    for (let i = 0; i < 10; i++) if (raw[i] !== 0) return undefined;
+    if (!((raw[10] === 0xff && raw[11] === 0xff) || (raw[10] === 0 && raw[11] === 0 && (raw[12] !== 0 || raw[13] !== 0)))) return undefined;
+    const list = this.byV4.get((raw[12]! << 24) | (raw[13]! << 16) | (raw[14]! << 8) | raw[15]!);
+    if (!list) return undefined;
+    const t = udp ? 'udp' : 'tcp';
+    for (const p of list) if (p.socket === socket && p.transport === t) return p;
+    return undefined;
+  }
+
   private entity(eid: string): EntityState {
     let e = this.entities.get(eid);
     if (!e) {
@@ -680,8 +703,9 @@ export class PortalBuilder {
     lastEv: MessageEvent,
     how: 'registered' | 'rejected' | 'queried',
     entity: string | null,
+    known?: PortalState,
   ): PortalState {
-    let p = this.portals.get(key);
+    let p = known ?? this.portals.get(key);
     if (!p) {
       p = {
         key,
@@ -709,6 +733,12 @@ export class PortalBuilder {
         deregFrames: [],
       };
       this.portals.set(key, p);
+      if (typeof key === 'number') {
+        const a32 = Math.floor(key / 131072) | 0;
+        const list = this.byV4.get(a32);
+        if (list) list.push(p);
+        else this.byV4.set(a32, [p]);
+      }
     } else {
       const l = lastEv.last;
       const s0 = p.lastSeen;
@@ -770,13 +800,13 @@ export class PortalBuilder {
         break;
       }
       case 28:
-        p.isakmpPhase1 = sameHex(p.isakmpPhase1, a.raw) ? p.isakmpPhase1 : hexOf(a);
+        p.isakmpPhase1 = keepValue(p.isakmpPhase1, a.raw);
         break;
       case 29:
-        p.isakmpPhase2 = sameHex(p.isakmpPhase2, a.raw) ? p.isakmpPhase2 : hexOf(a);
+        p.isakmpPhase2 = keepValue(p.isakmpPhase2, a.raw);
         break;
       case 31:
-        p.cert = sameHex(p.cert, a.raw) ? p.cert : hexOf(a);
+        p.cert = keepValue(p.cert, a.raw);
         break;
     }
   }
@@ -858,15 +888,15 @@ export class PortalBuilder {
       securityBitmap: bitmap,
       securityBitmapSource: source,
       securityFlags: bitmap === null ? [] : securityFlagNames(bitmap),
-      keySize: p.cert ? p.cert.length / 2 : 0,
-      key: p.cert,
+      keySize: p.cert ? p.cert.length : 0,
+      key: hexText(p.cert),
       symbolicName: p.symbolicName,
       portalIndex: p.portalIndex,
       esiInterval: p.esiInterval,
       esiPort: p.esiPort,
       scnPort: p.scnPort,
-      isakmpPhase1: p.isakmpPhase1,
-      isakmpPhase2: p.isakmpPhase2,
+      isakmpPhase1: hexText(p.isakmpPhase1),
+      isakmpPhase2: hexText(p.isakmpPhase2),
       entityId: p.entityId,
       iscsiNames: this.nodesOf(p),
       state,

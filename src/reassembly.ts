@@ -177,47 +177,56 @@ export class TcpDirection {
   }
 }
 
-/** Conversations keyed by the caller's string key, least recently used evicted beyond `max`. */
+/**
+ * Conversations keyed by the caller's string key, the least recently used
+ * evicted beyond `max`. Recency is refreshed (a delete and re-insert, which
+ * moves the key to the end of the Map's order) only when the key has not
+ * been refreshed during the last max/4 lookups: exact enough to evict an idle
+ * conversation rather than a busy one, without re-inserting a key per packet
+ * (every re-insert leaves a deleted entry that V8 must later rehash away).
+ */
 export class TcpStreamTable<T> {
-  private readonly map = new Map<string, T>();
+  private readonly map = new Map<string, { v: T; stamp: number }>();
+  private clock = 0;
   constructor(
     private readonly max: number,
     private readonly onEvict: (v: T) => void,
   ) {}
 
+  private refresh(key: string, e: { v: T; stamp: number }): void {
+    const now = ++this.clock;
+    if (now - e.stamp > this.max >> 2) {
+      this.map.delete(key);
+      this.map.set(key, e);
+      e.stamp = now;
+    }
+  }
+
   get(key: string, create: () => T): T {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      // Refresh recency only occasionally would be cheaper; a delete+set keeps LRU exact.
-      if (this.map.size > 1024) {
-        this.map.delete(key);
-        this.map.set(key, v);
-      }
-      return v;
+    const e = this.map.get(key);
+    if (e !== undefined) {
+      this.refresh(key, e);
+      return e.v;
     }
     if (this.map.size >= this.max) {
       const oldest = this.map.keys().next().value as string;
       const ov = this.map.get(oldest)!;
       this.map.delete(oldest);
-      this.onEvict(ov);
+      this.onEvict(ov.v);
     }
     const n = create();
-    this.map.set(key, n);
+    this.map.set(key, { v: n, stamp: ++this.clock });
     return n;
   }
 
   /** Mark `key` (present) as just used, as get() does. */
   touch(key: string): void {
-    if (this.map.size > 1024) {
-      const v = this.map.get(key);
-      if (v === undefined) return;
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
+    const e = this.map.get(key);
+    if (e !== undefined) this.refresh(key, e);
   }
 
-  values(): IterableIterator<T> {
-    return this.map.values();
+  *values(): IterableIterator<T> {
+    for (const e of this.map.values()) yield e.v;
   }
 
   get size(): number {

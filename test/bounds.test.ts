@@ -11,7 +11,7 @@ import { createRegistry } from '../dissector/registry.js';
 import { isns } from '../dissector/isns.js';
 import { Pipeline } from '../src/pipeline.js';
 import { PduFramer } from '../src/framer.js';
-import { OooBudget, TcpDirection } from '../src/reassembly.js';
+import { OooBudget, TcpDirection, TcpStreamTable } from '../src/reassembly.js';
 import { MessageAssembler } from '../src/message.js';
 import { ByteView } from '../dissector/byteview.js';
 import { dissectIsnsPdu } from '../dissector/isns.js';
@@ -82,4 +82,20 @@ test('a pcapng block claiming 1 GiB is rejected at once', async (t) => {
   const s = await readCapture(f, { packet: () => n++, problem: () => {} });
   t.is(n, 1);
   t.regex(s.error!, /claims 1073741824 bytes, more than the 16777216 accepted/);
+});
+
+test('the stream table evicts the least recently used conversation, not a busy one', (t) => {
+  const evicted: string[] = [];
+  const tab = new TcpStreamTable<string>(8, (v) => evicted.push(v));
+  for (let i = 0; i < 8; i++) tab.get(`k${i}`, () => `k${i}`);
+  // k0 and k1 are busy; the others idle.
+  for (let r = 0; r < 5; r++) {
+    tab.get('k0', () => 'new');
+    tab.touch('k1');
+  }
+  tab.get('k8', () => 'k8');
+  tab.get('k9', () => 'k9');
+  t.deepEqual(evicted, ['k2', 'k3']);
+  t.is(tab.size, 8);
+  t.deepEqual([...tab.values()].sort(), ['k0', 'k1', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9']);
 });

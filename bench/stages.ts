@@ -1,0 +1,51 @@
+/**
+ * Where the time goes, stage by stage, in one process per stage:
+ *   node dist/bench/stages.js <stage> <capture>
+ * Each stage runs the real pipeline up to a point and prints its wall time (ms):
+ *   read      capture reader only (records and timestamps, nothing dissected)
+ *   frame     + link/IP/TCP, reassembly and PDU framing (PDUs copied out)
+ *   dissect   + the iSNS PDU header and authentication-block check per PDU
+ *   messages  + message assembly, attribute parsing and request/response matching
+ *   portals   + portal records and findings (the `portals` command without output)
+ * Differences between consecutive stages are what each layer costs.
+ */
+import { ByteView } from '../dissector/byteview.js';
+import { createRegistry } from '../dissector/registry.js';
+import { isns } from '../dissector/isns.js';
+import { readCapture } from '../src/capture/read.js';
+import { MessageAssembler } from '../src/message.js';
+import { Pipeline } from '../src/pipeline.js';
+import { PortalBuilder } from '../src/portals.js';
+import { youngGenerationCap } from '../src/memory.js';
+
+export const STAGES = ['read', 'frame', 'dissect', 'messages', 'portals'] as const;
+type Stage = (typeof STAGES)[number];
+
+const [stage, file] = process.argv.slice(2) as [Stage, string];
+if (!STAGES.includes(stage) || !file) {
+  console.error(`usage: stages.js ${STAGES.join('|')} <capture>`);
+  process.exit(2);
+}
+const t0 = performance.now();
+let n = 0;
+const read = { onProgress: youngGenerationCap() };
+if (stage === 'read') {
+  await readCapture(file, { packet: () => void n++, problem: () => {} }, read);
+} else {
+  const builder = new PortalBuilder();
+  const asm = new MessageAssembler({ message: (m) => (stage === 'portals' ? builder.message(m) : undefined), finding: () => {} });
+  const pl = new Pipeline(createRegistry(), {
+    pdu: (pdu) => {
+      n++;
+      if (stage === 'frame') return;
+      const r = isns.dissectPdu(ByteView.of(pdu.bytes), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port });
+      if (stage !== 'dissect') asm.pdu(pdu, r);
+    },
+    finding: () => {},
+  });
+  await readCapture(file, pl, read);
+  pl.endFile();
+  asm.finish();
+  if (stage === 'portals') builder.finish();
+}
+console.log(`${stage} ${n} ${(performance.now() - t0).toFixed(0)}`);
