@@ -35,8 +35,8 @@ export class PduFramer {
   private buf = new Uint8Array(0);
   private len = 0;
   /** Frame boundaries of buffered bytes: segEnd[i] is the buffer offset where segFrame[i]'s bytes end. */
-  private segEnd: number[] = [];
-  private segFrame: number[] = [];
+  private readonly segEnd: number[] = [];
+  private readonly segFrame: number[] = [];
   private readonly maxBuffered: number;
   syncing: boolean;
   private lostReason = '';
@@ -156,10 +156,12 @@ export class PduFramer {
 
   private consume(n: number): void {
     if (n <= 0) return;
+    // Arrays and buffer are reused in place: the framer lives as long as its stream, and fresh
+    // ones per PDU would be moved to V8's old heap as garbage.
     if (n >= this.len) {
       this.len = 0;
-      this.segEnd = [];
-      this.segFrame = [];
+      this.segEnd.length = 0;
+      this.segFrame.length = 0;
       if (this.buf.length > 65536) this.buf = new Uint8Array(0);
       return;
     }
@@ -167,8 +169,13 @@ export class PduFramer {
     this.len -= n;
     let k = 0;
     while (k < this.segEnd.length && this.segEnd[k]! <= n) k++;
-    this.segEnd = this.segEnd.slice(k).map((e) => e - n);
-    this.segFrame = this.segFrame.slice(k);
+    let j = 0;
+    for (let i = k; i < this.segEnd.length; i++, j++) {
+      this.segEnd[j] = this.segEnd[i]! - n;
+      this.segFrame[j] = this.segFrame[i]!;
+    }
+    this.segEnd.length = j;
+    this.segFrame.length = j;
   }
 
   private framesOf(from: number, to: number): number[] {

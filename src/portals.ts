@@ -131,6 +131,16 @@ function seen(ev: MessageEvent, which: 'first' | 'last' = 'last'): Seen {
   return { file: p.file, frame: p.frame, sec: p.ts.sec, nsec: p.ts.nsec, digits: p.ts.digits };
 }
 
+/** Update a kept Seen in place (a new object per update would end up as old-heap garbage). */
+function setSeen(s0: Seen, ev: MessageEvent): void {
+  const l = ev.last;
+  s0.file = l.file;
+  s0.frame = l.frame;
+  s0.sec = l.ts.sec;
+  s0.nsec = l.ts.nsec;
+  s0.digits = l.ts.digits;
+}
+
 function seenAt(s: Seen): SeenAt {
   return { file: s.file, frame: s.frame, time: isoTime(s) };
 }
@@ -405,7 +415,7 @@ export class PortalBuilder {
   private deregister(p: PortalState, ev: MessageEvent): void {
     p.life = 'deregistered';
     if (p.deregFrames.length < 20) p.deregFrames.push(ev.last.frame);
-    p.lastSeen = seen(ev);
+    setSeen(p.lastSeen, ev);
   }
 
   private scn(ev: MessageEvent): void {
@@ -739,15 +749,7 @@ export class PortalBuilder {
         if (list) list.push(p);
         else this.byV4.set(a32, [p]);
       }
-    } else {
-      const l = lastEv.last;
-      const s0 = p.lastSeen;
-      s0.file = l.file;
-      s0.frame = l.frame;
-      s0.sec = l.ts.sec;
-      s0.nsec = l.ts.nsec;
-      s0.digits = l.ts.digits;
-    }
+    } else setSeen(p.lastSeen, lastEv);
     if (how === 'rejected') p.rejected++;
     else if (how === 'registered') p.life = 'registered';
     if (entity && how !== 'rejected' && p.entityId !== entity) {
