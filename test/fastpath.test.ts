@@ -15,6 +15,9 @@ import { eth } from '../dissector/eth.js';
 import { generate } from '../bench/gen.js';
 import { Pipeline } from '../src/pipeline.js';
 import { readCapture } from '../src/capture/read.js';
+import { Readable } from 'node:stream';
+import { readFileSync } from 'node:fs';
+import { rng } from '../src/craft.js';
 
 function layeredOnly(): Registry {
   const std = createRegistry();
@@ -69,4 +72,36 @@ test('the fast path takes the frames of known conversations and nothing else', a
   await readCapture(f, off);
   t.is(off.fastPackets, 0);
   t.is(pdus, 0);
+});
+
+test('fast path and layered path agree on frames with corrupted Ethernet/IPv4/TCP headers', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fastpath-'));
+  const f = join(dir, 'dense.pcap');
+  generate('dense', f, 256 << 10, false, 11);
+  const base = readFileSync(f);
+  // Classic pcap, little-endian: records after the 24-byte header.
+  const records: number[] = [];
+  for (let o = 24; o + 16 <= base.length; o += 16 + base.readUInt32LE(o + 8)) records.push(o + 16);
+  const r = rng(99);
+  const runStdin = async (bytes: Uint8Array, registry?: Registry): Promise<string> => {
+    const pdus: string[] = [];
+    const res = await analyze(['-'], {
+      ...(registry ? { registry } : {}),
+      read: { stdin: Readable.from([Buffer.from(bytes)]) },
+      onIsnsPdu: (p, x) => pdus.push(`${p.frame} ${p.frames.join(',')} ${Buffer.from(p.bytes).toString('hex')} ${x.problems.join('|')}`),
+    });
+    return JSON.stringify({ res, pdus });
+  };
+  let differ = 0;
+  for (let round = 0; round < 40; round++) {
+    const b = Uint8Array.from(base);
+    // Corrupt header bytes of 20 packets after the first 600 (conversations are known by then).
+    for (let k = 0; k < 20; k++) {
+      const d = records[600 + Math.floor(r() * (records.length - 600))]!;
+      const field = [14, 16, 17, 20, 21, 23, 46, 47, 12, 13][Math.floor(r() * 10)]!; // IHL, total length, flags/offset, proto, TCP data offset, ethertype
+      b[d + field] = Math.floor(r() * 256);
+    }
+    if ((await runStdin(b)) !== (await runStdin(b, layeredOnly()))) differ++;
+  }
+  t.is(differ, 0);
 });
