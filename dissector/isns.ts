@@ -765,10 +765,15 @@ function names(v: number, list: [number, string][]): string[] {
  * ::0.0.1.0 (= ::100) stay IPv6, never the ambiguous "0.0.0.0"/"0.0.0.1".
  */
 export function ipv4Of(raw: Uint8Array): string | null {
+  return ipv4Bits(raw) === null ? null : `${raw[12]}.${raw[13]}.${raw[14]}.${raw[15]}`;
+}
+
+/** The IPv4 address ipv4Of shows, as a 32-bit signed integer (a small integer for V8: a cheap Map key). */
+export function ipv4Bits(raw: Uint8Array): number | null {
   for (let i = 0; i < 10; i++) if (raw[i] !== 0) return null;
   const mapped = raw[10] === 0xff && raw[11] === 0xff;
   const compat = raw[10] === 0 && raw[11] === 0 && (raw[12] !== 0 || raw[13] !== 0);
-  return mapped || compat ? `${raw[12]}.${raw[13]}.${raw[14]}.${raw[15]}` : null;
+  return mapped || compat ? (raw[12]! << 24) | (raw[13]! << 16) | (raw[14]! << 8) | raw[15]! : null;
 }
 
 /** Text made on first use: most values are never shown (only records are built). */
@@ -860,7 +865,7 @@ function valueProblem(spec: TagSpec | undefined, len: number): string | undefine
 /**
  * One TLV of a parsed message. Its bytes and decoded value are made on first
  * use (building portal records reads few of them); `raw` may be re-pointed to
- * an owned copy by whoever keeps the message (see keepMessage).
+ * an owned copy by whoever keeps the message (see ownAttrBytes).
  */
 class Attr implements IsnsAttr {
   object = -1;

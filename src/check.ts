@@ -5,7 +5,6 @@
  * on findings at or above --fail-on. Frame numbers, times and counts are never
  * compared. Optionally write JUnit XML and GitHub workflow annotations.
  */
-import { youngGenerationCap } from './memory.js';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { safeText } from '../dissector/field.js';
 import { hex32, securityShortNames } from './bitmap.js';
@@ -13,6 +12,7 @@ import { severityAtLeast, type Finding } from './findings.js';
 import { portalsJson, portalLabel } from './output.js';
 import type { PortalRecord } from './portals.js';
 import { analyze, type AnalyzeResult } from './run.js';
+import { youngGenerationCap } from './memory.js';
 import type { Severity } from './types.js';
 
 export interface CheckOptions {

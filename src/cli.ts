@@ -4,7 +4,6 @@
  * Exit: 0 inputs read; 1 an input could not be read (or `check` failed);
  * 2 usage error.
  */
-import { youngGenerationCap } from './memory.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { safeText } from '../dissector/field.js';
 import { parseBitmapArg } from './bitmap.js';
@@ -12,6 +11,7 @@ import { analyze, type AnalyzeOptions, type AnalyzeResult } from './run.js';
 import { formatPortals, jsonChunks, type PortalFormat } from './output.js';
 import { runPackets, PACKET_FIELDS_ERROR } from './packets.js';
 import { runCheck } from './check.js';
+import { youngGenerationCap } from './memory.js';
 
 export const USAGE = `Usage: isns-dissector <command> [options] <capture>...
 

@@ -74,6 +74,11 @@ function ownEvent(ev: MessageEvent): void {
   ev.last = ev.pdus[ev.pdus.length - 1]!;
 }
 
+/** Key of a message in progress: conversation, sending side, function, transaction. */
+function partialKey(p: FramedPdu, fid: number, xid: number): string {
+  return `${p.conversation}|${p.src.addr}|${p.src.port}|${fid}|${xid}`;
+}
+
 /** Every frame that carried a byte of these PDUs, ascending, unique. */
 function frameUnion(pdus: readonly FramedPdu[]): number[] {
   if (pdus.length === 1) return [...pdus[0]!.frames];
@@ -111,19 +116,18 @@ export class MessageAssembler {
     for (const pr of r.problems) this.malformed(p, `${fname} (transaction ${h.xid}): ${pr}`);
     const first = (h.flags & FLAG_FIRST) !== 0;
     const last = (h.flags & FLAG_LAST) !== 0;
-    // The key of a message in progress (made only when one can be: messages are nearly always single PDUs).
-    const keyOf = (): string => `${p.conversation}|${p.src.addr}|${p.src.port}|${h.functionId}|${h.xid}`;
     // A heartbeat ignores the flags.
     if ((first && last) || h.functionId === HEARTBEAT) {
+      // The key is made only when a message can be in progress: messages are nearly always single PDUs.
       if (this.partial.size > 0) {
-        const key = keyOf();
+        const key = partialKey(p, h.functionId, h.xid);
         if (this.partial.has(key)) this.dropPartial(key, 'a new message with the same transaction id started');
       }
       if (h.seq !== 0 && h.functionId !== HEARTBEAT) this.malformed(p, `${fname} (transaction ${h.xid}): single-PDU message with sequence id ${h.seq}, expected 0 (RFC 4171 §5.1.6)`);
       this.complete([p], [r.payload], h.functionId, h.flags, h.xid);
       return;
     }
-    const key = keyOf();
+    const key = partialKey(p, h.functionId, h.xid);
     let part = this.partial.get(key);
     if (first) {
       if (part) this.dropPartial(key, 'a new First PDU arrived before its Last PDU');

@@ -117,6 +117,8 @@ export class Pipeline implements CaptureSink {
   private cur: Packet | null = null;
   private readonly tcpProto: Protocol | undefined;
   private readonly udpProto: Protocol | undefined;
+  /** Whether the registry dissects Ethernet/IPv4/TCP with the built-in dissectors (the fast path assumes them). */
+  private readonly fastTcpOk: boolean;
   /** Fixed-offset flow cache: symmetric hash of the IPv4 4-tuple → flows. */
   private fastFlows = new Map<number, FastFlow[]>();
   packets = 0;
@@ -135,6 +137,7 @@ export class Pipeline implements CaptureSink {
     this.ipReasm = new IpReassembler(limits.ip);
     this.tcpProto = registry.ipProto.get(6);
     this.udpProto = registry.ipProto.get(17);
+    this.fastTcpOk = registry.linktype.get(1) === eth && registry.ethertype.get(0x0800) === ipv4 && this.tcpProto === tcp;
   }
 
   private newStreamTable(): TcpStreamTable<TcpConv> {
@@ -158,41 +161,48 @@ export class Pipeline implements CaptureSink {
   }
 
   /**
-   * The common case decided from fixed offsets before anything is allocated:
-   * an unfragmented Ethernet/IPv4 TCP or UDP packet on ports no dissector
-   * claims is skipped at once (most packets of a storage network are iSCSI data).
+   * The common cases decided from fixed offsets before anything is allocated,
+   * for an unfragmented Ethernet/IPv4 frame:
+   *  - TCP or UDP on ports no dissector claims, or another protocol: skipped at
+   *    once (most packets of a storage network are iSCSI data);
+   *  - TCP on a conversation already seen, with well-formed header lengths and
+   *    nothing cut by the snaplen: its segment goes straight to reassembly
+   *    (knownTcp), exactly as the layered path would deliver it.
+   * Anything else takes the layered path.
    */
-  private uninteresting(p: Packet): boolean {
+  private fixedOffsets(p: Packet): Fixed {
     const d = p.data;
-    if (p.linktype !== 1 || d.length < 38 || d[12] !== 0x08 || d[13] !== 0x00) return false;
+    if (p.linktype !== 1 || d.length < 38 || d[12] !== 0x08 || d[13] !== 0x00) return LAYERED;
     const vihl = d[14]!;
-    if (vihl >> 4 !== 4) return false;
-    if (((d[20]! << 8) | d[21]!) & 0x3fff) return false; // a fragment: reassembly decides
+    if (vihl >> 4 !== 4) return LAYERED;
+    if (((d[20]! << 8) | d[21]!) & 0x3fff) return LAYERED; // a fragment: reassembly decides
     const proto = d[23]!;
-    if (proto !== 6 && proto !== 17) return true;
-    const o = 14 + (vihl & 15) * 4;
-    if (d.length < o + 4) return false;
-    const sp = (d[o]! << 8) | d[o + 1]!;
-    const dp = (d[o + 2]! << 8) | d[o + 3]!;
-    const t = proto === 6 ? this.registry.tcpPort : this.registry.udpPort;
-    if (t.has(sp) || t.has(dp)) return false;
+    if (proto !== 6 && proto !== 17) return SKIPPED;
+    const t = 14 + (vihl & 15) * 4;
+    if (d.length < t + 4) return LAYERED;
+    const sport = (d[t]! << 8) | d[t + 1]!;
+    const dport = (d[t + 2]! << 8) | d[t + 3]!;
+    const table = proto === 6 ? this.registry.tcpPort : this.registry.udpPort;
     const dyn = proto === 6 ? this.dynTcp : this.dynUdp;
-    return !(dyn.has(sp) || dyn.has(dp));
+    if (!table.has(sport) && !table.has(dport) && !dyn.has(sport) && !dyn.has(dport)) return SKIPPED;
+    return proto === 6 && this.fastTcpOk && this.knownTcp(p, t, sport, dport) ? FAST : LAYERED;
+  }
+
+  /** The packet every PDU completed now belongs to (and its time, for PDUs completed later). */
+  private enter(p: Packet): void {
+    this.cur = p;
+    this.frameTimes.set(p.frame, p.ts);
   }
 
   packet(p: Packet): void {
     this.packets++;
-    if (this.uninteresting(p)) {
+    const fixed = this.fixedOffsets(p);
+    if (fixed === FAST) this.fastPackets++;
+    if (fixed !== LAYERED) {
       this.handlers.packetDone?.(p);
       return;
     }
-    this.cur = p;
-    this.frameTimes.set(p.frame, p.ts);
-    if (this.fastTcp(p)) {
-      this.fastPackets++;
-      this.handlers.packetDone?.(p);
-      return;
-    }
+    this.enter(p);
     let proto: Protocol | undefined = this.registry.linktype.get(p.linktype);
     if (!proto) {
       const k = `${p.file}\u0000${p.iface}`;
@@ -236,34 +246,25 @@ export class Pipeline implements CaptureSink {
   }
 
   /**
-   * The common case of a storage network, from fixed offsets: a whole
-   * (untruncated, unfragmented) Ethernet/IPv4/TCP frame with well-formed
-   * header lengths, on a conversation already seen. It does exactly what the
-   * layered path does for such a frame, without building addresses, views or
-   * conversation ids per packet. Anything else (and a conversation's first
-   * packet) takes the layered path. Returns false when it did not handle `p`.
+   * fixedOffsets' TCP case: the TCP header at `t` of a frame on a known
+   * conversation. Returns false (nothing done) for a frame the layered path
+   * must see: cut by the snaplen, odd header lengths, or a new conversation
+   * or direction.
    */
-  private fastTcp(p: Packet): boolean {
+  private knownTcp(p: Packet, t: number, sport: number, dport: number): boolean {
     const d = p.data;
     const n = d.length;
-    if (p.linktype !== 1 || n < 54 || p.origlen !== n || d[12] !== 0x08 || d[13] !== 0x00 || d[23] !== 6) return false;
-    const vihl = d[14]!;
-    const ihl = (vihl & 15) * 4;
-    if (vihl >> 4 !== 4 || ihl < 20 || ((d[20]! << 8) | d[21]!) & 0x3fff) return false;
-    const r = this.registry;
-    if (r.linktype.get(1) !== eth || r.ethertype.get(0x0800) !== ipv4 || this.tcpProto !== tcp) return false;
+    const ihl = t - 14;
+    if (p.origlen !== n || ihl < 20) return false;
     const totalLen = (d[16]! << 8) | d[17]!;
     // IPv4 total length 0 (TSO on the sending host) means "to the end of the frame", as in ipv4.ts.
     const ipEnd = totalLen === 0 ? n : 14 + totalLen;
-    const t = 14 + ihl;
-    if (ipEnd > n || totalLen !== 0 && totalLen < ihl || t + 20 > ipEnd) return false;
+    if (ipEnd > n || (totalLen !== 0 && totalLen < ihl) || t + 20 > ipEnd) return false;
     const thl = (d[t + 12]! >> 4) * 4;
     if (thl < 20 || t + thl > ipEnd) return false;
     const src = ((d[26]! << 24) | (d[27]! << 16) | (d[28]! << 8) | d[29]!) >>> 0;
     const dst = ((d[30]! << 24) | (d[31]! << 16) | (d[32]! << 8) | d[33]!) >>> 0;
-    const sport = (d[t]! << 8) | d[t + 1]!;
-    const dport = (d[t + 2]! << 8) | d[t + 3]!;
-    const hash = (src ^ dst ^ Math.imul(sport ^ dport, 0x9e3779b1)) >>> 0;
+    const hash = flowHash(src, dst, sport, dport);
     const bucket = this.fastFlows.get(hash);
     let flow: FastFlow | undefined;
     let forward = true;
@@ -290,6 +291,7 @@ export class Pipeline implements CaptureSink {
       const other = forward ? flow.ba : flow.ab;
       if (other) other.dir.acked(((d[t + 8]! << 24) | (d[t + 9]! << 16) | (d[t + 10]! << 8) | d[t + 11]!) >>> 0);
     }
+    this.enter(p);
     const o = t + thl;
     side.dir.segment({ frame: p.frame, ts: p.ts, seq, flags, payload: o < ipEnd ? d.subarray(o, ipEnd) : EMPTY });
     return true;
@@ -298,22 +300,17 @@ export class Pipeline implements CaptureSink {
   /** After the layered path handled an IPv4 TCP packet of `conv`: let the fast path take the next ones. */
   private cacheFlow(conv: TcpConv, ip: IpInfo, t: TcpInfo, side: TcpSide): void {
     if (ip.version !== 4) return;
-    const num = (a: string): number => {
-      const q = a.split('.');
-      return ((Number(q[0]) << 24) | (Number(q[1]) << 16) | (Number(q[2]) << 8) | Number(q[3])) >>> 0;
-    };
+    const src = ipv4Number(ip.src);
     let f = conv.fast;
     if (!f) {
-      const a = num(ip.src);
-      const b = num(ip.dst);
-      const hash = (a ^ b ^ Math.imul(t.srcport ^ t.dstport, 0x9e3779b1)) >>> 0;
-      f = { hash, a, ap: t.srcport, b, bp: t.dstport, conv, ab: null, ba: null };
+      const dst = ipv4Number(ip.dst);
+      f = { hash: flowHash(src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
       conv.fast = f;
-      const bucket = this.fastFlows.get(hash);
+      const bucket = this.fastFlows.get(f.hash);
       if (bucket) bucket.push(f);
-      else this.fastFlows.set(hash, [f]);
+      else this.fastFlows.set(f.hash, [f]);
     }
-    if (t.srcport === f.ap && num(ip.src) === f.a) f.ab = side;
+    if (t.srcport === f.ap && src === f.a) f.ab = side;
     else f.ba = side;
   }
 
@@ -533,3 +530,20 @@ export class Pipeline implements CaptureSink {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** What fixedOffsets did with a packet. */
+type Fixed = 0 | 1 | 2;
+const LAYERED = 0;
+const SKIPPED = 1;
+const FAST = 2;
+
+/** Symmetric hash of an IPv4 TCP 4-tuple (the same for both directions). */
+function flowHash(a: number, b: number, aport: number, bport: number): number {
+  return (a ^ b ^ Math.imul(aport ^ bport, 0x9e3779b1)) >>> 0;
+}
+
+/** A dotted-quad IPv4 address as an unsigned 32-bit number. */
+function ipv4Number(text: string): number {
+  const q = text.split('.');
+  return ((Number(q[0]) << 24) | (Number(q[1]) << 16) | (Number(q[2]) << 8) | Number(q[3])) >>> 0;
+}

@@ -7,7 +7,7 @@
  * Consumes decoded attributes (by tag and decoded value); never re-reads bytes.
  */
 import { copyBytes, formatIpv6 } from '../dissector/byteview.js';
-import type { IsnsAttr, IsnsMessage } from '../dissector/isns.js';
+import { ipv4Bits, ipv4Of, type IsnsAttr, type IsnsMessage } from '../dissector/isns.js';
 import type { MessageEvent } from './message.js';
 import { PendingQueue } from './pending.js';
 import { describeBitmap, hex32, RESERVED_BITS, securityFlagNames } from './bitmap.js';
@@ -93,14 +93,9 @@ export function statusText(code: number): string {
 /** Record address text: IPv4 when IPv4-mapped or IPv4-compatible, else RFC 5952. */
 export function portalAddress(raw: Uint8Array): string | null {
   if (raw.length !== 16) return null;
-  let zero10 = true;
-  for (let i = 0; i < 10; i++) if (raw[i] !== 0) zero10 = false;
-  const dotted = `${raw[12]}.${raw[13]}.${raw[14]}.${raw[15]}`;
-  if (zero10 && raw[10] === 0xff && raw[11] === 0xff) return dotted;
-  // IPv4-compatible (::a.b.c.d, open-isns): 12 zero bytes and a non-zero upper half
-  // of the IPv4 part (so ::1 and ::, and ::0.0.x.y, stay IPv6 as inet_ntop shows them).
-  if (zero10 && raw[10] === 0 && raw[11] === 0 && (raw[12] !== 0 || raw[13] !== 0)) return dotted;
-  return formatIpv6(raw, 0);
+  // IPv4-compatible (::a.b.c.d, open-isns) counts as IPv4 when the upper half of the IPv4
+  // part is non-zero (so ::1 and ::, and ::0.0.x.y, stay IPv6 as inet_ntop shows them).
+  return ipv4Of(raw) ?? formatIpv6(raw, 0);
 }
 
 function isoTime(ts: Timestamp): string {
@@ -192,27 +187,8 @@ function nodeTypeNames(t: number | null): string[] {
   return out;
 }
 
-/**
- * A portal's identity: a number for IPv4 addresses (address·2^17 + port·2 + udp,
- * exact in a double), text for IPv6, so the common case costs no string per attribute.
- */
-type PortalKey = number | string;
-
-function portalKey(address: string, port: number, udp: boolean): PortalKey {
-  const q = address.includes(':') ? null : address.split('.');
-  if (q && q.length === 4) return ((Number(q[0]) * 256 + Number(q[1])) * 256 + Number(q[2])) * 256 * 131072 + Number(q[3]) * 131072 + port * 2 + (udp ? 1 : 0);
+function portalKey(address: string, port: number, udp: boolean): string {
   return `${address}|${port}|${udp ? 'udp' : 'tcp'}`;
-}
-
-/** portalKey of the address portalAddress(raw) names, without making its text when it is IPv4. */
-function rawPortalKey(raw: Uint8Array, port: number, udp: boolean): PortalKey | null {
-  if (raw.length !== 16) return null;
-  let zero10 = true;
-  for (let i = 0; i < 10; i++) if (raw[i] !== 0) zero10 = false;
-  if (zero10 && ((raw[10] === 0xff && raw[11] === 0xff) || (raw[10] === 0 && raw[11] === 0 && (raw[12] !== 0 || raw[13] !== 0)))) {
-    return (((raw[12]! * 256 + raw[13]!) * 256 + raw[14]!) * 256 * 131072) + raw[15]! * 131072 + port * 2 + (udp ? 1 : 0);
-  }
-  return `${formatIpv6(raw, 0)}|${port}|${udp ? 'udp' : 'tcp'}`;
 }
 
 // ------------------------------------------------------------------ state
@@ -250,7 +226,7 @@ interface BitmapValue {
 }
 
 interface PortalState {
-  key: PortalKey;
+  key: string;
   address: string;
   socket: number;
   transport: 'tcp' | 'udp';
@@ -274,14 +250,13 @@ interface PortalState {
   rejected: number;
   firstSeen: Seen;
   lastSeen: Seen;
-  findings: Finding[];
-  /** ISNS_ERROR_STATUS findings among them, by response function and status, with how often each was seen. */
+  /** ISNS_ERROR_STATUS findings, one per response function and status, with how often each came back. */
   errors: Map<string, { finding: Finding; count: number }>;
   deregFrames: number[];
 }
 
 interface EntityState {
-  portals: Set<PortalKey>;
+  portals: Set<string>;
   /** Nodes registered under the entity. */
   nodes: Set<string>;
 }
@@ -299,12 +274,15 @@ export interface PortalsResult {
 }
 
 export class PortalBuilder {
-  private readonly portals = new Map<PortalKey, PortalState>();
-  /** IPv4 portals by address (as int32), for findV4. */
+  private readonly portals = new Map<string, PortalState>();
+  /**
+   * IPv4 portals by address (ipv4Bits), so the portal a message names is found
+   * without making its address text and key: the per-attribute common case.
+   */
   private readonly byV4 = new Map<number, PortalState[]>();
   private readonly entities = new Map<string, EntityState>();
   private readonly nodeTypes = new Map<string, number>();
-  private readonly byIndex = new Map<number, PortalKey>();
+  private readonly byIndex = new Map<number, string>();
   private readonly captureFindings: Finding[] = [];
   /** Requests whose effect depends on their response (registrations, deregistrations). */
   private readonly pending = new PendingQueue<MessageEvent>(MAX_PENDING, (req) => this.unanswered(req));
@@ -397,11 +375,8 @@ export class PortalBuilder {
         if (e) for (const k of e.portals) out.add(this.portals.get(k)!);
       } else if (a.tag === 16 && ops[i + 1]?.tag === 17) {
         const port = portOf(ops[i + 1]!);
-        const key = port ? rawPortalKey(a.raw, port.port, port.udp) : null;
-        if (key !== null) {
-          const p = this.portals.get(key);
-          if (p) out.add(p);
-        }
+        const p = port ? this.findPortal(a.raw, port.port, port.udp) : undefined;
+        if (p) out.add(p);
         i++;
       } else if (a.tag === 22) {
         const idx = uintOf(a);
@@ -433,8 +408,7 @@ export class PortalBuilder {
       if (!removed) continue;
       if (a.tag === 16 && ops[i + 1]?.tag === 17) {
         const port = portOf(ops[i + 1]!);
-        const key = port ? rawPortalKey(a.raw, port.port, port.udp) : null;
-        const p = key !== null ? this.portals.get(key) : undefined;
+        const p = port ? this.findPortal(a.raw, port.port, port.udp) : undefined;
         if (p) this.deregister(p, ev);
         i++;
       } else if (a.tag === 1) {
@@ -492,7 +466,6 @@ export class PortalBuilder {
         rsp.last.file,
       );
       p.errors.set(key, { finding: f, count: 1 });
-      p.findings.push(f);
     }
   }
 
@@ -515,13 +488,8 @@ export class PortalBuilder {
     const base = m.functionId & 0x7fff;
     const keysToo = m.isResponse && base === F.DevGetNext;
     const esi = base === F.ESI;
-    let attrs = m.attrs;
-    for (const a of m.attrs) {
-      if (!(a.role === 'operating' || (keysToo && a.role === 'key') || (esi && a.role !== 'delimiter'))) {
-        attrs = m.attrs.filter((a) => a.role === 'operating' || (keysToo && a.role === 'key') || (esi && a.role !== 'delimiter'));
-        break;
-      }
-    }
+    const walked = (a: IsnsAttr): boolean => a.role === 'operating' || (keysToo && a.role === 'key') || (esi && a.role !== 'delimiter');
+    const attrs = m.attrs.every(walked) ? m.attrs : m.attrs.filter(walked);
     let entity: string | null = eidHint;
     let portal: PortalState | null = null;
     let node: string | null = null;
@@ -564,14 +532,8 @@ export class PortalBuilder {
             portal = null;
             break;
           }
-          const raw = a.raw;
-          const known = this.findV4(raw, port.port, port.udp);
-          const key = known ? known.key : rawPortalKey(raw, port.port, port.udp);
-          if (key === null) {
-            portal = null;
-            break;
-          }
-          portal = this.touchKey(key, raw, null, port.port, port.udp, ev, lastEv, how, entity, known);
+          portal = this.touchRaw(a.raw, port.port, port.udp, ev, lastEv, how, entity);
+          if (!portal) break;
           out.portals.push(portal);
           node = null;
           pgt = null;
@@ -665,20 +627,21 @@ export class PortalBuilder {
     return out;
   }
 
-  /**
-   * The IPv4 portal `raw` (16 bytes) and port name, found without making its
-   * key: PortalKey numbers exceed V8's small integers, so every lookup by them
-   * would allocate; the address alone (as int32) is one.
-   */
-  private findV4(raw: Uint8Array, socket: number, udp: boolean): PortalState | undefined {
-    if (raw.length !== 16) return undefined;
-    for (let i = 0; i < 10; i++) if (raw[i] !== 0) return undefined;
-    if (!((raw[10] === 0xff && raw[11] === 0xff) || (raw[10] === 0 && raw[11] === 0 && (raw[12] !== 0 || raw[13] !== 0)))) return undefined;
-    const list = this.byV4.get((raw[12]! << 24) | (raw[13]! << 16) | (raw[14]! << 8) | raw[15]!);
+  /** The known IPv4 portal at address `bits` (ipv4Bits) and this port. */
+  private findV4(bits: number, socket: number, udp: boolean): PortalState | undefined {
+    const list = this.byV4.get(bits);
     if (!list) return undefined;
     const t = udp ? 'udp' : 'tcp';
     for (const p of list) if (p.socket === socket && p.transport === t) return p;
     return undefined;
+  }
+
+  /** The known portal that 16 address bytes and a port name (an IPv4 one found without making text). */
+  private findPortal(raw: Uint8Array, socket: number, udp: boolean): PortalState | undefined {
+    if (raw.length !== 16) return undefined;
+    const bits = ipv4Bits(raw);
+    if (bits !== null) return this.findV4(bits, socket, udp);
+    return this.portals.get(portalKey(formatIpv6(raw, 0), socket, udp));
   }
 
   private entity(eid: string): EntityState {
@@ -690,6 +653,22 @@ export class PortalBuilder {
     return e;
   }
 
+  /** touch() for an address given as its 16 bytes; null when they are not an address. */
+  private touchRaw(
+    raw: Uint8Array,
+    socket: number,
+    udp: boolean,
+    ev: MessageEvent,
+    lastEv: MessageEvent,
+    how: 'registered' | 'rejected' | 'queried',
+    entity: string | null,
+  ): PortalState | null {
+    const known = this.findPortal(raw, socket, udp);
+    const address = known ? known.address : portalAddress(raw);
+    return address === null ? null : this.touch(address, socket, udp, ev, lastEv, how, entity, known);
+  }
+
+  /** The portal a message names, created on first sight, with what the message tells of it. */
   private touch(
     address: string,
     socket: number,
@@ -698,28 +677,13 @@ export class PortalBuilder {
     lastEv: MessageEvent,
     how: 'registered' | 'rejected' | 'queried',
     entity: string | null,
+    known: PortalState | undefined = this.portals.get(portalKey(address, socket, udp)),
   ): PortalState {
-    return this.touchKey(portalKey(address, socket, udp), null, address, socket, udp, ev, lastEv, how, entity);
-  }
-
-  /** The portal `key` names (its address given as text, or as the 16 bytes it is made from on first sight). */
-  private touchKey(
-    key: PortalKey,
-    raw: Uint8Array | null,
-    address: string | null,
-    socket: number,
-    udp: boolean,
-    ev: MessageEvent,
-    lastEv: MessageEvent,
-    how: 'registered' | 'rejected' | 'queried',
-    entity: string | null,
-    known?: PortalState,
-  ): PortalState {
-    let p = known ?? this.portals.get(key);
+    let p = known;
     if (!p) {
       p = {
-        key,
-        address: address ?? portalAddress(raw!)!,
+        key: portalKey(address, socket, udp),
+        address,
         socket,
         transport: udp ? 'udp' : 'tcp',
         bitmap: null,
@@ -738,24 +702,23 @@ export class PortalBuilder {
         rejected: 0,
         firstSeen: seen(ev, 'first'),
         lastSeen: seen(lastEv),
-        findings: [],
         errors: new Map(),
         deregFrames: [],
       };
-      this.portals.set(key, p);
-      if (typeof key === 'number') {
-        const a32 = Math.floor(key / 131072) | 0;
-        const list = this.byV4.get(a32);
+      this.portals.set(p.key, p);
+      const bits = ipv4Num(address);
+      if (bits !== null) {
+        const list = this.byV4.get(bits | 0);
         if (list) list.push(p);
-        else this.byV4.set(a32, [p]);
+        else this.byV4.set(bits | 0, [p]);
       }
     } else setSeen(p.lastSeen, lastEv);
     if (how === 'rejected') p.rejected++;
     else if (how === 'registered') p.life = 'registered';
     if (entity && how !== 'rejected' && p.entityId !== entity) {
-      if (p.entityId) this.entities.get(p.entityId)?.portals.delete(key);
+      if (p.entityId) this.entities.get(p.entityId)?.portals.delete(p.key);
       p.entityId = entity;
-      this.entity(entity).portals.add(key);
+      this.entity(entity).portals.add(p.key);
     }
     return p;
   }
@@ -829,12 +792,9 @@ export class PortalBuilder {
   }
 
   private record(p: PortalState): PortalRecord {
-    const findings = p.findings.map((f) => {
-      if (f.code !== 'ISNS_ERROR_STATUS') return f;
-      const agg = [...p.errors.values()].find((e) => e.finding === f);
-      if (!agg || agg.count === 1) return f;
-      return { ...f, message: `${f.message}. The same status came back ${agg.count} times in all${agg.finding.frames.length >= MAX_ERROR_FRAMES ? ` (the frames of the first ones are listed)` : ''}` };
-    });
+    const findings = [...p.errors.values()].map(({ finding: f, count }) =>
+      count === 1 ? f : { ...f, message: `${f.message}. The same status came back ${count} times in all${f.frames.length >= MAX_ERROR_FRAMES ? ` (the frames of the first ones are listed)` : ''}` },
+    );
     if (p.bitmaps.size > 1) {
       const parts = [...p.bitmaps].map(
         ([v, s]) => `${describeBitmap(v)} from ${fnName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
@@ -999,34 +959,35 @@ function ipv6Groups(a: string): number[] {
   return [...hs, ...new Array(Math.max(0, fill)).fill('0'), ...ts].map((g) => parseInt(g, 16) || 0);
 }
 
+type Sortable = { address: string; socket: number; transport: string };
+
+/** A record's address parsed for ordering: IPv4 as a number, else the eight IPv6 groups. */
+interface SortKey {
+  readonly r: Sortable;
+  readonly v4: number | null;
+  readonly g: number[] | null;
+}
+
+function sortKey(r: Sortable): SortKey {
+  const v4 = ipv4Num(r.address);
+  return { r, v4, g: v4 === null ? ipv6Groups(r.address) : null };
+}
+
+function compareKeys(a: SortKey, b: SortKey): number {
+  if (a.v4 !== null && b.v4 === null) return -1;
+  if (a.v4 === null && b.v4 !== null) return 1;
+  if (a.v4 !== null && b.v4 !== null && a.v4 !== b.v4) return a.v4 - b.v4;
+  if (a.g && b.g && a.r.address !== b.r.address) for (let i = 0; i < 8; i++) if (a.g[i] !== b.g[i]) return a.g[i]! - b.g[i]!;
+  if (a.r.socket !== b.r.socket) return a.r.socket - b.r.socket;
+  return a.r.transport < b.r.transport ? -1 : a.r.transport > b.r.transport ? 1 : 0;
+}
+
 /** Sort records into contract order (comparePortals), each address parsed once. */
-export function sortPortals<T extends { address: string; socket: number; transport: string }>(records: T[]): T[] {
-  const keyed = records.map((r) => {
-    const v4 = ipv4Num(r.address);
-    return { r, v4, g: v4 === null ? ipv6Groups(r.address) : null };
-  });
-  keyed.sort((a, b) => {
-    if (a.v4 !== null && b.v4 === null) return -1;
-    if (a.v4 === null && b.v4 !== null) return 1;
-    if (a.v4 !== null && b.v4 !== null && a.v4 !== b.v4) return a.v4 - b.v4;
-    if (a.g && b.g && a.r.address !== b.r.address) for (let i = 0; i < 8; i++) if (a.g[i] !== b.g[i]) return a.g[i]! - b.g[i]!;
-    return comparePortals(a.r, b.r);
-  });
-  return keyed.map((k) => k.r);
+export function sortPortals<T extends Sortable>(records: T[]): T[] {
+  return records.map(sortKey).sort(compareKeys).map((k) => k.r as T);
 }
 
 /** Contract order: by address numerically (IPv4 before IPv6), then socket, then transport. */
-export function comparePortals(a: { address: string; socket: number; transport: string }, b: { address: string; socket: number; transport: string }): number {
-  const x = ipv4Num(a.address);
-  const y = ipv4Num(b.address);
-  if (x !== null && y === null) return -1;
-  if (x === null && y !== null) return 1;
-  if (x !== null && y !== null && x !== y) return x - y;
-  if (x === null && y === null && a.address !== b.address) {
-    const g = ipv6Groups(a.address);
-    const h = ipv6Groups(b.address);
-    for (let i = 0; i < 8; i++) if (g[i] !== h[i]) return g[i]! - h[i]!;
-  }
-  if (a.socket !== b.socket) return a.socket - b.socket;
-  return a.transport < b.transport ? -1 : a.transport > b.transport ? 1 : 0;
+export function comparePortals(a: Sortable, b: Sortable): number {
+  return compareKeys(sortKey(a), sortKey(b));
 }
