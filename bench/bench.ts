@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate, type GenStats } from './gen.js';
-import { pcapHeader, pcapRecord, ethTcp } from '../src/craft.js';
+import { pcapHeader, pcapRecord, ethTcp } from '../tools/craft.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const argv = process.argv.slice(2);
@@ -69,7 +69,7 @@ const median = (xs: number[]): number => {
 };
 
 const node = process.execPath;
-const cli = join(ROOT, 'dist/src/cli.js');
+const cli = join(ROOT, 'dist/src/cli/main.js');
 const rawRead = join(ROOT, 'dist/bench/raw-read.js');
 const ppCount = join(ROOT, 'dist/bench/pcapparser-count.js');
 const haveTshark = !noTshark && spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;

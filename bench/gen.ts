@@ -12,9 +12,9 @@
  * Written as classic pcap (µs) or pcapng (ns).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { be32, concat, ethTcp, ethUdp, pcapHeader, PcapngWriter, rng, TcpConn } from '../src/craft.js';
+import { be32, concat, ethTcp, ethUdp, pcapHeader, PcapngWriter, rng, TcpConn } from '../tools/craft.js';
 export { rng };
-import { DELIM, pdu as pduM, tAddr as tAddrM, tEmpty, tlv, tStr, tU32 } from '../src/craft-isns.js';
+import { DELIM, pdu as pduM, tAddr as tAddrM, tEmpty, tlv, tStr, tU32 } from '../tools/craft-isns.js';
 
 // iSNS encoding shared with the crafted captures.
 const tAddr = (tag: number, a: string): Uint8Array => tAddrM(tag, a, 'mapped');

@@ -9,14 +9,14 @@
  *   portals   + portal records and findings (the `portals` command without output)
  * Differences between consecutive stages are what each layer costs.
  */
-import { ByteView } from '../dissector/byteview.js';
+import { ByteView } from '../dissector/core/byteview.js';
 import { createRegistry } from '../dissector/registry.js';
-import { isns } from '../dissector/isns.js';
+import { isns } from '../dissector/isns/isns.js';
 import { readCapture } from '../src/capture/read.js';
-import { MessageAssembler } from '../src/message.js';
-import { Pipeline } from '../src/pipeline.js';
-import { PortalBuilder } from '../src/portals.js';
-import { youngGenerationCap } from '../src/memory.js';
+import { MessageAssembler } from '../src/isns/assembler.js';
+import { Pipeline } from '../src/flow/pipeline.js';
+import { PortalBuilder } from '../src/isns/portals/builder.js';
+import { youngGenerationCap } from '../src/cli/memory.js';
 
 export const STAGES = ['read', 'frame', 'dissect', 'messages', 'portals'] as const;
 type Stage = (typeof STAGES)[number];

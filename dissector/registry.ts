@@ -3,17 +3,17 @@
  * side effects), keyed like Wireshark's. Link types follow the tcpdump.org
  * LINKTYPE_* numbers.
  */
-import { Registry } from './table.js';
-import { eth } from './eth.js';
-import { vlan } from './vlan.js';
-import { sll, sll2 } from './sll.js';
-import { bsdNull, bsdLoop } from './null.js';
-import { rawIp, rawIpv4, rawIpv6 } from './raw.js';
-import { ipv4 } from './ipv4.js';
-import { ipv6 } from './ipv6.js';
-import { tcp } from './tcp.js';
-import { udp } from './udp.js';
-import { isns } from './isns.js';
+import { Registry } from './core/table.js';
+import { eth } from './link/eth.js';
+import { vlan } from './link/vlan.js';
+import { sll, sll2 } from './link/sll.js';
+import { bsdNull, bsdLoop } from './link/null.js';
+import { rawIp, rawIpv4, rawIpv6 } from './link/raw.js';
+import { ipv4 } from './net/ipv4.js';
+import { ipv6 } from './net/ipv6.js';
+import { tcp } from './transport/tcp.js';
+import { udp } from './transport/udp.js';
+import { isns } from './isns/isns.js';
 
 /** The iSNS well-known port (RFC 4171 §2.9), TCP and UDP. */
 export const ISNS_PORT = 3205;

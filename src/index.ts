@@ -9,14 +9,14 @@
  * port with registry.add('tcp.port', [port], proto), pass it as `registry` and
  * receive its PDUs in `onOtherPdu`.
  */
-export { analyze, type AnalyzeOptions, type AnalyzeResult, type InputReport } from './run.js';
+export { analyze, type AnalyzeOptions, type AnalyzeResult, type InputReport } from './analyze.js';
 export { readCapture, type ReadOptions } from './capture/read.js';
-export { Pipeline, type PipelineHandlers, type PipelineLimits } from './pipeline.js';
-export { MessageAssembler, type MessageEvent } from './message.js';
-export { PortalBuilder, bitmapFindings, portalAddress, type PortalRecord, type PortalNode, type PortalOptions } from './portals.js';
-export { SECURITY_FLAGS, securityFlagNames, parseBitmapArg, describeBitmap } from './bitmap.js';
-export { FINDINGS, finding, severityAtLeast, type Finding, type FindingCode } from './findings.js';
-export { formatPortals, portalsJson, type PortalFormat } from './output.js';
-export type { FramedPdu, Endpoint } from './pdu.js';
+export { Pipeline, type PipelineHandlers, type PipelineLimits } from './flow/pipeline.js';
+export { MessageAssembler, type MessageEvent } from './isns/assembler.js';
+export { PortalBuilder, bitmapFindings, portalAddress, type PortalRecord, type PortalNode, type PortalOptions } from './isns/portals/builder.js';
+export { SECURITY_FLAGS, securityFlagNames, parseBitmapArg, describeBitmap } from './isns/bitmap.js';
+export { FINDINGS, finding, severityAtLeast, type Finding, type FindingCode } from './findings/registry.js';
+export { formatPortals, portalsJson, type PortalFormat } from './output/portals.js';
+export type { FramedPdu, Endpoint } from './flow/pdu.js';
 export type { Packet, Timestamp, CaptureSink, CaptureProblem, InputSummary, SeenAt, Severity } from './types.js';
 export * from '../dissector/index.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { ByteView, formatIpv6, MalformedError, TruncatedError } from '../dissector/byteview.js';
-import { ipv6Bytes } from '../src/craft.js';
+import { ByteView, formatIpv6, MalformedError, TruncatedError } from '../dissector/core/byteview.js';
+import { ipv6Bytes } from '../tools/craft.js';
 
 test('reads big- and little-endian integers at named offsets', (t) => {
   // 01 02 03 04 05 06 07 08 ff

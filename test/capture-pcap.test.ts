@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readCapture, type ReadOptions } from '../src/capture/read.js';
-import { concat, pcapFile, pcapHeader, pcapRecord } from '../src/craft.js';
+import { concat, pcapFile, pcapHeader, pcapRecord } from '../tools/craft.js';
 import type { CaptureProblem, Packet } from '../src/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cap-pcap-'));

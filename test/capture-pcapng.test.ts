@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readCapture, type ReadOptions } from '../src/capture/read.js';
-import { concat, PcapngWriter } from '../src/craft.js';
+import { concat, PcapngWriter } from '../tools/craft.js';
 import type { CaptureProblem, Packet } from '../src/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cap-pcapng-'));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import { readCapture, type ReadOptions } from '../src/capture/read.js';
-import { concat, pcapFile, pcapHeader, pcapRecord, PcapngWriter } from '../src/craft.js';
+import { concat, pcapFile, pcapHeader, pcapRecord, PcapngWriter } from '../tools/craft.js';
 import type { CaptureProblem, Packet } from '../src/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cap-read-'));

@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { annotation, ghData, ghProperty, junitXml, xmlText } from '../src/check.js';
+import { annotation, ghData, ghProperty, junitXml, xmlText } from '../src/cli/check.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli.js');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const TIMELINE = [join(ROOT, 'captures/crafted/timeline-a.pcap'), join(ROOT, 'captures/crafted/timeline-b.pcap')];
 const HOSTILE = join(ROOT, 'captures/crafted/crafted-hostile.pcap');

@@ -7,8 +7,8 @@ import test from 'ava';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyze } from '../src/run.js';
-import { generateAll } from '../src/gen/crafted.js';
+import { analyze } from '../src/analyze.js';
+import { generateAll } from '../tools/gen-crafted.js';
 
 const DIR = resolve(new URL('../../captures/crafted', import.meta.url).pathname);
 const truths = readdirSync(DIR).filter((f) => f.endsWith('.truth.json')).sort();

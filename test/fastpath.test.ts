@@ -8,16 +8,16 @@ import test from 'ava';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyze } from '../src/run.js';
+import { analyze } from '../src/analyze.js';
 import { createRegistry, LINKTYPE } from '../dissector/registry.js';
-import { Registry } from '../dissector/table.js';
-import { eth } from '../dissector/eth.js';
+import { Registry } from '../dissector/core/table.js';
+import { eth } from '../dissector/link/eth.js';
 import { generate } from '../bench/gen.js';
-import { Pipeline } from '../src/pipeline.js';
+import { Pipeline } from '../src/flow/pipeline.js';
 import { readCapture } from '../src/capture/read.js';
 import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
-import { rng } from '../src/craft.js';
+import { rng } from '../tools/craft.js';
 
 function layeredOnly(): Registry {
   const std = createRegistry();

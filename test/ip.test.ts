@@ -4,12 +4,12 @@
  * truncated (snaplen) vs malformed (declared length) distinction.
  */
 import test from 'ava';
-import { ByteView } from '../dissector/byteview.js';
-import { tsharkValue, walk, type FieldNode } from '../dissector/field.js';
-import type { LayerResult } from '../dissector/protocol.js';
-import { ipv4, type IpInfo } from '../dissector/ipv4.js';
-import { ipv6 } from '../dissector/ipv6.js';
-import * as c from '../src/craft.js';
+import { ByteView } from '../dissector/core/byteview.js';
+import { tsharkValue, walk, type FieldNode } from '../dissector/core/field.js';
+import type { LayerResult } from '../dissector/core/protocol.js';
+import { ipv4, type IpInfo } from '../dissector/net/ipv4.js';
+import { ipv6 } from '../dissector/net/ipv6.js';
+import * as c from '../tools/craft.js';
 
 const TREE = { tree: true } as const;
 const FAST = { tree: false } as const;

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { IpReassembler } from '../src/ipreasm.js';
+import { IpReassembler } from '../src/flow/ipreasm.js';
 
 /** Deterministic payload: byte i = (i * 7 + 3) & 0xff. */
 function payload(n: number): Uint8Array {

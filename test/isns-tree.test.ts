@@ -5,10 +5,10 @@
  * Yet"), framing, and robustness on random bytes.
  */
 import test from 'ava';
-import { ByteView } from '../dissector/byteview.js';
-import { isnsTree, isnsPduLength, isns, MAX_AUTH } from '../dissector/isns.js';
-import { be16, be32, concat } from '../src/craft.js';
-import { DELIM, authBlock, pdu, tAddr, tEmpty, tPort, tStr, tU32, tlv, F_CLIENT } from '../src/craft-isns.js';
+import { ByteView } from '../dissector/core/byteview.js';
+import { isnsTree, isnsPduLength, isns, MAX_AUTH } from '../dissector/isns/isns.js';
+import { be16, be32, concat } from '../tools/craft.js';
+import { DELIM, authBlock, pdu, tAddr, tEmpty, tPort, tStr, tU32, tlv, F_CLIENT } from '../tools/craft-isns.js';
 import { ascii, bytes, rawPdu, rawTlv, values } from './helpers/isns-encode.js';
 
 const SRC = tStr(32, 'iqn.a');

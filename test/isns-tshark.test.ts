@@ -9,9 +9,9 @@
  * its own at the end of this file.
  */
 import test from 'ava';
-import { ethUdp, pcapFile, Clock, TcpConn, type CraftFrame } from '../src/craft.js';
-import { pdu, authBlock, tStr, DELIM, tU32, tAddr, tPort } from '../src/craft-isns.js';
-import { concat } from '../src/craft.js';
+import { ethUdp, pcapFile, Clock, TcpConn, type CraftFrame } from '../tools/craft.js';
+import { pdu, authBlock, tStr, DELIM, tU32, tAddr, tPort } from '../tools/craft-isns.js';
+import { concat } from '../tools/craft.js';
 import { lengthCorpus, tcpCorpus, udpCorpus, type Case } from './helpers/isns-corpus.js';
 import { HAVE_TSHARK, WS_FIELDS, diffLines, ourLines, tempFile, tsharkLines } from './helpers/isns-encode.js';
 

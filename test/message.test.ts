@@ -6,15 +6,15 @@
  * Expected values are worked out by hand from RFC 4171 (comments say how).
  */
 import test from 'ava';
-import { ByteView } from '../dissector/byteview.js';
-import { decodeValue, dissectIsnsPdu, ownAttrBytes, parseIsnsMessage, ipv4Of, isns, type IsnsAttr } from '../dissector/isns.js';
-import { MessageAssembler, type MessageEvent } from '../src/message.js';
-import type { Finding } from '../src/findings.js';
-import type { FramedPdu } from '../src/pdu.js';
-import { be32, concat } from '../src/craft.js';
-import { DELIM, addr16, authBlock, multiPdu, pdu, rsp, tAddr, tEmpty, tPort, tStr, tU32, tU64, tlv, F_CLIENT, F_FIRST, F_LAST, F_SERVER } from '../src/craft-isns.js';
+import { ByteView } from '../dissector/core/byteview.js';
+import { decodeValue, dissectIsnsPdu, ownAttrBytes, parseIsnsMessage, ipv4Of, isns, type IsnsAttr } from '../dissector/isns/isns.js';
+import { MessageAssembler, type MessageEvent } from '../src/isns/assembler.js';
+import type { Finding } from '../src/findings/registry.js';
+import type { FramedPdu } from '../src/flow/pdu.js';
+import { be32, concat } from '../tools/craft.js';
+import { DELIM, addr16, authBlock, multiPdu, pdu, rsp, tAddr, tEmpty, tPort, tStr, tU32, tU64, tlv, F_CLIENT, F_FIRST, F_LAST, F_SERVER } from '../tools/craft-isns.js';
 import { bytes, rawTlv } from './helpers/isns-encode.js';
-import { TAGS } from '../dissector/isns-attrs.js';
+import { TAGS } from '../dissector/isns/attrs.js';
 
 const roles = (a: IsnsAttr[]): string => a.map((x) => `${x.tag}:${x.role[0]}${x.object >= 0 ? x.object : ''}`).join(' ');
 

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { join, resolve } from 'node:path';
-import { analyze } from '../src/run.js';
+import { analyze } from '../src/analyze.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const cap = (n: string): string => join(ROOT, 'captures', n);

@@ -3,10 +3,10 @@
  * terminal, CSV cells cannot start a formula, JSON/NDJSON round-trip.
  */
 import test from 'ava';
-import { csvCell, formatCsv, formatJson, formatNdjson, formatTable } from '../src/output.js';
-import type { AnalyzeResult } from '../src/run.js';
-import type { PortalRecord } from '../src/portals.js';
-import { finding } from '../src/findings.js';
+import { csvCell, formatCsv, formatJson, formatNdjson, formatTable } from '../src/output/portals.js';
+import type { AnalyzeResult } from '../src/analyze.js';
+import type { PortalRecord } from '../src/isns/portals/builder.js';
+import { finding } from '../src/findings/registry.js';
 
 function rec(over: Partial<PortalRecord>): PortalRecord {
   return {
@@ -89,7 +89,7 @@ test('json and ndjson round-trip the records', (t) => {
 });
 
 test('streamed JSON is byte for byte JSON.stringify(…, null, 2)', async (t) => {
-  const { jsonChunks, portalsJson } = await import('../src/output.js');
+  const { jsonChunks, portalsJson } = await import('../src/output/portals.js');
   t.is([...jsonChunks(result)].join(''), JSON.stringify(portalsJson(result), null, 2) + '\n');
   const empty: AnalyzeResult = { ...result, portals: [], findings: [] };
   t.is([...jsonChunks(empty)].join(''), JSON.stringify(portalsJson(empty), null, 2) + '\n');

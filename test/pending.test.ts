@@ -1,6 +1,6 @@
 /** PendingQueue: per-group lookup, arrival order across groups, bounded with oldest-first eviction. */
 import test from 'ava';
-import { PendingQueue } from '../src/pending.js';
+import { PendingQueue } from '../src/isns/pending.js';
 
 test('take finds the oldest item with a match in its group; drain returns the rest in arrival order', (t) => {
   const q = new PendingQueue<string>(100, () => t.fail('nothing is evicted'));

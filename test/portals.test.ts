@@ -5,11 +5,11 @@
  * and the contract, written out by hand here.
  */
 import test from 'ava';
-import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns.js';
-import type { MessageEvent } from '../src/message.js';
-import type { FramedPdu } from '../src/pdu.js';
-import { PortalBuilder, portalAddress, bitmapFindings, comparePortals, sortPortals } from '../src/portals.js';
-import { ipv6Bytes, be32 } from '../src/craft.js';
+import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns/isns.js';
+import type { MessageEvent } from '../src/isns/assembler.js';
+import type { FramedPdu } from '../src/flow/pdu.js';
+import { PortalBuilder, portalAddress, bitmapFindings, comparePortals, sortPortals } from '../src/isns/portals/builder.js';
+import { ipv6Bytes, be32 } from '../tools/craft.js';
 
 // ------------------------------------------------------------ message builders
 

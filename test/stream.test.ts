@@ -5,11 +5,11 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { isns } from '../dissector/isns.js';
-import { PduFramer, type FramerPdu } from '../src/framer.js';
-import { OooBudget, TcpDirection, type GapInfo } from '../src/reassembly.js';
-import { concat } from '../src/craft.js';
-import { DELIM, pdu, tStr, tU32, tAddr, tPort, authBlock } from '../src/craft-isns.js';
+import { isns } from '../dissector/isns/isns.js';
+import { PduFramer, type FramerPdu } from '../src/flow/framer.js';
+import { OooBudget, TcpDirection, type GapInfo } from '../src/flow/reassembly.js';
+import { concat } from '../tools/craft.js';
+import { DELIM, pdu, tStr, tU32, tAddr, tPort, authBlock } from '../tools/craft-isns.js';
 
 // Three PDUs as a client would send them: a registration, a query, a signed registration.
 const P1 = pdu(0x0001, 1, concat([tStr(32, 'iqn.2026-11.lab:t1'), tStr(1, 'e1'), DELIM, tAddr(16, '10.0.0.1'), tPort(17, 3260), tU32(27, 0x37)]));

@@ -4,13 +4,13 @@
  * truncated headers.
  */
 import test from 'ava';
-import { ByteView } from '../dissector/byteview.js';
-import { tsharkValue, walk } from '../dissector/field.js';
-import type { LayerResult } from '../dissector/protocol.js';
-import { ipv4 } from '../dissector/ipv4.js';
-import { tcp, type TcpInfo } from '../dissector/tcp.js';
-import { udp, type UdpInfo } from '../dissector/udp.js';
-import * as c from '../src/craft.js';
+import { ByteView } from '../dissector/core/byteview.js';
+import { tsharkValue, walk } from '../dissector/core/field.js';
+import type { LayerResult } from '../dissector/core/protocol.js';
+import { ipv4 } from '../dissector/net/ipv4.js';
+import { tcp, type TcpInfo } from '../dissector/transport/tcp.js';
+import { udp, type UdpInfo } from '../dissector/transport/udp.js';
+import * as c from '../tools/craft.js';
 
 const TREE = { tree: true } as const;
 const FAST = { tree: false } as const;

@@ -19,9 +19,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { analyze } from '../../src/run.js';
-import { formatPortals } from '../../src/output.js';
-import { rng } from '../../src/craft.js';
+import { analyze } from '../../src/analyze.js';
+import { formatPortals } from '../../src/output/portals.js';
+import { rng } from '../../tools/craft.js';
 
 const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 const REGRESSIONS = join(ROOT, 'test/fuzz/regressions');
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     if ((i + 1) % 10000 === 0) console.error(`fuzz: ${i + 1}/${count} in-process, ${failures} failures, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const tIn = (Date.now() - t0) / 1000;
-  const cli = join(ROOT, 'dist/src/cli.js');
+  const cli = join(ROOT, 'dist/src/cli/main.js');
   let cliFail = 0;
   const t1 = Date.now();
   for (let i = 0; i < cliCount; i++) {

@@ -5,10 +5,10 @@
  * heartbeat, broken TLV framing. Each case is one PDU (one UDP datagram, or
  * one write on a TCP connection) with a note saying what it holds.
  */
-import { be32, concat } from '../../src/craft.js';
-import { TAGS } from '../../dissector/isns-attrs.js';
-import { FUNCTION_NAMES } from '../../dissector/isns.js';
-import { DELIM, addr16, pdu, rsp, tAddr, tEmpty, tPort, tStr, tU32, tU64, tlv, F_CLIENT, F_FIRST, F_LAST, F_SERVER } from '../../src/craft-isns.js';
+import { be32, concat } from '../../tools/craft.js';
+import { TAGS } from '../../dissector/isns/attrs.js';
+import { FUNCTION_NAMES } from '../../dissector/isns/isns.js';
+import { DELIM, addr16, pdu, rsp, tAddr, tEmpty, tPort, tStr, tU32, tU64, tlv, F_CLIENT, F_FIRST, F_LAST, F_SERVER } from '../../tools/craft-isns.js';
 import { ascii, bytes, rawPdu, rawTlv } from './isns-encode.js';
 
 export interface Case {

@@ -12,10 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { be16, be32, concat } from '../../src/craft.js';
-import { isnsTree } from '../../dissector/isns.js';
-import { tsharkValue, walk, type FieldNode } from '../../dissector/field.js';
-import { analyze } from '../../src/run.js';
+import { be16, be32, concat } from '../../tools/craft.js';
+import { isnsTree } from '../../dissector/isns/isns.js';
+import { tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
+import { analyze } from '../../src/analyze.js';
 
 export const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 

@@ -2,7 +2,7 @@
  * The registered finding codes (the contract's table). Codes, severities and
  * scopes are API; messages are written for people where the finding is made.
  */
-import type { Severity } from './types.js';
+import type { Severity } from '../types.js';
 
 export type FindingCode =
   | 'BITMAP_NOT_VALID'

@@ -10,10 +10,10 @@
  * used (as Wireshark does by default). A fragment (MF set or offset != 0)
  * has no `next`: `info.fragment` tells the pipeline to reassemble.
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerProblem, LayerResult, Protocol } from './protocol.js';
-import { node, viewProblem } from './eth.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerProblem, LayerResult, Protocol } from '../core/protocol.js';
+import { node, viewProblem } from '../link/eth.js';
 
 /** What the IPv4 and IPv6 dissectors tell the pipeline. */
 export interface IpInfo {

@@ -3,13 +3,13 @@
  * JSON, or tshark-compatible `-e` field lines (one line per frame carrying
  * iSNS, values tab-separated, repeated values joined by ",").
  */
-import { displayText, safeText, tsharkValue, walk, type FieldNode } from '../dissector/field.js';
-import { isns, isnsTree, type IsnsAttr } from '../dissector/isns.js';
-import { analyze, type AnalyzeOptions } from './run.js';
-import { isoTime } from './portals.js';
-import { reportInputErrors, write } from './cli.js';
-import type { FramedPdu } from './pdu.js';
-import type { MessageEvent } from './message.js';
+import { displayText, safeText, tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
+import { isns, isnsTree, type IsnsAttr } from '../../dissector/isns/isns.js';
+import { analyze, type AnalyzeOptions } from '../analyze.js';
+import { isoTime } from '../isns/portals/builder.js';
+import { reportInputErrors, write } from './main.js';
+import type { FramedPdu } from '../flow/pdu.js';
+import type { MessageEvent } from '../isns/assembler.js';
 
 export const PACKET_FIELDS_ERROR = 'PacketFieldsError';
 

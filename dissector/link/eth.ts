@@ -7,9 +7,9 @@
  * This file also holds the small pieces the other link/network/transport
  * dissectors share: the EtherType names and the view-error → problem mapping.
  */
-import { TruncatedError, ViewError, type ByteView } from './byteview.js';
-import type { FieldDef, FieldNode, FieldValue } from './field.js';
-import type { DissectContext, LayerProblem, LayerResult, Protocol } from './protocol.js';
+import { TruncatedError, ViewError, type ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode, FieldValue } from '../core/field.js';
+import type { DissectContext, LayerProblem, LayerResult, Protocol } from '../core/protocol.js';
 
 // ---------------------------------------------------------------- shared helpers
 

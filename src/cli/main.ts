@@ -5,10 +5,10 @@
  * 2 usage error.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { safeText } from '../dissector/field.js';
-import { parseBitmapArg } from './bitmap.js';
-import { analyze, type AnalyzeOptions, type AnalyzeResult } from './run.js';
-import { formatPortals, jsonChunks, type PortalFormat } from './output.js';
+import { safeText } from '../../dissector/core/field.js';
+import { parseBitmapArg } from '../isns/bitmap.js';
+import { analyze, type AnalyzeOptions, type AnalyzeResult } from '../analyze.js';
+import { formatPortals, jsonChunks, type PortalFormat } from '../output/portals.js';
 import { runPackets, PACKET_FIELDS_ERROR } from './packets.js';
 import { runCheck } from './check.js';
 import { youngGenerationCap } from './memory.js';

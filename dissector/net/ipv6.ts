@@ -18,10 +18,10 @@
  * fragment of the datagram, as the reassembly key needs). An "atomic"
  * fragment (offset 0, M 0, RFC 6946) is just skipped.
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerProblem, LayerResult, Protocol } from './protocol.js';
-import { node, viewProblem } from './eth.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerProblem, LayerResult, Protocol } from '../core/protocol.js';
+import { node, viewProblem } from '../link/eth.js';
 import { IP_PROTOS, type IpInfo } from './ipv4.js';
 
 export type { IpInfo } from './ipv4.js';

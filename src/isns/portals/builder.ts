@@ -6,13 +6,13 @@
  *
  * Consumes decoded attributes (by tag and decoded value); never re-reads bytes.
  */
-import { copyBytes, formatIpv6 } from '../dissector/byteview.js';
-import { ipv4Bits, ipv4Of, type IsnsAttr, type IsnsMessage } from '../dissector/isns.js';
-import type { MessageEvent } from './message.js';
-import { PendingQueue } from './pending.js';
-import { describeBitmap, hex32, RESERVED_BITS, securityFlagNames } from './bitmap.js';
-import { finding, type Finding } from './findings.js';
-import type { SeenAt, Timestamp } from './types.js';
+import { copyBytes, formatIpv6 } from '../../../dissector/core/byteview.js';
+import { ipv4Bits, ipv4Of, type IsnsAttr, type IsnsMessage } from '../../../dissector/isns/isns.js';
+import type { MessageEvent } from '../assembler.js';
+import { PendingQueue } from '../pending.js';
+import { describeBitmap, hex32, RESERVED_BITS, securityFlagNames } from '../bitmap.js';
+import { finding, type Finding } from '../../findings/registry.js';
+import type { SeenAt, Timestamp } from '../../types.js';
 
 // ------------------------------------------------------------------ output shape (contract)
 

@@ -14,9 +14,9 @@
  * ...), and for ARPHRD_NETLINK (824) it is a netlink family: none of those
  * goes on to the EtherType table.
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerResult, Protocol } from './protocol.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerResult, Protocol } from '../core/protocol.js';
 import { ETHERTYPES, node, viewProblem } from './eth.js';
 
 export interface SllInfo {

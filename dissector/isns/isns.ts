@@ -19,11 +19,11 @@
  *    {full: true} decodes every attribute and the authentication block.
  * Fields Wireshark does not have live under `isnsx.*`, never `isns.*`.
  */
-import { ByteView, formatIpv6 } from './byteview.js';
-import type { FieldDef, FieldNode, FieldValue } from './field.js';
-import type { AppProtocol, PduContext, PduLength } from './protocol.js';
-import { OBJECT_KEYS, TAG_BY_NUMBER, TAGS, type TagSpec } from './isns-attrs.js';
-import { f } from './layer.js';
+import { ByteView, formatIpv6 } from '../core/byteview.js';
+import type { FieldDef, FieldNode, FieldValue } from '../core/field.js';
+import type { AppProtocol, PduContext, PduLength } from '../core/protocol.js';
+import { OBJECT_KEYS, TAG_BY_NUMBER, TAGS, type TagSpec } from './attrs.js';
+import { f } from '../core/layer.js';
 
 // ------------------------------------------------------------------ names
 

@@ -4,8 +4,8 @@
  * out-of-order segments held (bounded per stream and in total), and a missing
  * span reported as a gap naming the frames around it.
  */
-import type { Timestamp } from './types.js';
-import { copyBytes } from '../dissector/byteview.js';
+import type { Timestamp } from '../types.js';
+import { copyBytes } from '../../dissector/core/byteview.js';
 
 export interface TcpLimits {
   /** Out-of-order bytes held per direction. */

@@ -5,9 +5,9 @@
  * then the inner type/length. A stack of tags is just this dissector again
  * (the pipeline bounds the nesting).
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerResult, Protocol } from './protocol.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerResult, Protocol } from '../core/protocol.js';
 import { ETHERTYPES, hex4, node, viewProblem } from './eth.js';
 
 export interface VlanInfo {

@@ -6,8 +6,8 @@
  * stream joined mid-way, or resumed after a gap or garbage, resynchronises on
  * the next position the length function accepts.
  */
-import { ByteView, keepBytes } from '../dissector/byteview.js';
-import type { Framing } from '../dissector/protocol.js';
+import { ByteView, keepBytes } from '../../dissector/core/byteview.js';
+import type { Framing } from '../../dissector/core/protocol.js';
 
 export interface FramerPdu {
   /** Owned copy of the PDU. */

@@ -27,11 +27,11 @@
  * then one summary finding with the count (a capture cut short can leave
  * thousands). Requests evicted by maxPending count as unanswered.
  */
-import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../dissector/isns.js';
-import { copyBytes } from '../dissector/byteview.js';
-import { finding, type Finding } from './findings.js';
+import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/isns.js';
+import { copyBytes } from '../../dissector/core/byteview.js';
+import { finding, type Finding } from '../findings/registry.js';
 import { PendingQueue } from './pending.js';
-import type { FramedPdu } from './pdu.js';
+import type { FramedPdu } from '../flow/pdu.js';
 
 export interface MessageEvent {
   message: IsnsMessage;

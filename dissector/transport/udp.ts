@@ -6,10 +6,10 @@
  * layer delivered (empty for a length below 8, except 0, which jumbograms
  * and UDP segmentation offload leave: then the rest is taken).
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerProblem, LayerResult, Protocol } from './protocol.js';
-import { node, viewProblem } from './eth.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerProblem, LayerResult, Protocol } from '../core/protocol.js';
+import { node, viewProblem } from '../link/eth.js';
 
 export interface UdpInfo {
   readonly srcport: number;

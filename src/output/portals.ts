@@ -3,11 +3,11 @@
  * object), ndjson and csv. Strings from the capture are data: never written
  * raw to a terminal, never a spreadsheet formula.
  */
-import { safeText } from '../dissector/field.js';
-import { hex32, securityShortNames } from './bitmap.js';
-import type { Finding } from './findings.js';
-import type { PortalRecord } from './portals.js';
-import type { AnalyzeResult } from './run.js';
+import { safeText } from '../../dissector/core/field.js';
+import { hex32, securityShortNames } from '../isns/bitmap.js';
+import type { Finding } from '../findings/registry.js';
+import type { PortalRecord } from '../isns/portals/builder.js';
+import type { AnalyzeResult } from '../analyze.js';
 
 export type PortalFormat = 'table' | 'json' | 'ndjson' | 'csv';
 

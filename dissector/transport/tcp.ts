@@ -8,10 +8,10 @@
  * timestamps, NOP, EOL; others are listed by kind). No `next`: the pipeline
  * looks the ports up in the tcp.port table itself.
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerProblem, LayerResult, Protocol } from './protocol.js';
-import { node, viewProblem } from './eth.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerProblem, LayerResult, Protocol } from '../core/protocol.js';
+import { node, viewProblem } from '../link/eth.js';
 
 export interface TcpInfo {
   readonly srcport: number;

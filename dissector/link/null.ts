@@ -11,9 +11,9 @@
  * EtherType there instead; a value of 0x0600 or more (and <= 0xffff) is
  * taken as one.
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerResult, Protocol } from './protocol.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerResult, Protocol } from '../core/protocol.js';
 import { ETHERTYPES, node, viewProblem } from './eth.js';
 
 export interface NullInfo {

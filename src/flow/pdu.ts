@@ -3,7 +3,7 @@
  * (a framed TCP PDU, or one UDP datagram's payload), with the frames that
  * carried it.
  */
-import type { Timestamp } from './types.js';
+import type { Timestamp } from '../types.js';
 
 export interface Endpoint {
   /** Address text (IPv4 dotted, IPv6 RFC 5952 / inet_ntop). */

@@ -4,9 +4,9 @@
  * write): the version nibble of the first byte says IPv4 or IPv6.
  * LINKTYPE_IPV4 (228) and LINKTYPE_IPV6 (229): the version is fixed.
  */
-import type { ByteView } from './byteview.js';
-import type { FieldDef, FieldNode } from './field.js';
-import type { DissectContext, LayerResult, Protocol } from './protocol.js';
+import type { ByteView } from '../core/byteview.js';
+import type { FieldDef, FieldNode } from '../core/field.js';
+import type { DissectContext, LayerResult, Protocol } from '../core/protocol.js';
 import { node, viewProblem } from './eth.js';
 
 export interface RawInfo {

@@ -6,14 +6,14 @@
  * compared. Optionally write JUnit XML and GitHub workflow annotations.
  */
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { safeText } from '../dissector/field.js';
-import { hex32, securityShortNames } from './bitmap.js';
-import { severityAtLeast, type Finding } from './findings.js';
-import { portalsJson, portalLabel } from './output.js';
-import type { PortalRecord } from './portals.js';
-import { analyze, type AnalyzeResult } from './run.js';
+import { safeText } from '../../dissector/core/field.js';
+import { hex32, securityShortNames } from '../isns/bitmap.js';
+import { severityAtLeast, type Finding } from '../findings/registry.js';
+import { portalsJson, portalLabel } from '../output/portals.js';
+import type { PortalRecord } from '../isns/portals/builder.js';
+import { analyze, type AnalyzeResult } from '../analyze.js';
 import { youngGenerationCap } from './memory.js';
-import type { Severity } from './types.js';
+import type { Severity } from '../types.js';
 
 export interface CheckOptions {
   baseline: string;

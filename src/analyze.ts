@@ -3,17 +3,17 @@
  * in order as one timeline, dissect every iSNS PDU, assemble messages, and
  * build portal records and findings.
  */
-import { ByteView } from '../dissector/byteview.js';
-import type { AppProtocol } from '../dissector/protocol.js';
+import { ByteView } from '../dissector/core/byteview.js';
+import type { AppProtocol } from '../dissector/core/protocol.js';
 import { createRegistry } from '../dissector/registry.js';
-import type { Registry } from '../dissector/table.js';
-import { isns, type IsnsPduResult } from '../dissector/isns.js';
+import type { Registry } from '../dissector/core/table.js';
+import { isns, type IsnsPduResult } from '../dissector/isns/isns.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
-import { MessageAssembler, type MessageEvent } from './message.js';
-import { Pipeline, type PipelineLimits } from './pipeline.js';
-import { PortalBuilder, type PortalRecord } from './portals.js';
-import type { Finding } from './findings.js';
-import type { FramedPdu } from './pdu.js';
+import { MessageAssembler, type MessageEvent } from './isns/assembler.js';
+import { Pipeline, type PipelineLimits } from './flow/pipeline.js';
+import { PortalBuilder, type PortalRecord } from './isns/portals/builder.js';
+import type { Finding } from './findings/registry.js';
+import type { FramedPdu } from './flow/pdu.js';
 import type { InputSummary, Packet } from './types.js';
 
 export interface AnalyzeOptions {

@@ -3,21 +3,21 @@
  * reassembly) → TCP (stream reassembly + PDU framing) / UDP → application
  * PDUs. Synchronous per packet; the only async edge is the capture source.
  */
-import { ByteView, keepBytes } from '../dissector/byteview.js';
-import type { AppProtocol, LayerResult, Protocol } from '../dissector/protocol.js';
-import type { Registry } from '../dissector/table.js';
-import type { IpInfo } from '../dissector/ipv4.js';
-import type { TcpInfo } from '../dissector/tcp.js';
-import type { UdpInfo } from '../dissector/udp.js';
+import { ByteView, keepBytes } from '../../dissector/core/byteview.js';
+import type { AppProtocol, LayerResult, Protocol } from '../../dissector/core/protocol.js';
+import type { Registry } from '../../dissector/core/table.js';
+import type { IpInfo } from '../../dissector/net/ipv4.js';
+import type { TcpInfo } from '../../dissector/transport/tcp.js';
+import type { UdpInfo } from '../../dissector/transport/udp.js';
 import { IpReassembler, type ReasmLimits } from './ipreasm.js';
 import { OooBudget, TcpDirection, TcpStreamTable, type TcpLimits } from './reassembly.js';
 import { PduFramer } from './framer.js';
 import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
-import { finding, type Finding } from './findings.js';
-import { eth } from '../dissector/eth.js';
-import { ipv4 } from '../dissector/ipv4.js';
-import { tcp } from '../dissector/tcp.js';
-import type { CaptureProblem, CaptureSink, Packet, Timestamp } from './types.js';
+import { finding, type Finding } from '../findings/registry.js';
+import { eth } from '../../dissector/link/eth.js';
+import { ipv4 } from '../../dissector/net/ipv4.js';
+import { tcp } from '../../dissector/transport/tcp.js';
+import type { CaptureProblem, CaptureSink, Packet, Timestamp } from '../types.js';
 
 export interface PipelineLimits {
   readonly tcp?: Partial<TcpLimits>;
