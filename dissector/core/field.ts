@@ -182,3 +182,14 @@ export function* walk(nodes: readonly FieldNode[] | undefined): Generator<FieldN
     if (n.children) yield* walk(n.children);
   }
 }
+
+/**
+ * One `tshark -T fields -E occurrence=a -e ABBREV` column for a frame: the
+ * values of every node named `abbrev` in the frame's trees, in tree order,
+ * joined by ",".
+ */
+export function tsharkColumn(trees: readonly (readonly FieldNode[])[], abbrev: string): string {
+  const vals: string[] = [];
+  for (const t of trees) for (const n of walk(t)) if (n.def.abbrev === abbrev) vals.push(tsharkValue(n));
+  return vals.join(',');
+}

@@ -84,4 +84,19 @@ export interface AppProtocol<R = unknown> {
   probe?(view: ByteView): boolean;
   /** Dissect one PDU (TCP: one framed PDU; UDP: one datagram). Must not throw. */
   dissectPdu(view: ByteView, ctx: PduContext): R;
+  /**
+   * The field tree of one PDU for `packets` (text, JSON, `-e`): with `full`
+   * false exactly the fields tshark 4.0 shows, with true our complete decode.
+   * Must not throw.
+   */
+  tree?(view: ByteView, ctx: TreeContext): FieldNode[];
+}
+
+/** Where a PDU came from and which tree is wanted. */
+export interface TreeContext {
+  readonly transport: 'tcp' | 'udp';
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** false: Wireshark 4.0's fields and limits; true: our complete decode (isnsx.*-style extras). */
+  readonly full: boolean;
 }

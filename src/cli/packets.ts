@@ -3,7 +3,7 @@
  * JSON, or tshark-compatible `-e` field lines (one line per frame carrying
  * iSNS, values tab-separated, repeated values joined by ",").
  */
-import { displayText, safeText, tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
+import { displayText, safeText, tsharkColumn, tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
 import { isns, isnsTree, type IsnsAttr } from '../../dissector/isns/isns.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { isoTime } from '../isns/portals/builder.js';
@@ -94,9 +94,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
     pending = null;
     const cols = o.fields.map((f) => {
       if (f === 'frame.number') return String(l.frame);
-      const vals: string[] = [];
-      for (const t of l.trees) for (const n of walk(t)) if (n.def.abbrev === f) vals.push(tsharkValue(n));
-      return vals.join(',');
+      return tsharkColumn(l.trees, f);
     });
     buf += cols.join('\t') + '\n';
   };
