@@ -11,7 +11,7 @@
  */
 import { ByteView } from '../dissector/core/byteview.js';
 import { createRegistry } from '../dissector/registry.js';
-import { isns } from '../dissector/isns/isns.js';
+import { isns } from '../dissector/isns/index.js';
 import { readCapture } from '../src/capture/read.js';
 import { MessageAssembler } from '../src/isns/assembler.js';
 import { Pipeline } from '../src/flow/pipeline.js';

@@ -13,4 +13,4 @@ export { ipv4 } from './net/ipv4.js';
 export { ipv6 } from './net/ipv6.js';
 export { tcp } from './transport/tcp.js';
 export { udp } from './transport/udp.js';
-export { isns } from './isns/isns.js';
+export { isns } from './isns/index.js';

@@ -13,7 +13,7 @@ import { ipv4 } from './net/ipv4.js';
 import { ipv6 } from './net/ipv6.js';
 import { tcp } from './transport/tcp.js';
 import { udp } from './transport/udp.js';
-import { isns } from './isns/isns.js';
+import { isns } from './isns/index.js';
 
 /** The iSNS well-known port (RFC 4171 §2.9), TCP and UDP. */
 export const ISNS_PORT = 3205;

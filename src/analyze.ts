@@ -7,7 +7,7 @@ import { ByteView } from '../dissector/core/byteview.js';
 import type { AppProtocol } from '../dissector/core/protocol.js';
 import { createRegistry } from '../dissector/registry.js';
 import type { Registry } from '../dissector/core/table.js';
-import { isns, type IsnsPduResult } from '../dissector/isns/isns.js';
+import { isns, type IsnsPduResult } from '../dissector/isns/index.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import { MessageAssembler, type MessageEvent } from './isns/assembler.js';
 import { Pipeline, type PipelineLimits } from './flow/pipeline.js';

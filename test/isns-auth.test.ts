@@ -8,7 +8,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
-import type { IsnsPduResult } from '../dissector/isns/isns.js';
+import type { IsnsPduResult } from '../dissector/isns/index.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);

@@ -7,7 +7,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isns, functionName, statusName, isResponse } from '../dissector/isns/isns.js';
+import { isns, wsFunctionName as functionName, wsStatusName as statusName, isResponse } from '../dissector/isns/index.js';
 import type { FieldDef } from '../dissector/core/field.js';
 import { HAVE_TSHARK, ROOT } from './helpers/isns-encode.js';
 

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
-import { isnsTree, isnsPduLength, isns, MAX_AUTH } from '../dissector/isns/isns.js';
+import { isnsTree, isnsPduLength, isns, MAX_AUTH } from '../dissector/isns/index.js';
 import { be16, be32, concat } from '../tools/craft.js';
 import { DELIM, authBlock, pdu, tAddr, tEmpty, tPort, tStr, tU32, tlv, F_CLIENT } from '../tools/craft-isns.js';
 import { ascii, bytes, rawPdu, rawTlv, values } from './helpers/isns-encode.js';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isnsTree, parseIsnsMessage, dissectIsnsPdu, isnsPduLength } from '../dissector/isns/isns.js';
+import { isnsTree, parseIsnsMessage, dissectIsnsPdu, isnsPduLength } from '../dissector/isns/index.js';
 import { ByteView } from '../dissector/core/byteview.js';
 import { tsharkValue, walk } from '../dissector/core/field.js';
 import { MessageAssembler, type MessageEvent } from '../src/isns/assembler.js';

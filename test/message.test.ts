@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
-import { decodeValue, dissectIsnsPdu, ownAttrBytes, parseIsnsMessage, ipv4Of, isns, type IsnsAttr } from '../dissector/isns/isns.js';
+import { decodeValue, dissectIsnsPdu, ownAttrBytes, parseIsnsMessage, ipv4Of, isns, type IsnsAttr } from '../dissector/isns/index.js';
 import { MessageAssembler, type MessageEvent } from '../src/isns/assembler.js';
 import type { Finding } from '../src/findings/registry.js';
 import type { FramedPdu } from '../src/flow/pdu.js';

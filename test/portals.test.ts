@@ -5,7 +5,7 @@
  * and the contract, written out by hand here.
  */
 import test from 'ava';
-import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns/isns.js';
+import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns/index.js';
 import type { MessageEvent } from '../src/isns/assembler.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
 import { PortalBuilder, portalAddress, bitmapFindings, comparePortals, sortPortals } from '../src/isns/portals/builder.js';

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { isns } from '../dissector/isns/isns.js';
+import { isns } from '../dissector/isns/index.js';
 import { PduFramer, type FramerPdu } from '../src/flow/framer.js';
 import { OooBudget, TcpDirection, type GapInfo } from '../src/flow/reassembly.js';
 import { concat } from '../tools/craft.js';

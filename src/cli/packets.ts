@@ -4,7 +4,7 @@
  * iSNS, values tab-separated, repeated values joined by ",").
  */
 import { displayText, safeText, tsharkColumn, tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
-import { isns, isnsTree, type IsnsAttr } from '../../dissector/isns/isns.js';
+import { isns, isnsTree, type IsnsAttr } from '../../dissector/isns/index.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { isoTime } from '../isns/portals/builder.js';
 import { reportInputErrors, write } from './main.js';

@@ -27,7 +27,7 @@
  * then one summary finding with the count (a capture cut short can leave
  * thousands). Requests evicted by maxPending count as unanswered.
  */
-import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/isns.js';
+import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/index.js';
 import { copyBytes } from '../../dissector/core/byteview.js';
 import { finding, type Finding } from '../findings/registry.js';
 import { PendingQueue } from './pending.js';

@@ -7,7 +7,7 @@
  */
 import { be32, concat } from '../../tools/craft.js';
 import { TAGS } from '../../dissector/isns/attrs.js';
-import { FUNCTION_NAMES } from '../../dissector/isns/isns.js';
+import { FUNCTION_NAMES } from '../../dissector/isns/index.js';
 import { DELIM, addr16, pdu, rsp, tAddr, tEmpty, tPort, tStr, tU32, tU64, tlv, F_CLIENT, F_FIRST, F_LAST, F_SERVER } from '../../tools/craft-isns.js';
 import { ascii, bytes, rawPdu, rawTlv } from './isns-encode.js';
 

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { be16, be32, concat } from '../../tools/craft.js';
-import { isnsTree } from '../../dissector/isns/isns.js';
+import { isnsTree } from '../../dissector/isns/index.js';
 import { tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
 import { analyze } from '../../src/analyze.js';
 

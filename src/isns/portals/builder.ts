@@ -7,7 +7,7 @@
  * Consumes decoded attributes (by tag and decoded value); never re-reads bytes.
  */
 import { copyBytes, formatIpv6 } from '../../../dissector/core/byteview.js';
-import { ipv4Bits, ipv4Of, type IsnsAttr, type IsnsMessage } from '../../../dissector/isns/isns.js';
+import { ipv4Bits, ipv4Of, type IsnsAttr, type IsnsMessage } from '../../../dissector/isns/index.js';
 import type { MessageEvent } from '../assembler.js';
 import { PendingQueue } from '../pending.js';
 import { describeBitmap, hex32, RESERVED_BITS, securityFlagNames } from '../bitmap.js';
