@@ -1,19 +1,21 @@
 /**
- * The library's streaming entry points, the same the CLI uses: read captures
- * in order as one timeline, dissect every iSNS PDU, assemble messages, and
- * build portal records and findings.
+ * The library's streaming entry point, the same the CLI uses: read captures
+ * in order as one timeline (capture/), take every packet through the flow
+ * stages (flow/) to application PDUs, hand each to its protocol's binder
+ * (apps.ts: iSNS → portal records), and collect the findings.
  */
 import { ByteView } from '../dissector/core/byteview.js';
 import type { AppProtocol } from '../dissector/core/protocol.js';
-import { createRegistry } from '../dissector/registry.js';
 import type { Registry } from '../dissector/core/table.js';
-import { isns, type IsnsPduResult } from '../dissector/isns/index.js';
+import type { IsnsPduResult } from '../dissector/isns/index.js';
+import { createRegistry } from '../dissector/registry.js';
+import { APPS, type BindContext, type Binder } from './apps.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
-import { MessageAssembler, type MessageEvent } from './isns/assembler.js';
-import { Pipeline, type PipelineLimits } from './flow/pipeline.js';
-import { PortalBuilder, type PortalRecord } from './isns/portals/builder.js';
 import type { Finding } from './findings/registry.js';
 import type { FramedPdu } from './flow/pdu.js';
+import { Pipeline, type PipelineLimits } from './flow/pipeline.js';
+import type { MessageEvent } from './isns/assembler.js';
+import type { PortalRecord } from './isns/portals/builder.js';
 import type { InputSummary, Packet } from './types.js';
 
 export interface AnalyzeOptions {
@@ -58,34 +60,25 @@ export interface AnalyzeResult {
 export async function analyze(files: readonly string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const registry = opts.registry ?? createRegistry({ isnsPorts: opts.ports ?? [] });
   const findings: Finding[] = [];
-  const builder = new PortalBuilder({ defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null });
-  const assembler = new MessageAssembler(
-    {
-      message: (m) => {
-        builder.message(m);
-        opts.onMessage?.(m);
-        learnPorts(m);
-      },
-      finding: (f) => findings.push(f),
-    },
-    opts.limits?.maxMessageBytes !== undefined ? { maxMessageBytes: opts.limits.maxMessageBytes } : undefined,
-  );
-  let isnsPdus = 0;
-  const pipeline = new Pipeline(
+  let pipeline: Pipeline | null = null;
+  const ctx: BindContext = {
+    finding: (f) => findings.push(f),
+    learnPort: (transport, host, port, app) => pipeline!.addConversationPort(transport, host, port, app),
+  };
+  const isnsBinder = APPS.isns.bind(ctx, {
+    defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null,
+    ...(opts.limits?.maxMessageBytes !== undefined ? { maxMessageBytes: opts.limits.maxMessageBytes } : {}),
+    ...(opts.onIsnsPdu ? { onIsnsPdu: opts.onIsnsPdu } : {}),
+    ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
+  });
+  const binders = new Map<AppProtocol, Binder>([[APPS.isns.protocol, isnsBinder as Binder]]);
+  pipeline = new Pipeline(
     registry,
     {
       pdu: (pdu, app) => {
-        if (app === isns) {
-          isnsPdus++;
-          const r = isns.dissectPdu(ByteView.of(pdu.bytes), {
-            tree: false,
-            transport: pdu.transport,
-            srcPort: pdu.src.port,
-            dstPort: pdu.dst.port,
-          });
-          opts.onIsnsPdu?.(pdu, r);
-          assembler.pdu(pdu, r);
-        } else opts.onOtherPdu?.(pdu, app);
+        const b = binders.get(app);
+        if (!b) return opts.onOtherPdu?.(pdu, app);
+        b.pdu(pdu, app.dissectPdu(ByteView.of(pdu.bytes), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port }));
       },
       finding: (f) => findings.push(f),
       ...(opts.onPacketDone ? { packetDone: opts.onPacketDone } : {}),
@@ -93,21 +86,10 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
     opts.limits ?? {},
   );
 
-  /** ESI/SCN ports announced in registrations: dissect their traffic too (as Wireshark does). */
-  function learnPorts(ev: MessageEvent): void {
-    const m = ev.message;
-    const host = m.isResponse ? ev.first.dst.addr : ev.first.src.addr;
-    for (const a of m.attrs) {
-      if ((a.tag === 20 || a.tag === 23) && a.value.kind === 'port' && a.value.port > 0) {
-        pipeline.addConversationPort(a.value.udp ? 'udp' : 'tcp', host, a.value.port, isns);
-      }
-    }
-  }
-
   const inputs: InputReport[] = [];
   let failed = false;
   for (const file of files) {
-    const before = isnsPdus;
+    const before = isnsBinder.pdus;
     const s = await readCapture(file, pipeline, opts.read);
     pipeline.endFile();
     if (s.error && s.packets === 0) failed = true;
@@ -116,13 +98,13 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
       file: s.file,
       format: s.format === null ? null : s.gzip ? `${s.format}.gz` : s.format,
       packets: s.packets,
-      isnsPdus: isnsPdus - before,
+      isnsPdus: isnsBinder.pdus - before,
       bytes: s.bytes,
       error: s.error,
     });
     opts.onInputDone?.(s);
   }
-  assembler.finish();
-  const res = builder.finish();
+  for (const b of binders.values()) b.finish();
+  const res = isnsBinder.portals();
   return { inputs, portals: res.portals, findings: [...findings, ...res.findings], failed };
 }

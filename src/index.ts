@@ -13,7 +13,9 @@ export { analyze, type AnalyzeOptions, type AnalyzeResult, type InputReport } fr
 export { readCapture, type ReadOptions } from './capture/read.js';
 export { Pipeline, type PipelineHandlers, type PipelineLimits } from './flow/pipeline.js';
 export { MessageAssembler, type MessageEvent } from './isns/assembler.js';
-export { PortalBuilder, bitmapFindings, portalAddress, type PortalRecord, type PortalNode, type PortalOptions } from './isns/portals/builder.js';
+export { PortalBuilder, type PortalRecord, type PortalNode, type PortalOptions } from './isns/portals/builder.js';
+export { bitmapFindings } from './findings/portal-rules.js';
+export { addressText as portalAddress } from '../dissector/isns/index.js';
 export { SECURITY_FLAGS, securityFlagNames, parseBitmapArg, describeBitmap } from './isns/bitmap.js';
 export { FINDINGS, finding, severityAtLeast, type Finding, type FindingCode } from './findings/registry.js';
 export { formatPortals, portalsJson, type PortalFormat } from './output/portals.js';

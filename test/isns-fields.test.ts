@@ -97,3 +97,17 @@ test('function, status and direction helpers use Wireshark names (DeregDev, not 
   t.true(isResponse(0x8001));
   t.false(isResponse(0x000d));
 });
+
+test('messages name functions and statuses by RFC 4171 (DevDereg, "9 No Such Entry"); the field table keeps Wireshark\'s value strings', async (t) => {
+  const { functionName: rfc, statusText, WS_FUNCTION_NAMES } = await import('../dissector/isns/index.js');
+  t.is(rfc(0x0004), 'DevDereg');
+  t.is(rfc(0x8004), 'DevDeregRsp');
+  t.is(rfc(0x800e), 'unknown function 0x800e');
+  t.is(statusText(0), '0 Successful');
+  t.is(statusText(9), '9 No Such Entry');
+  t.is(statusText(15), '15 Message (FUNCTION_ID) Not Supported');
+  t.is(statusText(40), '40 Reserved');
+  const fid = isns.fields.find((f) => f.abbrev === 'isns.functionid')!;
+  t.is(fid.strings, WS_FUNCTION_NAMES);
+  t.is(fid.strings!.get(4), 'DeregDev');
+});

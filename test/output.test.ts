@@ -6,7 +6,6 @@ import test from 'ava';
 import { csvCell, formatCsv, formatJson, formatNdjson, formatTable } from '../src/output/portals.js';
 import type { AnalyzeResult } from '../src/analyze.js';
 import type { PortalRecord } from '../src/isns/portals/builder.js';
-import { finding } from '../src/findings/registry.js';
 
 function rec(over: Partial<PortalRecord>): PortalRecord {
   return {
@@ -24,9 +23,9 @@ const result: AnalyzeResult = {
   inputs: [{ file: 'a.pcap', format: 'pcap', packets: 3, isnsPdus: 2, bytes: 100, error: null }],
   portals: [
     rec({ symbolicName: '=cmd|" /C calc"!A0', entityId: '@SUM(1)', iscsiNames: [{ name: hostile, nodeType: ['target'], pgTag: 1 }] }),
-    rec({ address: '2001:db8::1', securityBitmap: 0x3e, findings: [finding('BITMAP_NOT_VALID', `VALID clear for ${hostile}`, [4])] }),
+    rec({ address: '2001:db8::1', securityBitmap: 0x3e, findings: [{ code: 'BITMAP_NOT_VALID', severity: 'warning', message: `VALID clear for ${hostile}`, frames: [4] }] }),
   ],
-  findings: [finding('TCP_GAP', 'gap \x1b]0;title\x07', [7, 9], 'a.pcap')],
+  findings: [{ code: 'TCP_GAP', severity: 'warning', message: 'gap \x1b]0;title\x07', file: 'a.pcap', frames: [7, 9] }],
   failed: false,
 };
 

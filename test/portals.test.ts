@@ -8,7 +8,10 @@ import test from 'ava';
 import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns/index.js';
 import type { MessageEvent } from '../src/isns/assembler.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
-import { PortalBuilder, portalAddress, bitmapFindings, comparePortals, sortPortals } from '../src/isns/portals/builder.js';
+import { PortalBuilder } from '../src/isns/portals/builder.js';
+import { bitmapFindings } from '../src/findings/portal-rules.js';
+import { comparePortals, sortPortals } from '../src/output/order.js';
+import { addressText as portalAddress } from '../dissector/isns/index.js';
 import { ipv6Bytes, be32 } from '../tools/craft.js';
 
 // ------------------------------------------------------------ message builders
@@ -318,7 +321,8 @@ test('SCN object-removed deregisters the named portal', (t) => {
 
 test('an unanswered registration still registers the portal', (t) => {
   const b = new PortalBuilder();
-  b.message(ev(1, regTarget('e', [[ip(16, '::ffff:10.6.0.1'), port(17, 3260)]])));
+  // The assembler reports a request that got no response through unanswered().
+  b.unanswered(ev(1, regTarget('e', [[ip(16, '::ffff:10.6.0.1'), port(17, 3260)]])));
   t.is(b.finish().portals[0]!.state, 'registered');
 });
 

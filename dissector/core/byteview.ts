@@ -47,32 +47,6 @@ export function copyBytes(b: Uint8Array, from = 0, to = b.length): Uint8Array {
   return c;
 }
 
-const SLAB = 64 * 1024;
-const SLAB_MAX_PIECE = 4 * 1024;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
-
-/**
- * Like copyBytes, for the many small pieces made per packet (every PDU): up to
- * 4 KiB is copied into a shared 64 KiB slab that is never written again once
- * handed out, so the piece is as immutable as an exact copy, at a fraction of
- * the cost of allocating its own buffer. A piece kept for long pins its slab:
- * holders of many long-lived pieces (requests awaiting a response) copy them
- * with copyBytes when they keep them.
- */
-export function keepBytes(b: Uint8Array, from = 0, to = b.length): Uint8Array {
-  const n = to - from;
-  if (n > SLAB_MAX_PIECE) return copyBytes(b, from, to);
-  if (slabUsed + n > slab.length) {
-    slab = new Uint8Array(SLAB);
-    slabUsed = 0;
-  }
-  const o = slabUsed;
-  slab.set(b.subarray(from, to), o);
-  slabUsed = (o + n + 7) & ~7;
-  return slab.subarray(o, o + n);
-}
-
 export class ByteView {
   /** Absolute start offset in `buf`. */
   readonly start: number;

@@ -38,6 +38,11 @@ export interface LayerResult<I = unknown> {
 export interface Protocol<I = unknown> {
   /** Filter abbreviation of the protocol (`eth`, `ip`, `tcp`, ...). */
   readonly abbrev: string;
+  /**
+   * 'network' for IP: its `info` is an IpInfo (addresses, protocol, fragment)
+   * that the pipeline reads for reassembly and conversations.
+   */
+  readonly layer?: 'link' | 'network' | 'transport';
   readonly name: string;
   readonly fields: readonly FieldDef[];
   /**

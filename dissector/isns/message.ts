@@ -128,6 +128,22 @@ export function ownAttrBytes(m: IsnsMessage): void {
   }
 }
 
+/**
+ * Whether an operating attribute with `tag`, after one with `prevTag`, starts
+ * a new object (RFC 4171 §6: each object starts with its key attribute). A PG
+ * iSCSI Name (48) right after a PG Tag (51) or another 48 belongs to the
+ * portal's portal-group list, not to a new PG object; in DDS messages a DD_ID
+ * (2065) lists a member DD of the set, not a new object.
+ */
+export function startsObject(tag: number, prevTag: number, dds: boolean): boolean {
+  return (OBJECT_KEYS.has(tag) && !(dds && tag === 2065)) || (tag === 48 && prevTag !== 51 && prevTag !== 48);
+}
+
+/** Whether a message is a DDS registration or deregistration (see startsObject). */
+export function isDdsMessage(functionId: number): boolean {
+  return (functionId & 0x7fff) === FN.DDSReg || (functionId & 0x7fff) === FN.DDSDereg;
+}
+
 /** Requests that carry no source attribute (RFC 4171 §5.6.5): SCN and ESI start with their own attributes. */
 const NO_SOURCE = new Set([FN.SCN, FN.ESI, HEARTBEAT]);
 
@@ -193,11 +209,10 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   if (!seenDelim && (resp || NO_SOURCE.has(functionId))) for (const a of tlvs) if (a.role === 'key') a.role = 'operating';
   if (hasSource && tlvs.length > 0 && tlvs[0]!.role !== 'source') m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
   // In DDS messages a DD_ID lists a member DD of the set, not a new object.
-  const dds = (functionId & 0x7fff) === FN.DDSReg || (functionId & 0x7fff) === FN.DDSDereg;
+  const dds = isDdsMessage(functionId);
   for (const a of tlvs) {
     if (a.role === 'operating') {
-      const startsObject = (OBJECT_KEYS.has(a.tag) && !(dds && a.tag === 2065)) || (a.tag === 48 && prevTag !== 51 && prevTag !== 48);
-      if (startsObject || object < 0) object++;
+      if (startsObject(a.tag, prevTag, dds) || object < 0) object++;
       a.object = object;
       prevTag = a.tag;
     }

@@ -88,10 +88,12 @@ const F = {
   invalid: { abbrev: 'eth.invalid_lentype', name: 'Invalid length/type', type: 'uint16', base: 'hex' },
 } as const satisfies Record<string, FieldDef>;
 
-const HDR = 14;
-const O_DST = 0;
-const O_SRC = 6;
-const O_TYPE = 12;
+/** Ethernet II header offsets: the dissector's and the pipeline's fixed-offset fast path's one definition. */
+export const ETH = { DST: 0, SRC: 6, TYPE: 12, HEADER: 14 } as const;
+const HDR = ETH.HEADER;
+const O_DST = ETH.DST;
+const O_SRC = ETH.SRC;
+const O_TYPE = ETH.TYPE;
 
 function dissectEth(view: ByteView, ctx: DissectContext): LayerResult<EthInfo | null> {
   let info: EthInfo | null = null;

@@ -95,17 +95,21 @@ const F = {
   optPadding: { abbrev: 'ip.opt.padding', name: 'Padding', type: 'bytes' },
 } as const satisfies Record<string, FieldDef>;
 
-const O_VIHL = 0;
-const O_TOS = 1;
-const O_LEN = 2;
-const O_ID = 4;
-const O_FRAG = 6;
-const O_TTL = 8;
-const O_PROTO = 9;
-const O_CSUM = 10;
-const O_SRC = 12;
-const O_DST = 16;
-const MIN_HDR = 20;
+/** IPv4 header offsets: the dissector's and the pipeline's fixed-offset fast path's one definition. */
+export const IPV4 = { VIHL: 0, TOS: 1, LEN: 2, ID: 4, FRAG: 6, TTL: 8, PROTO: 9, CSUM: 10, SRC: 12, DST: 16, MIN_HEADER: 20 } as const;
+/** Fragment field: MF flag and offset bits (a packet with any of them set is a fragment). */
+export const IPV4_FRAGMENT_BITS = 0x3fff;
+const O_VIHL = IPV4.VIHL;
+const O_TOS = IPV4.TOS;
+const O_LEN = IPV4.LEN;
+const O_ID = IPV4.ID;
+const O_FRAG = IPV4.FRAG;
+const O_TTL = IPV4.TTL;
+const O_PROTO = IPV4.PROTO;
+const O_CSUM = IPV4.CSUM;
+const O_SRC = IPV4.SRC;
+const O_DST = IPV4.DST;
+const MIN_HDR = IPV4.MIN_HEADER;
 
 function dissectIpv4(view: ByteView, ctx: DissectContext): LayerResult<IpInfo | null> {
   let info: IpInfo | null = null;
@@ -229,6 +233,7 @@ function ipOptions(view: ByteView, ihl: number, out: FieldNode[]): LayerProblem[
 
 export const ipv4: Protocol<IpInfo | null> = {
   abbrev: 'ip',
+  layer: 'network',
   name: 'Internet Protocol Version 4',
   fields: Object.values(F),
   dissect: dissectIpv4,

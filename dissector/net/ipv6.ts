@@ -254,6 +254,7 @@ function extTree(body: ByteView, o: number, type: number, next: number, lenField
 
 export const ipv6: Protocol<IpInfo | null> = {
   abbrev: 'ipv6',
+  layer: 'network',
   name: 'Internet Protocol Version 6',
   fields: Object.values(F),
   dissect: dissectIpv6,

@@ -88,15 +88,17 @@ const F = {
   unknownPayload: { abbrev: 'tcp.options.unknown.payload', name: 'Payload', type: 'bytes' },
 } as const satisfies Record<string, FieldDef>;
 
-const O_SPORT = 0;
-const O_DPORT = 2;
-const O_SEQ = 4;
-const O_ACK = 8;
-const O_OFF = 12;
-const O_WIN = 14;
-const O_CSUM = 16;
-const O_URG = 18;
-const MIN_HDR = 20;
+/** TCP header offsets: the dissector's and the pipeline's fixed-offset fast path's one definition. */
+export const TCP = { SPORT: 0, DPORT: 2, SEQ: 4, ACK: 8, OFF: 12, WIN: 14, CSUM: 16, URG: 18, MIN_HEADER: 20 } as const;
+const O_SPORT = TCP.SPORT;
+const O_DPORT = TCP.DPORT;
+const O_SEQ = TCP.SEQ;
+const O_ACK = TCP.ACK;
+const O_OFF = TCP.OFF;
+const O_WIN = TCP.WIN;
+const O_CSUM = TCP.CSUM;
+const O_URG = TCP.URG;
+const MIN_HDR = TCP.MIN_HEADER;
 
 function dissectTcp(view: ByteView, ctx: DissectContext): LayerResult<TcpInfo | null> {
   let tree: FieldNode[] | undefined;

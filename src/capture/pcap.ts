@@ -24,7 +24,7 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { CaptureSink } from '../types.js';
-import type { FormatReader } from './read.js';
+import type { FormatReader } from './reader.js';
 
 const require = createRequire(import.meta.url);
 

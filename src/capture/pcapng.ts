@@ -24,7 +24,7 @@
  * are divided with plain numbers in 16-bit steps (exact), others with BigInt.
  */
 import type { CaptureSink } from '../types.js';
-import type { FormatReader } from './read.js';
+import type { FormatReader } from './reader.js';
 
 interface Iface {
   linktype: number;

@@ -28,9 +28,11 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Gunzip } from 'node:zlib';
-import { PcapGuard } from './pcap.js';
-import { PcapngReader } from './pcapng.js';
+import { FORMAT_READERS, magicOf, type FormatReader } from './format.js';
+import { asBuffer, fileChunks, GzipError, reason, SinkError, SourceError, streamChunks, written } from './source.js';
 import type { CaptureSink, InputSummary } from '../types.js';
+
+export type { FormatReader } from './format.js';
 
 export interface ReadOptions {
   /** Read chunk size (default 1 MiB). */
@@ -56,115 +58,169 @@ export const DEFAULT_MAX_BLOCK = 16 * 1024 * 1024;
  */
 const GZIP_CHUNK = 64 * 1024;
 
-/** What a format reader does with the decompressed byte stream. */
-export interface FormatReader {
-  /**
-   * Feed the next chunk (processed completely and synchronously; the chunk may
-   * be reused by the caller afterwards). Returns false when reading must stop.
-   */
-  push(chunk: Buffer): boolean;
-  /** End of input: report a cut header or a truncated last record/block. */
-  end(): void;
-  /** Frames numbered so far. */
-  readonly packets: number;
-  /** The one-line error that stopped reading, if any. */
-  readonly error: string | null;
-}
+/** One capture being read: the raw source, the detected format's reader, the summary. */
+class Read {
+  readonly summary: InputSummary;
+  reader: FormatReader | null = null;
+  /** Fewer than 4 leading bytes seen so far (copied: the chunk may be reused). */
+  head: Buffer | null = null;
+  rawBytes = 0;
 
-type Magic = 'pcap' | 'pcapng' | 'gzip' | null;
+  constructor(
+    readonly input: string,
+    private readonly raw: AsyncGenerator<Buffer>,
+    private readonly sink: CaptureSink,
+    private readonly maxRecord: number,
+    private readonly onProgress: ReadOptions['onProgress'],
+  ) {
+    this.summary = { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: null };
+  }
 
-function magicOf(b: Buffer): Magic {
-  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
-  if (b.length < 4) return null;
-  const m = b.readUInt32BE(0);
-  if (m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1) return 'pcap';
-  if (m === 0x0a0d0d0a) return 'pcapng';
-  return null;
-}
-
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EISDIR: 'is a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'not a directory',
-  ELOOP: 'too many levels of symbolic links',
-  ENAMETOOLONG: 'file name too long',
-  EMFILE: 'too many open files',
-  EIO: 'input/output error',
-};
-
-function reason(e: unknown): string {
-  const x = e as NodeJS.ErrnoException | null;
-  const code = x && typeof x === 'object' ? x.code : undefined;
-  if (code && REASONS[code]) return REASONS[code]!;
-  const msg = x && typeof x === 'object' && typeof x.message === 'string' ? x.message : String(e);
-  // One line, whatever the error says.
-  return (code && !msg.includes(code) ? `${code}: ${msg}` : msg).replace(/\s+/g, ' ').trim();
-}
-
-function asBuffer(c: unknown): Buffer {
-  if (Buffer.isBuffer(c)) return c;
-  if (typeof c === 'string') return Buffer.from(c, 'latin1');
-  if (c instanceof Uint8Array) return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-  return Buffer.alloc(0);
-}
-
-/** A file's bytes in chunks read into ONE reused buffer (valid until the next call). */
-async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
-  try {
-    const buf = Buffer.allocUnsafe(size);
+  /** The next non-empty raw chunk, or null at the end; source errors become SourceError. */
+  async nextRaw(): Promise<Buffer | null> {
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, size, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await this.raw.next();
+      } catch (e) {
+        throw new SourceError(e);
+      }
+      if (r.done) return null;
+      if (r.value.length === 0) continue;
+      this.rawBytes += r.value.length;
+      return r.value;
     }
-  } finally {
-    await fh.close().catch(() => {});
+  }
+
+  /** At least the first 2 raw bytes (to sniff gzip), or null for an empty input. */
+  async first(): Promise<Buffer | null> {
+    let first = await this.nextRaw();
+    // (a copy: the next read reuses the buffer)
+    if (first && first.length < 2) first = Buffer.from(first);
+    while (first && first.length < 2) {
+      const more = await this.nextRaw();
+      if (!more) break;
+      first = Buffer.concat([first, more]);
+    }
+    return first;
+  }
+
+  /** Feed decompressed bytes: detect the format on the first 4, then hand them to its reader. False: stop. */
+  consume(chunk: Buffer): boolean {
+    if (chunk.length === 0) return true;
+    if (!this.reader) {
+      const h: Buffer = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+      if (h.length < 4) {
+        this.head = Buffer.from(h);
+        return true;
+      }
+      this.head = null;
+      const m = magicOf(h);
+      if (m !== 'pcap' && m !== 'pcapng') {
+        this.summary.error = `${this.input}: byte offset 0: not a pcap or pcapng capture${this.inner()} (magic ${h.subarray(0, 4).toString('hex')})`;
+        return false;
+      }
+      this.summary.format = m;
+      this.reader = FORMAT_READERS[m](this.input, this.sink, m === 'pcap' ? this.maxRecord : Math.max(this.maxRecord, DEFAULT_MAX_BLOCK));
+      chunk = h;
+    }
+    this.summary.bytes += chunk.length;
+    try {
+      const ok = this.reader.push(chunk);
+      if (this.onProgress) this.onProgress(this.summary.bytes, this.reader.packets);
+      return ok;
+    } catch (e) {
+      throw new SinkError(e);
+    }
+  }
+
+  private inner(): string {
+    return this.summary.gzip ? ' inside gzip' : '';
+  }
+
+  /** End of input without a stop: the reader's end, or why there was no capture. */
+  end(): void {
+    if (this.reader) this.reader.end();
+    else if (this.head) {
+      const h = this.head;
+      this.summary.error = `${this.input}: byte offset 0: not a pcap or pcapng capture${this.inner()} (only ${h.length} byte${h.length === 1 ? '' : 's'}: ${h.toString('hex')})`;
+    } else this.summary.error = `${this.input}: byte offset 0: empty input${this.inner()}, not a capture`;
+  }
+
+  /** The one-line error for an exception that stopped reading. */
+  failed(e: unknown): void {
+    const s = this.summary;
+    if (e instanceof GzipError) s.error = `${this.input}: byte offset ${s.bytes}: gzip: ${e.message}`;
+    else if (e instanceof SourceError) {
+      s.error = this.rawBytes === 0 ? `${this.input}: cannot read: ${reason(e.reason)}` : `${this.input}: byte offset ${s.bytes}: read error: ${reason(e.reason)}`;
+    } else {
+      // A sink that threw: reading stops, the message is kept to one line.
+      s.error = `${this.input}: byte offset ${s.bytes}: reading stopped: ${reason(e instanceof SinkError ? e.reason : e)}`;
+    }
+  }
+
+  close(): Promise<unknown> {
+    return this.raw.return(undefined).catch(() => {});
+  }
+
+  /** The summary once reading is over. */
+  done(): InputSummary {
+    const r = this.reader;
+    this.summary.packets = r ? r.packets : 0;
+    if (r && r.error && !this.summary.error) this.summary.error = r.error;
+    return this.summary;
   }
 }
 
-async function* streamChunks(s: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  for await (const c of s as AsyncIterable<unknown>) yield asBuffer(c);
+/** Plain bytes: every raw chunk straight to the reader. True when reading was stopped. */
+async function readPlain(rd: Read, first: Buffer): Promise<boolean> {
+  let c: Buffer | null = first;
+  while (c) {
+    if (!rd.consume(c)) return true;
+    c = await rd.nextRaw();
+  }
+  return false;
 }
 
 /**
- * Writes `c` to `gz` and resolves once zlib has consumed it (so the caller may
- * reuse the buffer), or once `gz` is closed.
+ * gzip: zlib works asynchronously on what it is given; the next raw chunk is
+ * read (into the same buffer) only once zlib has consumed the previous one —
+ * no copies, and backpressure from the reader through zlib's output down to
+ * the file reads. True when reading was stopped.
  */
-function written(gz: Gunzip, c: Buffer): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      gz.off('close', done);
-      resolve();
-    };
-    gz.on('close', done);
-    gz.write(c, done);
-  });
-}
-
-class GzipError extends Error {}
-/** An exception from the sink (or a reader bug), kept apart from zlib's own errors. */
-class SinkError extends Error {
-  constructor(readonly reason: unknown) {
-    super('sink');
+async function readGzip(rd: Read, first: Buffer, cleanup: (z: Gunzip, feeder: Promise<void>) => void): Promise<boolean> {
+  const z = createGunzip({ chunkSize: GZIP_CHUNK });
+  const feeder = (async () => {
+    try {
+      let c: Buffer | null = first;
+      while (c && !z.destroyed) {
+        await written(z, c);
+        if (z.destroyed) break;
+        c = await rd.nextRaw();
+      }
+      if (!z.destroyed) z.end();
+    } catch (e) {
+      if (!z.destroyed) z.destroy(e instanceof SourceError ? e : new SourceError(e));
+    }
+  })();
+  cleanup(z, feeder);
+  try {
+    for await (const c of z) if (!rd.consume(asBuffer(c))) return true;
+  } catch (e) {
+    if (e instanceof SourceError || e instanceof SinkError) throw e;
+    throw new GzipError(((e as Error)?.message ?? String(e)).replace(/\s+/g, ' '));
   }
-}
-class SourceError extends Error {
-  constructor(readonly reason: unknown) {
-    super('source');
-  }
+  return false;
 }
 
 /** Read one capture; never throws. */
 export async function readCapture(input: string, sink: CaptureSink, opts: ReadOptions = {}): Promise<InputSummary> {
-  const summary: InputSummary = { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: null };
   const hw = opts.highWaterMark;
   const hwm = hw !== undefined && Number.isFinite(hw) && hw >= 1 ? Math.min(Math.floor(hw), 1 << 30) : DEFAULT_HIGH_WATER_MARK;
   const mr = opts.maxRecordBytes;
   const maxRecord = mr !== undefined && Number.isFinite(mr) && mr >= 0 ? Math.floor(mr) : DEFAULT_MAX_RECORD;
 
-  // ---- the raw byte source
+  // The raw byte source: a file into one reused buffer, or stdin.
   let raw: AsyncGenerator<Buffer>;
   let stdin: NodeJS.ReadableStream | null = null;
   if (input === '-') {
@@ -175,152 +231,37 @@ export async function readCapture(input: string, sink: CaptureSink, opts: ReadOp
     try {
       fh = await open(input, 'r');
     } catch (e) {
-      summary.error = `${input}: cannot read: ${reason(e)}`;
-      return summary;
+      return { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: `${input}: cannot read: ${reason(e)}` };
     }
     raw = fileChunks(fh, hwm);
   }
-  let rawBytes = 0;
-  const nextRaw = async (): Promise<Buffer | null> => {
-    for (;;) {
-      let r: IteratorResult<Buffer>;
-      try {
-        r = await raw.next();
-      } catch (e) {
-        throw new SourceError(e);
-      }
-      if (r.done) return null;
-      if (r.value.length === 0) continue;
-      rawBytes += r.value.length;
-      return r.value;
-    }
-  };
 
-  // ---- the decompressed byte stream → format detection → format reader
-  let reader: FormatReader | null = null;
-  /** Fewer than 4 leading bytes seen so far (copied: the chunk may be reused). */
-  let head: Buffer | null = null;
+  const rd = new Read(input, raw, sink, maxRecord, opts.onProgress);
   let stopped = false;
   let gz: Gunzip | null = null;
   let feeder: Promise<void> | null = null;
-
-  /** Feeds decompressed bytes; false when reading must stop. */
-  const consume = (chunk: Buffer): boolean => {
-    if (chunk.length === 0) return true;
-    if (!reader) {
-      const h: Buffer = head ? Buffer.concat([head, chunk]) : chunk;
-      if (h.length < 4) {
-        head = Buffer.from(h);
-        return true;
-      }
-      head = null;
-      const m = magicOf(h);
-      if (m === 'pcap') {
-        summary.format = 'pcap';
-        reader = new PcapGuard(input, sink, maxRecord);
-      } else if (m === 'pcapng') {
-        summary.format = 'pcapng';
-        reader = new PcapngReader(input, sink, Math.max(maxRecord, DEFAULT_MAX_BLOCK));
-      } else {
-        const inner = summary.gzip ? ' inside gzip' : '';
-        summary.error = `${input}: byte offset 0: not a pcap or pcapng capture${inner} (magic ${h.subarray(0, 4).toString('hex')})`;
-        return false;
-      }
-      chunk = h;
-    }
-    summary.bytes += chunk.length;
-    try {
-      const ok = reader.push(chunk);
-      if (opts.onProgress) opts.onProgress(summary.bytes, reader.packets);
-      return ok;
-    } catch (e) {
-      throw new SinkError(e);
-    }
-  };
-
   try {
-    // Sniff the first raw bytes for gzip (collect at least 2 of them).
-    let first = await nextRaw();
-    // (a copy: the next read reuses the buffer)
-    if (first && first.length < 2) first = Buffer.from(first);
-    while (first && first.length < 2) {
-      const more = await nextRaw();
-      if (!more) break;
-      first = Buffer.concat([first, more]);
-    }
+    const first = await rd.first();
     if (!first) {
-      summary.error = `${input}: byte offset 0: empty input, not a capture`;
-      return summary;
+      rd.summary.error = `${input}: byte offset 0: empty input, not a capture`;
+      return rd.done();
     }
     if (magicOf(first) === 'gzip') {
-      summary.gzip = true;
-      const z = createGunzip({ chunkSize: GZIP_CHUNK });
-      gz = z;
-      const head0 = first;
-      // zlib works asynchronously on what it is given: the next raw chunk is read (into the same
-      // buffer) only once zlib has consumed the previous one — no copies, and backpressure from
-      // the reader through zlib's output down to the file reads.
-      feeder = (async () => {
-        try {
-          let c: Buffer | null = head0;
-          while (c && !z.destroyed) {
-            await written(z, c);
-            if (z.destroyed) break;
-            c = await nextRaw();
-          }
-          if (!z.destroyed) z.end();
-        } catch (e) {
-          if (!z.destroyed) z.destroy(e instanceof SourceError ? e : new SourceError(e));
-        }
-      })();
-      try {
-        for await (const c of z) {
-          if (!consume(asBuffer(c))) {
-            stopped = true;
-            break;
-          }
-        }
-      } catch (e) {
-        if (e instanceof SourceError || e instanceof SinkError) throw e;
-        throw new GzipError(((e as Error)?.message ?? String(e)).replace(/\s+/g, ' '));
-      }
-    } else {
-      let c: Buffer | null = first;
-      while (c) {
-        if (!consume(c)) {
-          stopped = true;
-          break;
-        }
-        c = await nextRaw();
-      }
-    }
-    if (!stopped) {
-      if (reader) (reader as FormatReader).end();
-      else if (head) {
-        const h = head as Buffer;
-        summary.error = `${input}: byte offset 0: not a pcap or pcapng capture${summary.gzip ? ' inside gzip' : ''} (only ${h.length} byte${h.length === 1 ? '' : 's'}: ${h.toString('hex')})`;
-      } else summary.error = `${input}: byte offset 0: empty input${summary.gzip ? ' inside gzip' : ''}, not a capture`;
-    }
+      rd.summary.gzip = true;
+      stopped = await readGzip(rd, first, (z, f) => {
+        gz = z;
+        feeder = f;
+      });
+    } else stopped = await readPlain(rd, first);
+    if (!stopped) rd.end();
   } catch (e) {
     stopped = true;
-    if (e instanceof GzipError) {
-      summary.error = `${input}: byte offset ${summary.bytes}: gzip: ${e.message}`;
-    } else if (e instanceof SourceError) {
-      summary.error = rawBytes === 0
-        ? `${input}: cannot read: ${reason(e.reason)}`
-        : `${input}: byte offset ${summary.bytes}: read error: ${reason(e.reason)}`;
-    } else {
-      // A sink that threw: reading stops, the message is kept to one line.
-      summary.error = `${input}: byte offset ${summary.bytes}: reading stopped: ${reason(e instanceof SinkError ? e.reason : e)}`;
-    }
+    rd.failed(e);
   } finally {
     if (stopped && stdin) (stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     if (gz) (gz as Gunzip).destroy();
     if (feeder) await feeder;
-    await raw.return(undefined).catch(() => {});
+    await rd.close();
   }
-  const r = reader as FormatReader | null;
-  summary.packets = r ? r.packets : 0;
-  if (r && r.error && !summary.error) summary.error = r.error;
-  return summary;
+  return rd.done();
 }

@@ -13,6 +13,9 @@ import { portalsJson, portalLabel } from '../output/portals.js';
 import type { PortalRecord } from '../isns/portals/builder.js';
 import { analyze, type AnalyzeResult } from '../analyze.js';
 import { youngGenerationCap } from './memory.js';
+import { bitmapOpt, parse, ports } from './args.js';
+import { fail } from './io.js';
+import { USAGE } from './usage.js';
 import type { Severity } from '../types.js';
 
 export interface CheckOptions {
@@ -348,4 +351,30 @@ export async function runCheck(files: string[], o: CheckOptions): Promise<number
   if (o.annotations && ann.length) process.stdout.write(ann.join('\n') + '\n');
   if (o.junit) writeFileSync(o.junit, junitXml(cases, (Date.now() - t0) / 1000));
   return pass ? 0 : 1;
+}
+export async function cmdCheck(rest: string[]): Promise<number> {
+    const { values, positionals } = parse(rest, {
+      baseline: { type: 'string' },
+      update: { type: 'boolean' },
+      'fail-on': { type: 'string' },
+      junit: { type: 'string' },
+      annotations: { type: 'boolean' },
+    });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (positionals.length === 0) fail('check: no capture file given');
+    if (!values.baseline) fail('check: --baseline <file.json> is required');
+    const failOn = (values['fail-on'] as string | undefined) ?? 'error';
+    if (!['error', 'warning', 'never'].includes(failOn)) fail(`--fail-on: unknown level "${failOn}" (error, warning, never)`);
+    return await runCheck(positionals, {
+      baseline: values.baseline as string,
+      update: !!values.update,
+      failOn: failOn as 'error' | 'warning' | 'never',
+      junit: values.junit as string | undefined,
+      annotations: values.annotations === true || (values.annotations === undefined && process.env.GITHUB_ACTIONS === 'true'),
+      ports: ports(values.port),
+      defaultSecurityBitmap: bitmapOpt(values['default-security-bitmap']),
+    });
 }

@@ -3,13 +3,15 @@
  * JSON, or tshark-compatible `-e` field lines (one line per frame carrying
  * iSNS, values tab-separated, repeated values joined by ",").
  */
-import { displayText, safeText, tsharkColumn, tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
-import { isns, isnsTree, type IsnsAttr } from '../../dissector/isns/index.js';
+import { tsharkColumn, type FieldNode } from '../../dissector/core/field.js';
+import { isnsTree } from '../../dissector/isns/index.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
-import { isoTime } from '../isns/portals/builder.js';
-import { reportInputErrors, write } from './main.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import type { MessageEvent } from '../isns/assembler.js';
+import { knownFields, messageJson, pduJson, textPdu } from '../output/packets.js';
+import { parse, ports } from './args.js';
+import { fail, progressReporter, reportInputErrors, write } from './io.js';
+import { USAGE } from './usage.js';
 
 export const PACKET_FIELDS_ERROR = 'PacketFieldsError';
 
@@ -21,57 +23,36 @@ export interface PacketsOptions {
   read?: AnalyzeOptions['read'];
 }
 
-/** Field names `-e` accepts: every isns.* field of the table, and frame.number. */
-export function knownFields(full: boolean): Set<string> {
-  const s = new Set<string>(['frame.number']);
-  for (const f of isns.fields) if (full || f.abbrev.startsWith('isns.')) s.add(f.abbrev);
-  return s;
-}
-
 interface Line {
   file: string;
   frame: number;
   trees: FieldNode[][];
 }
 
-function attrJson(a: IsnsAttr): unknown {
-  const v = a.value;
-  let value: unknown;
-  switch (v.kind) {
-    case 'empty':
-      value = null;
-      break;
-    case 'string':
-      value = v.text;
-      break;
-    case 'uint':
-      value = v.value;
-      break;
-    case 'uint64':
-      value = '0x' + v.value.toString(16).padStart(16, '0');
-      break;
-    case 'address':
-      value = v.ipv4 ?? v.text;
-      break;
-    case 'port':
-      value = { port: v.port, transport: v.udp ? 'udp' : 'tcp' };
-      break;
-    case 'bitmap':
-      value = { value: v.value, names: v.names };
-      break;
-    case 'bytes':
-      value = v.hex;
-      break;
-  }
-  const o: Record<string, unknown> = { tag: a.tag, name: a.name, abbrev: a.abbrev, role: a.role, object: a.object, length: a.length, value };
-  if (a.problem) o.problem = a.problem;
-  return o;
-}
-
-function nodeJson(n: FieldNode): unknown {
-  const o: Record<string, unknown> = { field: n.def.abbrev, value: tsharkValue(n), show: displayText(n) };
-  if (n.children?.length) o.children = n.children.map(nodeJson);
-  return o;
+export async function cmdPackets(rest: string[]): Promise<number> {
+    const { values, positionals } = parse(rest, { e: { type: 'string', short: 'e', multiple: true }, full: { type: 'boolean' } });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (positionals.length === 0) fail('packets: no capture file given');
+    const format = (values.format as string | undefined) ?? 'text';
+    if (!['text', 'json'].includes(format)) fail(`--format: unknown format "${format}" (text, json)`);
+    const progress = progressReporter(values.progress !== false);
+    try {
+      return await runPackets(positionals, {
+        format: format as 'text' | 'json',
+        fields: (values.e as string[] | undefined) ?? [],
+        full: !!values.full,
+        ports: ports(values.port),
+        read: progress,
+      });
+    } catch (e) {
+      if (e instanceof Error && e.name === PACKET_FIELDS_ERROR) fail(e.message);
+      throw e;
+    } finally {
+      progress.done();
+    }
 }
 
 export async function runPackets(files: string[], o: PacketsOptions): Promise<number> {
@@ -113,19 +94,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
         return;
       }
       if (o.format === 'json') {
-        const obj: Record<string, unknown> = {
-          file: pdu.file,
-          frame: pdu.frame,
-          frames: pdu.frames,
-          time: isoTime(pdu.ts),
-          conversation: pdu.conversation,
-          stream: pdu.streamIndex,
-          transport: pdu.transport,
-          src: `${pdu.src.addr}:${pdu.src.port}`,
-          dst: `${pdu.dst.addr}:${pdu.dst.port}`,
-          fields: Object.fromEntries(groupFields(tree)),
-          tree: tree.map(nodeJson),
-        };
+        const obj = pduJson(pdu, tree);
         lastJson = { pdu, obj };
         jsonPdus.push(lastJson);
         return;
@@ -136,17 +105,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
       if (o.format !== 'json' || fieldMode) return;
       const j = jsonPdus.find((x) => x.pdu === m.last);
       if (!j) return;
-      j.obj.message = {
-        function: m.message.name,
-        functionId: m.message.functionId,
-        xid: m.message.xid,
-        status: m.message.status,
-        pdus: m.pdus.length,
-        frames: [...new Set(m.pdus.flatMap((p) => p.frames))],
-        request: m.request ? { frame: m.request.last.frame, function: m.request.message.name } : null,
-        attributes: m.message.attrs.map(attrJson),
-        problems: m.message.problems,
-      };
+      j.obj.message = messageJson(m);
     },
     onPacketDone: () => {
       if (jsonPdus.length) {
@@ -165,30 +124,4 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
   reportInputErrors(r);
   await write(buf);
   return r.failed ? 1 : 0;
-}
-
-function groupFields(tree: FieldNode[]): Map<string, string | string[]> {
-  const m = new Map<string, string | string[]>();
-  for (const n of walk(tree)) {
-    const v = tsharkValue(n);
-    const cur = m.get(n.def.abbrev);
-    if (cur === undefined) m.set(n.def.abbrev, v);
-    else if (Array.isArray(cur)) cur.push(v);
-    else m.set(n.def.abbrev, [cur, v]);
-  }
-  return m;
-}
-
-function textPdu(pdu: FramedPdu, tree: FieldNode[]): string {
-  let s = `Frame ${pdu.frame}${pdu.frames.length > 1 ? ` (reassembled from frames ${pdu.frames.join(', ')})` : ''}: ${safeText(pdu.file)} ${isoTime(pdu.ts)}\n`;
-  s += `${pdu.transport.toUpperCase()} ${pdu.src.addr}:${pdu.src.port} → ${pdu.dst.addr}:${pdu.dst.port}\n`;
-  s += 'Internet Storage Name Service\n';
-  const rec = (nodes: FieldNode[], depth: number): void => {
-    for (const n of nodes) {
-      s += '    '.repeat(depth) + displayText(n) + '\n';
-      if (n.children) rec(n.children, depth + 1);
-    }
-  };
-  rec(tree, 1);
-  return s + '\n';
 }

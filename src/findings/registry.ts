@@ -1,49 +1,91 @@
 /**
- * The registered finding codes (the contract's table). Codes, severities and
- * scopes are API; messages are written for people where the finding is made.
+ * The one registry of finding codes (the contract's table): code, severity,
+ * scope, a one-line summary, and the message template that turns a finding's
+ * facts into words for a support engineer. Codes, severities and scopes are
+ * API; messages are not. A stage that sees a problem calls
+ * `finding(CODE, facts, frames, file)`; the rules that decide portal findings
+ * live in portal-rules.ts.
+ *
+ * Adding a finding: one row here (and in the contract), one rule where its
+ * facts are known.
  */
 import type { Severity } from '../types.js';
 
-export type FindingCode =
-  | 'BITMAP_NOT_VALID'
-  | 'BITMAP_ABSENT'
-  | 'DEFAULT_BITMAP_APPLIED'
-  | 'UNKNOWN_BITMAP_BITS'
-  | 'TUNNEL_AND_TRANSPORT_PREFERRED'
-  | 'IPSEC_MODE_WITHOUT_IKE'
-  | 'IKE_WITHOUT_PHASE1_MODE'
-  | 'BITMAP_CONFLICT'
-  | 'ISNS_ERROR_STATUS'
-  | 'PORTAL_DEREGISTERED'
-  | 'TRUNCATED_CAPTURE'
-  | 'TCP_GAP'
-  | 'MALFORMED_PDU'
-  | 'UNSUPPORTED_LINK_TYPE'
-  | 'UNANSWERED_REQUEST';
+export type Scope = 'portal' | 'capture' | 'either';
+
+interface Spec<P> {
+  readonly severity: Severity;
+  readonly scope: Scope;
+  readonly summary: string;
+  readonly message: (p: P) => string;
+}
+
+function row<P>(severity: Severity, scope: Scope, summary: string, message: (p: P) => string): Spec<P> {
+  return { severity, scope, summary, message };
+}
+
+/** Facts every bitmap rule words its message with. */
+export interface BitmapFacts {
+  /** "the bitmap" or "the default bitmap". */
+  from: string;
+  /** describeBitmap() text, e.g. "0x00000037 (VALID|IKE|MAIN|PFS|TRANSPORT)". */
+  bitmap: string;
+}
+
+const REGISTRY = {
+  BITMAP_NOT_VALID: row<BitmapFacts>('warning', 'portal', 'a bitmap arrived with VALID (0x01) clear', (p) =>
+    `VALID bit clear in ${p.from} ${p.bitmap}: initiators ignore this bitmap and log on without IPsec, so a target that requires IPsec rejects the logon`),
+  BITMAP_ABSENT: row<Record<string, never>>('info', 'portal', 'no iSNS message gave a bitmap and no default was given', () =>
+    'no iSNS message gave this portal a security bitmap and no default was given: a Windows initiator falls back to its DefaultSecurityBitmap registry value (absent: no IPsec)'),
+  DEFAULT_BITMAP_APPLIED: row<{ bitmap: string }>('info', 'portal', '--default-security-bitmap supplied the bitmap', (p) =>
+    `no iSNS message gave this portal a security bitmap; the default ${p.bitmap} applies, as Windows applies its DefaultSecurityBitmap registry value`),
+  UNKNOWN_BITMAP_BITS: row<BitmapFacts & { reserved: string }>('warning', 'portal', 'reserved bits (0xFFFFFF80) are set', (p) =>
+    `${p.from} ${p.bitmap} sets reserved bits ${p.reserved}: only 0x01-0x40 are defined (RFC 4171 §6.3.9). A value like 0x80000000 for VALID means the sender numbered the RFC's MSb-0 bits from the wrong end`),
+  TUNNEL_AND_TRANSPORT_PREFERRED: row<BitmapFacts>('warning', 'portal', 'both tunnel (0x40) and transport (0x20) mode preferred', (p) =>
+    `${p.from} ${p.bitmap} prefers both tunnel (0x40) and transport (0x20) mode: the initiator has to pick one and may not match what the target's IPsec policy expects`),
+  IPSEC_MODE_WITHOUT_IKE: row<BitmapFacts>('error', 'portal', 'IPsec mode bits set while IKE/IPsec (0x02) is clear', (p) =>
+    `${p.from} ${p.bitmap} sets IPsec mode bits while IKE/IPsec (0x02) is clear: those bits are meaningless, the initiator logs on without IPsec, and a target that requires IPsec rejects the logon`),
+  IKE_WITHOUT_PHASE1_MODE: row<BitmapFacts>('error', 'portal', 'IKE/IPsec enabled with neither main (0x04) nor aggressive (0x08) mode', (p) =>
+    `${p.from} ${p.bitmap} enables IKE/IPsec but neither main (0x04) nor aggressive (0x08) mode: IKE phase 1 cannot be negotiated, so the IPsec logon fails`),
+  BITMAP_CONFLICT: row<{ count: number; parts: string[] }>('error', 'portal', 'different bitmaps for the same portal', (p) =>
+    `${p.count} different security bitmaps for this portal: ${p.parts.join('; ')}. The last one seen is reported; initiators use whichever they saw, so IPsec settings can differ between initiators and from the target's own configuration`),
+  ISNS_ERROR_STATUS: row<{ response: string; frame: number; request: string; portals?: string; status: string; effect?: string; count?: number; capped?: boolean }>(
+    'error', 'either', 'a response with a non-zero status', (p) => {
+      const base = p.portals === undefined
+        ? `${p.response} (frame ${p.frame}) answered ${p.request} with status ${p.status}`
+        : `${p.response} (frame ${p.frame}) answered ${p.request} naming ${p.portals} with status ${p.status}: ${p.effect}`;
+      return p.count === undefined || p.count === 1 ? base : `${base}. The same status came back ${p.count} times in all${p.capped ? ' (the frames of the first ones are listed)' : ''}`;
+    }),
+  PORTAL_DEREGISTERED: row<{ frames: number[] }>('info', 'portal', 'the portal was deregistered', (p) =>
+    `the portal was deregistered (frame ${p.frames.join(', ')}): initiators that query iSNS after that no longer discover it`),
+  TRUNCATED_CAPTURE: row<{ text: string }>('warning', 'capture', 'the file ends inside a record or block', (p) => p.text),
+  TCP_GAP: row<{ conversation: string; bytes: number; from: string; frames: number[]; app: string }>('warning', 'capture', 'bytes of an iSNS TCP stream are missing', (p) =>
+    `${p.conversation}: ${p.bytes} bytes from ${p.from} are missing from the capture (between frames ${p.frames.join(' and ')}); ${p.app} PDUs in them are lost and the stream resynchronises at the next PDU header`),
+  MALFORMED_PDU: row<{ conversation: string; text: string }>('warning', 'capture', 'an iSNS PDU or attribute violates RFC 4171', (p) => `${p.conversation}: ${p.text}`),
+  UNSUPPORTED_LINK_TYPE: row<{ linktype: number; iface: number }>('warning', 'capture', 'frames of a link type the tool cannot decode', (p) =>
+    `link type ${p.linktype} (interface ${p.iface}) is not supported: its frames are skipped, so iSNS traffic on it is not seen`),
+  UNANSWERED_REQUEST: row<{ request: string; xid: number; from: string; to: string } | { more: number } | { untracked: number; max: number }>(
+    'warning', 'capture', 'a request with no response by the end of the inputs', (p) =>
+      'request' in p
+        ? `${p.request} (transaction ${p.xid}) from ${p.from} to ${p.to} got no response by the end of the capture`
+        : 'more' in p
+          ? `${p.more} more requests got no response (not listed one by one)`
+          : `${p.untracked} more requests were no longer tracked (over ${p.max} awaiting a response at once) and may be unanswered`),
+} as const;
+
+export type FindingCode = keyof typeof REGISTRY;
+export type FindingFacts<C extends FindingCode> = Parameters<(typeof REGISTRY)[C]['message']>[0];
 
 export interface FindingSpec {
   readonly severity: Severity;
-  readonly scope: 'portal' | 'capture' | 'either';
+  readonly scope: Scope;
   readonly summary: string;
 }
 
-export const FINDINGS: ReadonlyMap<FindingCode, FindingSpec> = new Map<FindingCode, FindingSpec>([
-  ['BITMAP_NOT_VALID', { severity: 'warning', scope: 'portal', summary: 'a bitmap arrived with VALID (0x01) clear' }],
-  ['BITMAP_ABSENT', { severity: 'info', scope: 'portal', summary: 'no iSNS message gave a bitmap and no default was given' }],
-  ['DEFAULT_BITMAP_APPLIED', { severity: 'info', scope: 'portal', summary: '--default-security-bitmap supplied the bitmap' }],
-  ['UNKNOWN_BITMAP_BITS', { severity: 'warning', scope: 'portal', summary: 'reserved bits (0xFFFFFF80) are set' }],
-  ['TUNNEL_AND_TRANSPORT_PREFERRED', { severity: 'warning', scope: 'portal', summary: 'both tunnel (0x40) and transport (0x20) mode preferred' }],
-  ['IPSEC_MODE_WITHOUT_IKE', { severity: 'error', scope: 'portal', summary: 'IPsec mode bits set while IKE/IPsec (0x02) is clear' }],
-  ['IKE_WITHOUT_PHASE1_MODE', { severity: 'error', scope: 'portal', summary: 'IKE/IPsec enabled with neither main (0x04) nor aggressive (0x08) mode' }],
-  ['BITMAP_CONFLICT', { severity: 'error', scope: 'portal', summary: 'different bitmaps for the same portal' }],
-  ['ISNS_ERROR_STATUS', { severity: 'error', scope: 'either', summary: 'a response with a non-zero status' }],
-  ['PORTAL_DEREGISTERED', { severity: 'info', scope: 'portal', summary: 'the portal was deregistered' }],
-  ['TRUNCATED_CAPTURE', { severity: 'warning', scope: 'capture', summary: 'the file ends inside a record or block' }],
-  ['TCP_GAP', { severity: 'warning', scope: 'capture', summary: 'bytes of an iSNS TCP stream are missing' }],
-  ['MALFORMED_PDU', { severity: 'warning', scope: 'capture', summary: 'an iSNS PDU or attribute violates RFC 4171' }],
-  ['UNSUPPORTED_LINK_TYPE', { severity: 'warning', scope: 'capture', summary: 'frames of a link type the tool cannot decode' }],
-  ['UNANSWERED_REQUEST', { severity: 'warning', scope: 'capture', summary: 'a request with no response by the end of the inputs' }],
-]);
+/** Code → severity, scope, summary (the contract's table, in its order). */
+export const FINDINGS: ReadonlyMap<FindingCode, FindingSpec> = new Map(
+  (Object.keys(REGISTRY) as FindingCode[]).map((c) => [c, { severity: REGISTRY[c].severity, scope: REGISTRY[c].scope, summary: REGISTRY[c].summary }]),
+);
 
 export interface Finding {
   readonly code: FindingCode;
@@ -54,12 +96,11 @@ export interface Finding {
   readonly frames: number[];
 }
 
-export function finding(code: FindingCode, message: string, frames: number[], file?: string): Finding {
-  const spec = FINDINGS.get(code)!;
-  const f: Finding = file === undefined
-    ? { code, severity: spec.severity, message, frames }
-    : { code, severity: spec.severity, message, file, frames };
-  return f;
+/** A finding of `code`, its message made from `facts` by the registry's template. */
+export function finding<C extends FindingCode>(code: C, facts: FindingFacts<C>, frames: number[], file?: string): Finding {
+  const spec = REGISTRY[code] as Spec<FindingFacts<C>>;
+  const message = spec.message(facts);
+  return file === undefined ? { code, severity: spec.severity, message, frames } : { code, severity: spec.severity, message, file, frames };
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

@@ -6,7 +6,7 @@
  * stream joined mid-way, or resumed after a gap or garbage, resynchronises on
  * the next position the length function accepts.
  */
-import { ByteView, keepBytes } from '../../dissector/core/byteview.js';
+import { ByteView, copyBytes } from '../../dissector/core/byteview.js';
 import type { Framing } from '../../dissector/core/protocol.js';
 
 export interface FramerPdu {
@@ -29,6 +29,8 @@ export interface FramerOptions {
   maxBuffered?: number | undefined;
   /** Whether the stream start is known to be a PDU boundary (SYN seen). Default true. */
   startInSync?: boolean | undefined;
+  /** How PDU bytes are copied out of the stream (default: an exact copy; the pipeline passes its Slab). */
+  keep?: ((b: Uint8Array, from: number, to: number) => Uint8Array) | undefined;
 }
 
 export class PduFramer {
@@ -38,6 +40,7 @@ export class PduFramer {
   private readonly segEnd: number[] = [];
   private readonly segFrame: number[] = [];
   private readonly maxBuffered: number;
+  private readonly keep: (b: Uint8Array, from: number, to: number) => Uint8Array;
   syncing: boolean;
   private lostReason = '';
 
@@ -48,6 +51,7 @@ export class PduFramer {
   ) {
     this.maxBuffered = opts.maxBuffered ?? 256 * 1024;
     this.syncing = opts.startInSync === false;
+    this.keep = opts.keep ?? copyBytes;
   }
 
   push(bytes: Uint8Array, frame: number): void {
@@ -99,7 +103,7 @@ export class PduFramer {
           this.syncing = false;
         }
         if (r.length > end - o) break;
-        const bytes = keepBytes(b, o, o + r.length);
+        const bytes = this.keep(b, o, o + r.length);
         const frames = self ? this.framesOf(o, o + r.length) : [frame];
         this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]! });
         o += r.length;

@@ -85,6 +85,14 @@ function frameUnion(pdus: readonly FramedPdu[]): number[] {
   return [...new Set(pdus.flatMap((x) => x.frames))].sort((a, b) => a - b);
 }
 
+export interface AssemblerEvents {
+  /** Every assembled message, in order; a response carries the request it answers. */
+  message(m: MessageEvent): void;
+  /** A request that will get no response: the inputs ended, or it was no longer tracked (over maxPending). */
+  unanswered?(req: MessageEvent): void;
+  finding(f: Finding): void;
+}
+
 export class MessageAssembler {
   private readonly partial = new Map<string, Partial>();
   /** Requests awaiting a response, by conversation; beyond maxPending the oldest are no longer tracked. */
@@ -94,16 +102,19 @@ export class MessageAssembler {
   private unansweredDropped = 0;
 
   constructor(
-    private readonly handlers: { message(m: MessageEvent): void; finding(f: Finding): void },
+    private readonly handlers: AssemblerEvents,
     limits: MessageLimits = {},
   ) {
     this.maxBytes = limits.maxMessageBytes ?? 1 << 20;
     this.maxPending = limits.maxPending ?? 100_000;
-    this.pendingReq = new PendingQueue<MessageEvent>(this.maxPending, () => this.unansweredDropped++);
+    this.pendingReq = new PendingQueue<MessageEvent>(this.maxPending, (req) => {
+      this.unansweredDropped++;
+      this.handlers.unanswered?.(req);
+    });
   }
 
   private malformed(p: FramedPdu, msg: string, frames: number[] = [...p.frames]): void {
-    this.handlers.finding(finding('MALFORMED_PDU', `${p.conversation}: ${msg}`, frames, p.file));
+    this.handlers.finding(finding('MALFORMED_PDU', { conversation: p.conversation, text: msg }, frames, p.file));
   }
 
   pdu(p: FramedPdu, r: IsnsPduResult): void {
@@ -210,6 +221,7 @@ export class MessageAssembler {
     for (const key of [...this.partial.keys()]) this.dropPartial(key, 'the capture ends before its Last PDU');
     const byFile = new Map<string, MessageEvent[]>();
     for (const ev of this.pendingReq.drain()) {
+      this.handlers.unanswered?.(ev);
       const k = ev.last.file;
       const l = byFile.get(k) ?? [];
       l.push(ev);
@@ -218,21 +230,16 @@ export class MessageAssembler {
     for (const [file, evs] of byFile) {
       // One finding per request up to 20 per file, then one summary, so a huge capture stays readable.
       evs.slice(0, MAX_LISTED).forEach((ev) => {
-        this.handlers.finding(
-          finding(
-            'UNANSWERED_REQUEST',
-            `${ev.message.name} (transaction ${ev.message.xid}) from ${ev.first.src.addr}:${ev.first.src.port} to ${ev.first.dst.addr}:${ev.first.dst.port} got no response by the end of the capture`,
-            frameUnion(ev.pdus),
-            file,
-          ),
-        );
+        const m = ev.message;
+        const facts = { request: m.name, xid: m.xid, from: `${ev.first.src.addr}:${ev.first.src.port}`, to: `${ev.first.dst.addr}:${ev.first.dst.port}` };
+        this.handlers.finding(finding('UNANSWERED_REQUEST', facts, frameUnion(ev.pdus), file));
       });
       if (evs.length > MAX_LISTED) {
-        this.handlers.finding(finding('UNANSWERED_REQUEST', `${evs.length - MAX_LISTED} more requests got no response (not listed one by one)`, evs.slice(MAX_LISTED, MAX_LISTED + 100).map((e) => e.last.frame), file));
+        this.handlers.finding(finding('UNANSWERED_REQUEST', { more: evs.length - MAX_LISTED }, evs.slice(MAX_LISTED, MAX_LISTED + 100).map((e) => e.last.frame), file));
       }
     }
     if (this.unansweredDropped > 0) {
-      this.handlers.finding(finding('UNANSWERED_REQUEST', `${this.unansweredDropped} more requests were no longer tracked (over ${this.maxPending} awaiting a response at once) and may be unanswered`, []));
+      this.handlers.finding(finding('UNANSWERED_REQUEST', { untracked: this.unansweredDropped, max: this.maxPending }, []));
     }
     this.unansweredDropped = 0;
   }

@@ -1,0 +1,24 @@
+/** What binds an application protocol's PDUs to records: the shapes apps.ts rows and binders share. */
+import type { AppProtocol } from '../dissector/core/protocol.js';
+import type { Finding } from './findings/registry.js';
+import type { FramedPdu } from './flow/pdu.js';
+
+/** What a binder may ask of the run it is part of. */
+export interface BindContext {
+  finding(f: Finding): void;
+  /** Dissect traffic to/from one host's port as `app` from now on (a port announced in the traffic). */
+  learnPort(transport: 'tcp' | 'udp', host: string, port: number, app: AppProtocol): void;
+}
+
+/** One run's consumer of a protocol's PDUs. */
+export interface Binder<R = unknown> {
+  /** Every PDU of the protocol, dissected, in capture order. */
+  pdu(pdu: FramedPdu, result: R): void;
+  /** End of the inputs. */
+  finish(): void;
+}
+
+export interface AppBinding<R = unknown, B extends Binder<R> = Binder<R>, O = unknown> {
+  readonly protocol: AppProtocol<R>;
+  bind(ctx: BindContext, opts: O): B;
+}

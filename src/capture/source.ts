@@ -1,0 +1,81 @@
+/**
+ * Byte sources of a capture: a file read into ONE reused buffer, or a stream
+ * (stdin), and gzip decompression that honours backpressure. Errors are kept
+ * apart by where they came from (source, zlib, or the consumer).
+ */
+import type { FileHandle } from 'node:fs/promises';
+import type { Gunzip } from 'node:zlib';
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+export function reason(e: unknown): string {
+  const x = e as NodeJS.ErrnoException | null;
+  const code = x && typeof x === 'object' ? x.code : undefined;
+  if (code && REASONS[code]) return REASONS[code]!;
+  const msg = x && typeof x === 'object' && typeof x.message === 'string' ? x.message : String(e);
+  // One line, whatever the error says.
+  return (code && !msg.includes(code) ? `${code}: ${msg}` : msg).replace(/\s+/g, ' ').trim();
+}
+
+export function asBuffer(c: unknown): Buffer {
+  if (Buffer.isBuffer(c)) return c;
+  if (typeof c === 'string') return Buffer.from(c, 'latin1');
+  if (c instanceof Uint8Array) return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+  return Buffer.alloc(0);
+}
+
+/** A file's bytes in chunks read into ONE reused buffer (valid until the next call). */
+export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+export async function* streamChunks(s: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  for await (const c of s as AsyncIterable<unknown>) yield asBuffer(c);
+}
+
+/**
+ * Writes `c` to `gz` and resolves once zlib has consumed it (so the caller may
+ * reuse the buffer), or once `gz` is closed.
+ */
+export function written(gz: Gunzip, c: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      gz.off('close', done);
+      resolve();
+    };
+    gz.on('close', done);
+    gz.write(c, done);
+  });
+}
+
+export class GzipError extends Error {}
+/** An exception from the sink (or a reader bug), kept apart from zlib's own errors. */
+export class SinkError extends Error {
+  constructor(readonly reason: unknown) {
+    super('sink');
+  }
+}
+export class SourceError extends Error {
+  constructor(readonly reason: unknown) {
+    super('source');
+  }
+}

@@ -1,0 +1,32 @@
+/** The CLI's help text. */
+export const USAGE = `Usage: isns-dissector <command> [options] <capture>...
+
+Commands:
+  portals   discovered-portal records and IPsec triage findings (the main job)
+  packets   per-PDU iSNS dissection (text tree, JSON, or tshark-compatible -e fields)
+  check     compare portal records with a baseline, for CI
+
+Captures: pcap (either byte order, µs or ns), pcapng, either gzip-compressed; "-" reads stdin.
+
+portals options:
+  --format table|json|ndjson|csv     output format (default table)
+  --default-security-bitmap <n>      bitmap for portals iSNS gave none (decimal or 0x hex)
+  --port <n>                         another TCP/UDP port to dissect as iSNS (repeatable)
+
+packets options:
+  --format text|json                 output format (default text)
+  -e <field>                         tshark-compatible field output (repeatable): isns.* and frame.number
+  --full                             decode past Wireshark's limits (multi-PDU messages, auth blocks)
+  --port <n>
+
+check options:
+  --baseline <file.json>             the saved \`portals --format json\` to compare with (required)
+  --update                           write the baseline instead of comparing
+  --fail-on error|warning|never      finding severity that fails the check (default error)
+  --junit <file>                     write a JUnit XML report
+  --annotations                      print GitHub workflow annotations (default when GITHUB_ACTIONS=true)
+  --default-security-bitmap <n>, --port <n>
+
+Exit status: 0 inputs read (check: equal and nothing at --fail-on); 1 an input could not be read
+(check: differences or failing findings); 2 usage error.
+`;

@@ -1,0 +1,60 @@
+/**
+ * The rules of portal-scope findings: what a portal's state says about an
+ * IPsec logon through it. Each rule reads the portal's facts and, when it
+ * applies, makes a finding from the registry (registry.ts holds the words).
+ */
+import { functionName } from '../../dissector/isns/index.js';
+import { describeBitmap, hex32, RESERVED_BITS } from '../isns/bitmap.js';
+import type { PortalState } from '../isns/portals/store.js';
+import { finding, type Finding } from './registry.js';
+
+/** Frames listed in one aggregated ISNS_ERROR_STATUS finding. */
+export const MAX_ERROR_FRAMES = 20;
+
+/** The bitmap checks of the contract (UNKNOWN_BITMAP_BITS … IKE_WITHOUT_PHASE1_MODE). */
+export function bitmapFindings(v: number, frames: number[], source: 'isns' | 'default' | 'none'): Finding[] {
+  const out: Finding[] = [];
+  const facts = { from: source === 'default' ? 'the default bitmap' : 'the bitmap', bitmap: describeBitmap(v) };
+  if ((v & RESERVED_BITS) >>> 0 !== 0) {
+    out.push(finding('UNKNOWN_BITMAP_BITS', { from: facts.from, bitmap: hex32(v), reserved: hex32((v & RESERVED_BITS) >>> 0) }, frames));
+  }
+  if ((v & 0x01) === 0) {
+    out.push(finding('BITMAP_NOT_VALID', facts, frames));
+    return out;
+  }
+  if ((v & 0x60) === 0x60) out.push(finding('TUNNEL_AND_TRANSPORT_PREFERRED', facts, frames));
+  if ((v & 0x02) === 0 && (v & 0x7c) !== 0) out.push(finding('IPSEC_MODE_WITHOUT_IKE', facts, frames));
+  if ((v & 0x02) !== 0 && (v & 0x0c) === 0) out.push(finding('IKE_WITHOUT_PHASE1_MODE', facts, frames));
+  return out;
+}
+
+export interface PortalVerdict {
+  bitmap: number | null;
+  source: 'isns' | 'default' | 'none';
+  findings: Finding[];
+}
+
+/** Every portal-scope finding of one portal, and the bitmap its record reports. */
+export function portalFindings(p: PortalState, defaultBitmap: number | null): PortalVerdict {
+  const findings: Finding[] = [];
+  // ISNS_ERROR_STATUS: one per response function and status, with how often it came back.
+  for (const e of p.errors.values()) {
+    findings.push(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file));
+  }
+  if (p.bitmaps.size > 1) {
+    const parts = [...p.bitmaps].map(
+      ([v, s]) => `${describeBitmap(v)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
+    );
+    findings.push(finding('BITMAP_CONFLICT', { count: p.bitmaps.size, parts }, [...p.bitmaps.values()].map((s) => s.first.frame), p.bitmap!.from.file));
+  }
+  let bitmap: number | null = p.bitmap ? p.bitmap.value : null;
+  let source: PortalVerdict['source'] = p.bitmap ? 'isns' : 'none';
+  if (bitmap === null && defaultBitmap !== null) {
+    bitmap = defaultBitmap >>> 0;
+    source = 'default';
+    findings.push(finding('DEFAULT_BITMAP_APPLIED', { bitmap: describeBitmap(bitmap) }, []));
+  } else if (bitmap === null) findings.push(finding('BITMAP_ABSENT', {}, []));
+  if (bitmap !== null) findings.push(...bitmapFindings(bitmap, source === 'default' || !p.bitmap ? [] : [p.bitmap.from.frame], source));
+  if (p.life === 'deregistered') findings.push(finding('PORTAL_DEREGISTERED', { frames: p.deregFrames }, p.deregFrames.slice()));
+  return { bitmap, source, findings };
+}

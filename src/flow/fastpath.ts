@@ -1,0 +1,192 @@
+/**
+ * The fixed-offset fast path: the common cases decided from the Ethernet,
+ * IPv4 and TCP header offsets the dissectors define (ETH, IPV4, TCP), before
+ * anything is allocated, for an unfragmented Ethernet/IPv4 frame:
+ *  - TCP or UDP on ports no dissector claims, or another IP protocol: skipped
+ *    at once (most packets of a storage network are iSCSI data);
+ *  - TCP on a conversation already seen, with well-formed header lengths and
+ *    nothing cut by the snaplen: its segment goes straight to reassembly,
+ *    exactly as the layered path would deliver it.
+ * Anything else takes the layered path (pipeline.ts), which also fills the
+ * flow cache this path looks conversations up in.
+ */
+import { ETH } from '../../dissector/link/eth.js';
+import { IPV4, IPV4_FRAGMENT_BITS } from '../../dissector/net/ipv4.js';
+import { TCP } from '../../dissector/transport/tcp.js';
+import type { IpInfo } from '../../dissector/net/ipv4.js';
+import type { TcpInfo } from '../../dissector/transport/tcp.js';
+import type { TcpConv, TcpSide } from './conversations.js';
+
+/** What the fast path did with a packet. */
+export const LAYERED = 0;
+export const SKIPPED = 1;
+export const FAST = 2;
+export type Fixed = typeof LAYERED | typeof SKIPPED | typeof FAST;
+
+const ETHERTYPE_IPV4 = 0x0800;
+const IP_TCP = 6;
+const IP_UDP = 17;
+const LINKTYPE_ETHERNET = 1;
+
+/** A TCP/IPv4 conversation as the fast path finds it: addresses and ports as numbers, both sides resolved once. */
+interface FastFlow {
+  readonly hash: number;
+  /** Address and port of side `ab`'s sender. */
+  readonly a: number;
+  readonly ap: number;
+  readonly b: number;
+  readonly bp: number;
+  readonly conv: TcpConv;
+  ab: TcpSide | null;
+  ba: TcpSide | null;
+}
+
+/** A segment of a known conversation, found at fixed offsets. */
+export interface FastSegment {
+  readonly conv: TcpConv;
+  readonly side: TcpSide;
+  /** The other direction, if seen (it learns this segment's ACK). */
+  readonly other: TcpSide | null;
+  readonly seq: number;
+  readonly ack: number;
+  readonly flags: number;
+  /** Payload bounds in the frame. */
+  readonly from: number;
+  readonly to: number;
+}
+
+const be16 = (d: Uint8Array, o: number): number => (d[o]! << 8) | d[o + 1]!;
+const be32 = (d: Uint8Array, o: number): number => ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+
+/** Symmetric hash of an IPv4 TCP 4-tuple (the same for both directions). */
+function flowHash(a: number, b: number, aport: number, bport: number): number {
+  return (a ^ b ^ Math.imul(aport ^ bport, 0x9e3779b1)) >>> 0;
+}
+
+/** A dotted-quad IPv4 address as an unsigned 32-bit number. */
+function ipv4Number(text: string): number {
+  const q = text.split('.');
+  return ((Number(q[0]) << 24) | (Number(q[1]) << 16) | (Number(q[2]) << 8) | Number(q[3])) >>> 0;
+}
+
+/** Which TCP/UDP ports something is dissected on (the registry's tables and the learned ports). */
+export interface PortClaims {
+  claimed(transport: 'tcp' | 'udp', sport: number, dport: number): boolean;
+}
+
+export class FastPath {
+  private flows = new Map<number, FastFlow[]>();
+  /** The segment found by the last classify() that returned FAST. */
+  segment: FastSegment | null = null;
+
+  constructor(
+    /** Whether the registry dissects Ethernet/IPv4/TCP with the built-in dissectors (the fast path assumes them). */
+    private readonly enabled: boolean,
+    private readonly ports: PortClaims,
+  ) {}
+
+  /** Decide a frame from fixed offsets (see the module comment). */
+  classify(linktype: number, d: Uint8Array, origlen: number): Fixed {
+    const ip = ETH.HEADER;
+    if (linktype !== LINKTYPE_ETHERNET || d.length < ip + IPV4.MIN_HEADER + 4 || be16(d, ETH.TYPE) !== ETHERTYPE_IPV4) return LAYERED;
+    const vihl = d[ip + IPV4.VIHL]!;
+    if (vihl >> 4 !== 4) return LAYERED;
+    if (be16(d, ip + IPV4.FRAG) & IPV4_FRAGMENT_BITS) return LAYERED; // a fragment: reassembly decides
+    const proto = d[ip + IPV4.PROTO]!;
+    if (proto !== IP_TCP && proto !== IP_UDP) return SKIPPED;
+    const t = ip + (vihl & 15) * 4;
+    if (d.length < t + 4) return LAYERED;
+    const sport = be16(d, t + TCP.SPORT);
+    const dport = be16(d, t + TCP.DPORT);
+    if (!this.ports.claimed(proto === IP_TCP ? 'tcp' : 'udp', sport, dport)) return SKIPPED;
+    return proto === IP_TCP && this.enabled && this.knownTcp(d, origlen, t, sport, dport) ? FAST : LAYERED;
+  }
+
+  /**
+   * The TCP header at `t` of a frame on a known conversation: sets `segment`.
+   * False (nothing done) for a frame the layered path must see: cut by the
+   * snaplen, odd header lengths, or a new conversation or direction.
+   */
+  private knownTcp(d: Uint8Array, origlen: number, t: number, sport: number, dport: number): boolean {
+    const n = d.length;
+    const ip = ETH.HEADER;
+    const ihl = t - ip;
+    if (origlen !== n || ihl < IPV4.MIN_HEADER) return false;
+    const totalLen = be16(d, ip + IPV4.LEN);
+    // IPv4 total length 0 (TSO on the sending host) means "to the end of the frame", as in ipv4.ts.
+    const ipEnd = totalLen === 0 ? n : ip + totalLen;
+    if (ipEnd > n || (totalLen !== 0 && totalLen < ihl) || t + TCP.MIN_HEADER > ipEnd) return false;
+    const thl = (d[t + TCP.OFF]! >> 4) * 4;
+    if (thl < TCP.MIN_HEADER || t + thl > ipEnd) return false;
+    const src = be32(d, ip + IPV4.SRC);
+    const dst = be32(d, ip + IPV4.DST);
+    const bucket = this.flows.get(flowHash(src, dst, sport, dport));
+    if (!bucket) return false;
+    let flow: FastFlow | undefined;
+    let forward = true;
+    for (const f of bucket) {
+      if (f.a === src && f.ap === sport && f.b === dst && f.bp === dport) {
+        flow = f;
+        break;
+      }
+      if (f.a === dst && f.ap === dport && f.b === src && f.bp === sport) {
+        flow = f;
+        forward = false;
+        break;
+      }
+    }
+    if (!flow) return false;
+    const side = forward ? flow.ab : flow.ba;
+    if (!side) return false;
+    const o = t + thl;
+    this.segment = {
+      conv: flow.conv,
+      side,
+      other: forward ? flow.ba : flow.ab,
+      seq: be32(d, t + TCP.SEQ),
+      ack: be32(d, t + TCP.ACK),
+      flags: be16(d, t + TCP.OFF) & 0x0fff,
+      from: o,
+      to: o < ipEnd ? ipEnd : o,
+    };
+    return true;
+  }
+
+  /** After the layered path handled an IPv4 TCP packet of `conv`: let the fast path take the next ones. */
+  learn(conv: TcpConv, ip: IpInfo, t: TcpInfo, side: TcpSide): void {
+    if (ip.version !== 4) return;
+    const src = ipv4Number(ip.src);
+    let f = conv.fast as FastFlow | undefined;
+    if (!f) {
+      const dst = ipv4Number(ip.dst);
+      f = { hash: flowHash(src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
+      conv.fast = f;
+      const bucket = this.flows.get(f.hash);
+      if (bucket) bucket.push(f);
+      else this.flows.set(f.hash, [f]);
+    }
+    if (t.srcport === f.ap && src === f.a) f.ab = side;
+    else f.ba = side;
+  }
+
+  /** Whether the cache already holds this side of `conv`. */
+  knows(conv: TcpConv, side: TcpSide): boolean {
+    const f = conv.fast as FastFlow | undefined;
+    return f !== undefined && (f.ab === side || f.ba === side);
+  }
+
+  forget(conv: TcpConv): void {
+    const f = conv.fast as FastFlow | undefined;
+    if (!f) return;
+    conv.fast = undefined;
+    const bucket = this.flows.get(f.hash);
+    if (!bucket) return;
+    const i = bucket.indexOf(f);
+    if (i >= 0) bucket.splice(i, 1);
+    if (bucket.length === 0) this.flows.delete(f.hash);
+  }
+
+  reset(): void {
+    this.flows = new Map();
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Portal state: one entry per portal (address, port, transport) with what the
+ * iSNS messages said of it, and the indexes that find it again (by key, by
+ * IPv4 address and port, by portal index), plus entities and node types.
+ * State is updated in place: a portal registered a million times makes no
+ * garbage for V8's old heap.
+ */
+import { formatIpv6 } from '../../../dissector/core/byteview.js';
+import { addressText, ipv4Bits } from '../../../dissector/isns/index.js';
+import type { FindingFacts } from '../../findings/registry.js';
+import type { FramedPdu } from '../../flow/pdu.js';
+
+/** Where a record was seen; the time text is made once, when the record is output. */
+export interface Seen {
+  file: string;
+  frame: number;
+  /** The frame's time as numbers (a Timestamp): no reference to the packet's own object. */
+  sec: number;
+  nsec: number;
+  digits: number;
+}
+
+export function seenOf(p: FramedPdu): Seen {
+  return { file: p.file, frame: p.frame, sec: p.ts.sec, nsec: p.ts.nsec, digits: p.ts.digits };
+}
+
+/** Update a kept Seen in place (a new object per update would end up as old-heap garbage). */
+export function setSeen(s: Seen, p: FramedPdu): void {
+  s.file = p.file;
+  s.frame = p.frame;
+  s.sec = p.ts.sec;
+  s.nsec = p.ts.nsec;
+  s.digits = p.ts.digits;
+}
+
+/** Where a value came from (kept small: no reference to the message itself). */
+export interface Origin {
+  fid: number;
+  frame: number;
+  file: string;
+}
+
+export interface BitmapValue {
+  first: Origin;
+  lastFrame: number;
+  count: number;
+}
+
+export type How = 'registered' | 'rejected' | 'queried';
+
+export interface PortalState {
+  key: string;
+  address: string;
+  socket: number;
+  transport: 'tcp' | 'udp';
+  /** The bitmap reported: the last one seen, with where it came from. */
+  bitmap: { value: number; from: Origin } | null;
+  /** Every distinct bitmap seen (in order of first appearance), for BITMAP_CONFLICT (bounded). */
+  bitmaps: Map<number, BitmapValue>;
+  symbolicName: string | null;
+  portalIndex: number | null;
+  esiInterval: number | null;
+  esiPort: number | null;
+  scnPort: number | null;
+  /** Kept as owned bytes, compared byte for byte on each registration; hex text made for the record. */
+  isakmpPhase1: Uint8Array | null;
+  isakmpPhase2: Uint8Array | null;
+  cert: Uint8Array | null;
+  entityId: string | null;
+  /** Explicit portal-group bindings: node name → PGT (null = NULL PGT, no access). */
+  pg: Map<string, number | null>;
+  /** Lifecycle: last registration-class event. */
+  life: 'registered' | 'deregistered' | null;
+  rejected: number;
+  firstSeen: Seen;
+  lastSeen: Seen;
+  /** ISNS_ERROR_STATUS findings, one per response function and status, with how often each came back. */
+  errors: Map<string, ErrorStatus>;
+  deregFrames: number[];
+}
+
+/** An aggregated ISNS_ERROR_STATUS: the first refusal's facts, how often it came back, the first frames. */
+export interface ErrorStatus {
+  facts: FindingFacts<'ISNS_ERROR_STATUS'>;
+  frames: number[];
+  file: string;
+  count: number;
+}
+
+export interface EntityState {
+  /** Keys of the entity's portals. */
+  portals: Set<string>;
+  /** Nodes registered under the entity. */
+  nodes: Set<string>;
+}
+
+export function portalKey(address: string, port: number, udp: boolean): string {
+  return `${address}|${port}|${udp ? 'udp' : 'tcp'}`;
+}
+
+/** A dotted-quad IPv4 address as an unsigned number, or null. */
+export function ipv4Num(a: string): number | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (!m) return null;
+  return ((+m[1]! << 24) >>> 0) + (+m[2]! << 16) + (+m[3]! << 8) + +m[4]!;
+}
+
+export class PortalStore {
+  readonly portals = new Map<string, PortalState>();
+  /**
+   * IPv4 portals by address (ipv4Bits), so the portal a message names is found
+   * without making its address text and key: the per-attribute common case.
+   */
+  private readonly byV4 = new Map<number, PortalState[]>();
+  readonly entities = new Map<string, EntityState>();
+  readonly nodeTypes = new Map<string, number>();
+  readonly byIndex = new Map<number, string>();
+
+  get(key: string): PortalState | undefined {
+    return this.portals.get(key);
+  }
+
+  /** The known portal that 16 address bytes and a port name (an IPv4 one found without making text). */
+  find(raw: Uint8Array, socket: number, udp: boolean): PortalState | undefined {
+    if (raw.length !== 16) return undefined;
+    const bits = ipv4Bits(raw);
+    if (bits !== null) {
+      const list = this.byV4.get(bits);
+      if (!list) return undefined;
+      const t = udp ? 'udp' : 'tcp';
+      for (const p of list) if (p.socket === socket && p.transport === t) return p;
+      return undefined;
+    }
+    return this.portals.get(portalKey(formatIpv6(raw, 0), socket, udp));
+  }
+
+  /** The portal with this portal index, if one was given it. */
+  byPortalIndex(idx: number): PortalState | undefined {
+    const k = this.byIndex.get(idx);
+    return k === undefined ? undefined : this.portals.get(k);
+  }
+
+  entity(eid: string): EntityState {
+    let e = this.entities.get(eid);
+    if (!e) {
+      e = { portals: new Set(), nodes: new Set() };
+      this.entities.set(eid, e);
+    }
+    return e;
+  }
+
+  /** touch() for an address given as its 16 bytes; null when they are not an address. */
+  touchRaw(raw: Uint8Array, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu, how: How, entity: string | null): PortalState | null {
+    const known = this.find(raw, socket, udp);
+    const address = known ? known.address : addressText(raw);
+    return address === null ? null : this.touch(address, socket, udp, first, last, how, entity, known);
+  }
+
+  /** The portal a message names, created on first sight, with what the message tells of its life and entity. */
+  touch(
+    address: string,
+    socket: number,
+    udp: boolean,
+    first: FramedPdu,
+    last: FramedPdu,
+    how: How,
+    entity: string | null,
+    known: PortalState | undefined = this.portals.get(portalKey(address, socket, udp)),
+  ): PortalState {
+    let p = known;
+    if (!p) {
+      p = {
+        key: portalKey(address, socket, udp),
+        address,
+        socket,
+        transport: udp ? 'udp' : 'tcp',
+        bitmap: null,
+        bitmaps: new Map(),
+        symbolicName: null,
+        portalIndex: null,
+        esiInterval: null,
+        esiPort: null,
+        scnPort: null,
+        isakmpPhase1: null,
+        isakmpPhase2: null,
+        cert: null,
+        entityId: null,
+        pg: new Map(),
+        life: null,
+        rejected: 0,
+        firstSeen: seenOf(first),
+        lastSeen: seenOf(last),
+        errors: new Map(),
+        deregFrames: [],
+      };
+      this.portals.set(p.key, p);
+      const bits = ipv4Num(address);
+      if (bits !== null) {
+        const list = this.byV4.get(bits | 0);
+        if (list) list.push(p);
+        else this.byV4.set(bits | 0, [p]);
+      }
+    } else setSeen(p.lastSeen, last);
+    if (how === 'rejected') p.rejected++;
+    else if (how === 'registered') p.life = 'registered';
+    if (entity && how !== 'rejected' && p.entityId !== entity) {
+      if (p.entityId) this.entities.get(p.entityId)?.portals.delete(p.key);
+      p.entityId = entity;
+      this.entity(entity).portals.add(p.key);
+    }
+    return p;
+  }
+
+  /** A node left: it no longer belongs to any entity or portal group. */
+  dropNode(name: string): void {
+    for (const e of this.entities.values()) e.nodes.delete(name);
+    for (const p of this.portals.values()) if (p.pg.has(name)) p.pg.delete(name);
+  }
+}

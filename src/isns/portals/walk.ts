@@ -1,0 +1,285 @@
+/**
+ * The attribute walk: the objects of one iSNS message (RFC 4171 §6; object
+ * boundaries by the grammar's own rule, startsObject) reduced one by one into
+ * the portal store, by object type:
+ *  - Entity (key 1): sets the entity the following portals and nodes belong to;
+ *  - Portal (key 16 + 17): the portal with its attributes (18-31), then
+ *    optionally a PG Tag (51) followed by the PG iSCSI Names (48) of the nodes
+ *    in that portal group (RFC 4171 §5.6.5.1);
+ *  - Storage Node (key 32): name, type (33), then optionally a PG Tag (51)
+ *    followed by PG Portal IP/Port pairs (49, 50) of the portals in that group;
+ *  - Portal Group (48, 49, 50, 51, 52 in any order): a node tied to a portal by
+ *    a PG Tag; a zero-length PG Tag is NULL ("no access").
+ * Other objects (FC ports, DDs, DD sets) say nothing about portals.
+ */
+import { copyBytes } from '../../../dissector/core/byteview.js';
+import { addressText, FN, isDdsMessage, startsObject, type IsnsAttr, type IsnsMessage } from '../../../dissector/isns/index.js';
+import type { MessageEvent } from '../assembler.js';
+import type { How, PortalState, PortalStore } from './store.js';
+
+/** Distinct bitmaps kept per portal for BITMAP_CONFLICT (bounded). */
+export const MAX_DISTINCT_BITMAPS = 16;
+
+/** What a walk found: the portals (and nodes, entities) a message's attributes talk about. */
+export interface Walked {
+  portals: PortalState[];
+  nodes: string[];
+  entities: string[];
+}
+
+export function uintOf(a: IsnsAttr): number | null {
+  const v = a.value;
+  if (v.kind === 'uint') return v.value;
+  if (v.kind === 'bitmap') return v.value;
+  if (v.kind === 'port') return v.port;
+  return null;
+}
+
+export function textOf(a: IsnsAttr): string | null {
+  return a.value.kind === 'string' ? a.value.text : null;
+}
+
+export function portOf(a: IsnsAttr): { port: number; udp: boolean } | null {
+  return a.value.kind === 'port' ? { port: a.value.port, udp: a.value.udp } : null;
+}
+
+/** A PG Tag: null for a zero-length (NULL) tag, else its 16 bits. */
+function pgtOf(a: IsnsAttr): number | null {
+  return a.raw.length === 0 ? null : (uintOf(a) ?? 0) & 0xffff;
+}
+
+/** `kept` when it holds the same bytes as `raw`, else an owned copy of `raw` (null when empty). */
+function keepValue(kept: Uint8Array | null, raw: Uint8Array): Uint8Array | null {
+  if (raw.length === 0) return null;
+  if (kept !== null && kept.length === raw.length) {
+    let i = 0;
+    while (i < raw.length && kept[i] === raw[i]) i++;
+    if (i === raw.length) return kept;
+  }
+  return copyBytes(raw);
+}
+
+/** Split attributes into objects by the grammar's rule; the first attribute always starts one. */
+function objectsOf(attrs: readonly IsnsAttr[], dds: boolean): IsnsAttr[][] {
+  const out: IsnsAttr[][] = [];
+  let prev = -1;
+  for (const a of attrs) {
+    if (out.length === 0 || startsObject(a.tag, prev, dds)) out.push([a]);
+    else out[out.length - 1]!.push(a);
+    prev = a.tag;
+  }
+  return out;
+}
+
+/** One walk over one message. */
+class Walk {
+  readonly out: Walked = { portals: [], nodes: [], entities: [] };
+  /** Attributes are applied (not only portals noted) unless the registration was rejected. */
+  private readonly record: boolean;
+  private readonly last: MessageEvent['last'];
+
+  constructor(
+    private readonly store: PortalStore,
+    private readonly ev: MessageEvent,
+    private readonly how: How,
+    rsp: MessageEvent | null,
+    private entity: string | null,
+  ) {
+    this.record = how !== 'rejected';
+    this.last = (rsp ?? ev).last;
+  }
+
+  object(obj: IsnsAttr[]): void {
+    switch (obj[0]!.tag) {
+      case 1:
+        return this.entityObject(obj);
+      case 16:
+        return this.portalObject(obj);
+      case 32:
+        return this.nodeObject(obj);
+      case 48:
+      case 49:
+      case 50:
+      case 51:
+      case 52:
+        return this.pgObject(obj);
+      default:
+      // FC ports, DDs, DD sets: nothing about portals
+    }
+  }
+
+  private touch(address: string, port: { port: number; udp: boolean }): PortalState {
+    return this.store.touch(address, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
+  }
+
+  private entityObject(obj: IsnsAttr[]): void {
+    this.entity = textOf(obj[0]!) || this.entity;
+    if (this.entity) this.out.entities.push(this.entity);
+  }
+
+  private portalObject(obj: IsnsAttr[]): void {
+    const port = obj[1]?.tag === 17 ? portOf(obj[1]) : null;
+    if (!port) return;
+    const p = this.store.touchRaw(obj[0]!.raw, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
+    if (!p) return;
+    this.out.portals.push(p);
+    let pgt: number | null | undefined;
+    for (let i = 2; i < obj.length; i++) {
+      const a = obj[i]!;
+      if (a.tag === 51) pgt = pgtOf(a);
+      else if (a.tag === 48) {
+        const name = textOf(a);
+        if (pgt !== undefined && name !== null && this.record) p.pg.set(name, pgt);
+      } else if (this.record) this.portalAttr(p, a);
+    }
+  }
+
+  private portalAttr(p: PortalState, a: IsnsAttr): void {
+    switch (a.tag) {
+      case 18:
+        p.symbolicName = textOf(a) ?? p.symbolicName;
+        break;
+      case 19:
+        p.esiInterval = uintOf(a) ?? p.esiInterval;
+        break;
+      case 20:
+        p.esiPort = portOf(a)?.port ?? p.esiPort;
+        break;
+      case 22: {
+        const idx = uintOf(a);
+        if (idx !== null) {
+          p.portalIndex = idx;
+          this.store.byIndex.set(idx, p.key);
+        }
+        break;
+      }
+      case 23:
+        p.scnPort = portOf(a)?.port ?? p.scnPort;
+        break;
+      case 27:
+        if (a.length === 4 && a.value.kind === 'bitmap') this.bitmap(p, a.value.value);
+        break;
+      case 28:
+        p.isakmpPhase1 = keepValue(p.isakmpPhase1, a.raw);
+        break;
+      case 29:
+        p.isakmpPhase2 = keepValue(p.isakmpPhase2, a.raw);
+        break;
+      case 31:
+        p.cert = keepValue(p.cert, a.raw);
+        break;
+    }
+  }
+
+  private bitmap(p: PortalState, v: number): void {
+    const fid = this.ev.message.functionId;
+    const last = this.ev.last;
+    // Updated in place: a portal registered a million times makes no garbage for the old heap.
+    if (p.bitmap) {
+      p.bitmap.value = v;
+      p.bitmap.from.fid = fid;
+      p.bitmap.from.frame = last.frame;
+      p.bitmap.from.file = last.file;
+    } else p.bitmap = { value: v, from: { fid, frame: last.frame, file: last.file } };
+    const seenV = p.bitmaps.get(v);
+    if (seenV) {
+      seenV.count++;
+      seenV.lastFrame = last.frame;
+    } else if (p.bitmaps.size < MAX_DISTINCT_BITMAPS) p.bitmaps.set(v, { first: { fid, frame: last.frame, file: last.file }, lastFrame: last.frame, count: 1 });
+  }
+
+  private nodeObject(obj: IsnsAttr[]): void {
+    const node = textOf(obj[0]!);
+    if (node === null) return;
+    this.out.nodes.push(node);
+    if (this.entity && this.record && this.how === 'registered') this.store.entity(this.entity).nodes.add(node);
+    let typeSeen = false;
+    let pgt: number | null | undefined;
+    let addr: string | null = null;
+    for (let i = 1; i < obj.length; i++) {
+      const a = obj[i]!;
+      switch (a.tag) {
+        case 33:
+          if (!typeSeen) {
+            const t = uintOf(a);
+            if (t !== null && this.record) this.store.nodeTypes.set(node, t);
+            typeSeen = true;
+          }
+          break;
+        case 51:
+          pgt = pgtOf(a);
+          break;
+        case 49:
+          addr = pgt !== undefined ? addressText(a.raw) : null;
+          break;
+        case 50: {
+          const port = portOf(a);
+          if (pgt !== undefined && addr && port) {
+            const p = this.touch(addr, port);
+            if (this.record) p.pg.set(node, pgt);
+          }
+          addr = null;
+          break;
+        }
+        case 48:
+          // A PG object follows the node's attributes.
+          return this.pgObject(obj.slice(i));
+      }
+    }
+  }
+
+  /** Portal Group objects; several may follow one another (48 after 51 does not start an object). */
+  private pgObject(obj: IsnsAttr[]): void {
+    let pg: { name?: string; addr?: string; port?: { port: number; udp: boolean }; pgt?: number | null } = {};
+    const flush = (): void => {
+      if (pg.name !== undefined && pg.addr && pg.port && pg.pgt !== undefined) {
+        const p = this.touch(pg.addr, pg.port);
+        if (this.record) p.pg.set(pg.name, pg.pgt);
+      }
+      pg = {};
+    };
+    for (const a of obj) {
+      switch (a.tag) {
+        case 48: {
+          if (pg.name !== undefined || pg.addr !== undefined) flush();
+          const name = textOf(a);
+          if (name !== null) pg.name = name;
+          break;
+        }
+        case 49: {
+          const addr = addressText(a.raw);
+          if (addr) pg.addr = addr;
+          break;
+        }
+        case 50: {
+          const port = portOf(a);
+          if (port) pg.port = port;
+          break;
+        }
+        case 51:
+          pg.pgt = pgtOf(a);
+          break;
+      }
+    }
+    flush();
+  }
+}
+
+/**
+ * Walk the operating attributes of a message (and, for DevGetNextRsp, its key
+ * attributes, which name the object returned; for ESI, any key attributes): find every portal and apply
+ * what the message says of it; track entities, nodes and portal groups.
+ */
+export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent, how: How, rsp: MessageEvent | null, eidHint: string | null = null): Walked {
+  const w = new Walk(store, ev, how, rsp, eidHint);
+  const dds = isDdsMessage(m.functionId);
+  const base = m.functionId & 0x7fff;
+  // ESI (and, should one carry a delimiter, its key attributes) talks about the entity's portals.
+  const keysToo = (m.isResponse && base === FN.DevGetNext) || base === FN.ESI;
+  const keys = keysToo ? m.attrs.filter((a) => a.role === 'key') : [];
+  // ESI and SCN have no delimiter: their attributes are all operating (see parseIsnsMessage).
+  const ops = m.attrs.every((a) => a.role === 'operating') ? m.attrs : m.attrs.filter((a) => a.role === 'operating');
+  for (const obj of objectsOf(keys, dds)) w.object(obj);
+  for (const obj of objectsOf(ops, dds)) w.object(obj);
+  return w.out;
+}

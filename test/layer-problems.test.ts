@@ -1,0 +1,46 @@
+/**
+ * Header problems below the application (link, IP, TCP/UDP) become findings
+ * when the packet belongs to an application's conversation: the bytes it
+ * carried may be lost or misread, and the support engineer should know which
+ * frame and byte to look at. Packets of no application stay silent.
+ */
+import test from 'ava';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyze } from '../src/analyze.js';
+import { ethTcp, ethUdp, pcapFile, TCP_ACK, TCP_PSH } from '../tools/craft.js';
+
+function write(frames: Uint8Array[]): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'isns-layer-')), 'x.pcap');
+  writeFileSync(f, pcapFile(frames.map((data, i) => ({ data, sec: 1795464000 + i, nsec: 0 }))));
+  return f;
+}
+
+/** A TCP segment whose data offset claims 60 bytes of header in a 20-byte segment (byte 14+20+12 of the frame). */
+function bogusTcpHeader(dport: number): Uint8Array {
+  const f = ethTcp('10.0.0.2', '10.0.0.1', 40000, dport, new Uint8Array(0), { seq: 1, flags: TCP_ACK | TCP_PSH });
+  f[14 + 20 + 12] = 0xf0;
+  return f;
+}
+
+test('a damaged TCP header on the iSNS port is a MALFORMED_PDU naming frame, layer and byte offset', async (t) => {
+  const r = await analyze([write([bogusTcpHeader(3205)])]);
+  const f = r.findings.filter((x) => x.code === 'MALFORMED_PDU');
+  t.is(f.length, 1);
+  t.deepEqual(f[0]!.frames, [1]);
+  t.regex(f[0]!.message, /frame 1 of this iSNS conversation has damaged headers: TCP: header length 60 runs past the segment \(20 bytes\) \(byte offset 46 in the frame\)/);
+});
+
+test('the same damage on a port no dissector claims says nothing', async (t) => {
+  const r = await analyze([write([bogusTcpHeader(3260)])]);
+  t.deepEqual(r.findings, []);
+});
+
+test('a UDP length past the datagram on the iSNS port is reported too', async (t) => {
+  const f = ethUdp('10.0.0.2', '10.0.0.1', 40000, 3205, new Uint8Array(16));
+  f[14 + 20 + 4] = 0x01; // UDP length 256+24 > 24 bytes present
+  const r = await analyze([write([f])]);
+  const m = r.findings.filter((x) => x.code === 'MALFORMED_PDU').map((x) => x.message);
+  t.true(m.some((x) => x.includes('damaged headers') && x.includes('UDP')), m.join('\n'));
+});
