@@ -5,6 +5,7 @@
  *   npm run bench                          # mixed 1 GiB, dense 256 MiB (pcap + pcapng), 16 MiB small, 3 runs
  *   npm run bench -- --size 64 --runs 1    # quick: mixed 64 MiB, dense 16 MiB
  *   npm run bench -- --no-tshark
+ *   npm run bench -- --baseline-cli /tmp/old/dist/src/cli.js   # also time another build's CLI, interleaved
  *
  * Measured per file, interleaved run by run: the raw read floor (Node reading the
  * file, 1 MiB chunks), pcap-parser alone counting packets with the same stream
@@ -29,6 +30,12 @@ const opt = (n: string, d: number): number => {
 const sizeMiB = opt('size', 1024);
 const runs = opt('runs', 3);
 const noTshark = argv.includes('--no-tshark');
+const noStages = argv.includes('--no-stages');
+/** Another build's CLI (e.g. the previous commit's), timed in the same interleaved runs. */
+const baseCli = ((): string | null => {
+  const i = argv.indexOf('--baseline-cli');
+  return i >= 0 ? resolve(argv[i + 1]!) : null;
+})();
 const MiB = 1 << 20;
 
 const dir = join(tmpdir(), 'isns-dissector-bench');
@@ -74,11 +81,12 @@ const rawRead = join(ROOT, 'dist/bench/raw-read.js');
 const ppCount = join(ROOT, 'dist/bench/pcapparser-count.js');
 const haveTshark = !noTshark && spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 
-type Tool = 'raw' | 'pcap-parser' | 'portals' | 'tshark';
+type Tool = 'raw' | 'pcap-parser' | 'portals' | 'portals@base' | 'tshark';
 const toolCmd: Record<Tool, (f: string) => [string, string[]]> = {
   raw: (f) => [node, [rawRead, f]],
   'pcap-parser': (f) => [node, [ppCount, f]],
   portals: (f) => [node, [cli, 'portals', '--format', 'json', f]],
+  'portals@base': (f) => [node, [baseCli!, 'portals', '--format', 'json', f]],
   tshark: (f) => ['tshark', ['-r', f, '-Y', 'isns', '-T', 'fields', '-e', 'isns.portal.ip_address', '-e', 'isns.portal_port', '-e', 'isns.psb']],
 };
 
@@ -136,12 +144,12 @@ const huge = join(dir, 'huge-claim.pcap');
   writeFileSync(huge, Buffer.concat(parts.map((p) => Buffer.from(p))));
 }
 
-const withT = (ts: Tool[]): Tool[] => (haveTshark ? [...ts, 'tshark'] : ts);
+const withT = (ts: Tool[]): Tool[] => [...ts, ...(baseCli ? (['portals@base'] as Tool[]) : []), ...(haveTshark ? (['tshark'] as Tool[]) : [])];
 const rows: Row[] = [
   ...bench(`mixed ${(mixed.stats.bytes / MiB).toFixed(0)} MiB pcap`, mixed.path, mixed.stats, withT(['raw', 'pcap-parser', 'portals']), runs),
   ...bench(`dense ${(dense.stats.bytes / MiB).toFixed(0)} MiB pcap`, dense.path, dense.stats, withT(['raw', 'pcap-parser', 'portals']), runs),
   ...bench(`dense ${(densePng.stats.bytes / MiB).toFixed(0)} MiB pcapng`, densePng.path, densePng.stats, withT(['raw', 'portals']), runs),
-  ...bench('small 16 MiB pcap', small.path, small.stats, ['raw', 'portals'], runs),
+  ...bench('small 16 MiB pcap', small.path, small.stats, baseCli ? ['raw', 'portals', 'portals@base'] : ['raw', 'portals'], runs),
 ];
 const hugeRuns = [0, 1, 2].map(() => measure(node, [cli, 'portals', '--format', 'json', huge]));
 
@@ -161,7 +169,7 @@ function verify(label: string, path: string, stats: GenStats): string {
 const stagesJs = join(ROOT, 'dist/bench/stages.js');
 const stageNames = ['read', 'frame', 'dissect', 'messages', 'portals'];
 const stageWall = new Map<string, number[]>();
-for (let i = 0; i < runs; i++) for (const st of stageNames) stageWall.set(st, [...(stageWall.get(st) ?? []), measure(node, [stagesJs, st, densePng.path]).wall]);
+for (let i = 0; i < (noStages ? 0 : runs); i++) for (const st of stageNames) stageWall.set(st, [...(stageWall.get(st) ?? []), measure(node, [stagesJs, st, densePng.path]).wall]);
 
 const checks = [
   verify(`mixed ${(mixed.stats.bytes / MiB).toFixed(0)} MiB pcap`, mixed.path, mixed.stats),
@@ -191,6 +199,14 @@ out.push(`- dense pcapng: portals is ${ratio(pdng, rows.find((r) => r.file.inclu
 const maxRss = Math.max(...rows.filter((r) => r.tool === 'portals').map((r) => r.rssMiB));
 const smallRss = get('small', 'portals')?.rssMiB ?? NaN;
 out.push(`- peak RSS of portals: max ${maxRss.toFixed(0)} MiB over all files (target ≤ 128); 16 MiB capture ${smallRss.toFixed(0)} MiB, so the largest file costs ${(maxRss - smallRss).toFixed(0)} MiB more (target ≤ 32)`);
+if (baseCli) {
+  for (const f of ['mixed', 'dense', 'small']) {
+    for (const r of rows.filter((x) => x.file.startsWith(f) && x.tool === 'portals')) {
+      const b = rows.find((x) => x.file === r.file && x.tool === 'portals@base');
+      if (b) out.push(`- ${r.file}: portals takes ${(r.wall / b.wall).toFixed(3)}× the baseline build's time, peak RSS ${(r.rssMiB / b.rssMiB).toFixed(3)}× (${baseCli})`);
+    }
+  }
+}
 out.push(`- a record header claiming 4 GiB: rejected in ${median(hugeRuns.map((m) => m.wall)).toFixed(2)} s (median of 3, whole process; target ≤ 0.5), peak RSS ${(Math.max(...hugeRuns.map((m) => m.rssKiB)) / 1024).toFixed(0)} MiB`);
 out.push('');
 out.push(`Where the time goes on the dense pcapng (one process per stage, median wall s; tshark/30 = ${pdngT ? (pdngT.wall / 30).toFixed(2) : 'n/a'} s):`);
@@ -199,6 +215,7 @@ out.push('| stage | wall s | added by this stage s |');
 out.push('|---|---|---|');
 let prevStage = 0;
 for (const st of stageNames) {
+  if (noStages) break;
   const w = median(stageWall.get(st)!);
   out.push(`| ${st} | ${w.toFixed(2)} | ${(w - prevStage).toFixed(2)} |`);
   prevStage = w;
