@@ -4,7 +4,6 @@
  * stages (flow/) to application PDUs, hand each to its protocol's binder
  * (apps.ts: iSNS → portal records), and collect the findings.
  */
-import { ByteView } from '../dissector/core/byteview.js';
 import type { AppProtocol } from '../dissector/core/protocol.js';
 import type { Registry } from '../dissector/core/table.js';
 import type { IsnsPduResult } from '../dissector/isns/index.js';
@@ -12,7 +11,7 @@ import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import type { Finding } from './findings/registry.js';
-import type { FramedPdu } from './flow/pdu.js';
+import { pduView, type FramedPdu } from './flow/pdu.js';
 import { Pipeline, type PipelineLimits } from './flow/pipeline.js';
 import type { MessageEvent } from './isns/assembler.js';
 import type { PortalRecord } from './isns/portals/builder.js';
@@ -78,7 +77,7 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
       pdu: (pdu, app) => {
         const b = binders.get(app);
         if (!b) return opts.onOtherPdu?.(pdu, app);
-        b.pdu(pdu, app.dissectPdu(ByteView.of(pdu.bytes), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port }));
+        b.pdu(pdu, app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port }));
       },
       finding: (f) => findings.push(f),
       ...(opts.onPacketDone ? { packetDone: opts.onPacketDone } : {}),

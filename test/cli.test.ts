@@ -98,12 +98,25 @@ test('usage errors exit 2 with the reason', (t) => {
 });
 
 test('--default-security-bitmap accepts decimal and 0x hex', (t) => {
+  // open-isns sends no bitmaps: every registered portal takes the default.
+  const OPEN = join(ROOT, 'captures/open-isns-basic.pcap');
   for (const v of ['7', '0x7']) {
-    const j = JSON.parse(run(['portals', '--format', 'json', '--default-security-bitmap', v, SAMPLE]).stdout.toString());
-    const rogue = j.portals.find((p: { address: string }) => p.address === '203.0.113.7');
-    t.is(rogue.securityBitmap, 7);
-    t.is(rogue.securityBitmapSource, 'default');
+    const j = JSON.parse(run(['portals', '--format', 'json', '--default-security-bitmap', v, OPEN]).stdout.toString());
+    t.true(j.portals.length > 0);
+    for (const p of j.portals) {
+      t.is(p.securityBitmap, 7);
+      t.is(p.securityBitmapSource, 'default');
+    }
   }
+});
+
+test('a rejected portal keeps the bitmap it tried to register and never takes the default (no initiator discovers it)', (t) => {
+  const j = JSON.parse(run(['portals', '--format', 'json', '--default-security-bitmap', '7', SAMPLE]).stdout.toString());
+  const rogue = j.portals.find((p: { address: string }) => p.address === '203.0.113.7');
+  t.is(rogue.state, 'rejected');
+  t.is(rogue.securityBitmap, 0x37); // the rogue DevAttrReg (tools/gen-crafted.ts) carries 0x37
+  t.is(rogue.securityBitmapSource, 'isns');
+  t.false(rogue.findings.some((f: { code: string }) => f.code === 'DEFAULT_BITMAP_APPLIED' || f.code === 'BITMAP_ABSENT'));
 });
 
 test('packets: text tree and JSON per PDU', (t) => {

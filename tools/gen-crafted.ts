@@ -169,12 +169,13 @@ function sample(): { bytes: Uint8Array; truth: Truth } {
       portal({ address: '192.0.2.11', socket: 3260, securityBitmap: 0x3e, symbolicName: 'ctrl-a-eth1', entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fRegRsp), findingCodes: ['BITMAP_NOT_VALID'] }),
       portal({ address: '192.0.2.12', socket: 3260, securityBitmap: 0x03, entityId: 'lab.array9', iscsiNames: node9, state: 'deregistered', firstSeen: at(fReg), lastSeen: at(fDeregRsp), findingCodes: ['IKE_WITHOUT_PHASE1_MODE', 'PORTAL_DEREGISTERED'] }),
       portal({ address: '198.51.100.5', socket: 3260, transport: 'udp', securityBitmap: 0x05, entityId: 'lab.udp1', iscsiNames: [{ name: 'iqn.2026-11.lab:udp1.t1', nodeType: ['target'], pgTag: 1 }], state: 'registered', firstSeen: at(fUdp), lastSeen: at(fUdpRsp), findingCodes: ['IPSEC_MODE_WITHOUT_IKE'] }),
-      portal({ address: '203.0.113.7', socket: 3260, state: 'rejected', firstSeen: at(fRogue), lastSeen: at(fRogueRsp), findingCodes: ['BITMAP_ABSENT', 'ISNS_ERROR_STATUS'] }),
+      // Rejected: no initiator discovers it, and the record keeps what it tried to register (issue 12).
+      portal({ address: '203.0.113.7', socket: 3260, state: 'rejected', securityBitmap: 0x37, entityId: 'lab.rogue', iscsiNames: [{ name: 'iqn.2026-11.lab:rogue.t1', nodeType: ['target'], pgTag: 1 }], firstSeen: at(fRogue), lastSeen: at(fRogueRsp), findingCodes: ['ISNS_ERROR_STATUS'] }),
       portal({ address: '2001:db8::20', socket: 3260, securityBitmap: 0x0b, key: hex(CERT), keySize: CERT.length, entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fRegRsp), findingCodes: [] }),
     ],
     captureFindingCodes: ['UNANSWERED_REQUEST'],
     pdus,
-    notes: 'DevAttrReg split over two TCP segments; 192.0.2.11 sent IPv4-compatible (::192.0.2.11); the query response gives 192.0.2.10 bitmap 0x3b after the registration gave 0x37 (conflict); the rogue registration is answered with status 8 and its bitmap is not applied; the second query is never answered.',
+    notes: 'DevAttrReg split over two TCP segments; 192.0.2.11 sent IPv4-compatible (::192.0.2.11); the query response gives 192.0.2.10 bitmap 0x3b after the registration gave 0x37 (conflict); the rogue registration is answered with status 8: its portal is rejected and keeps the bitmap it tried to register (0x37), with no default bitmap and no BITMAP_ABSENT; the second query is never answered.',
   };
   const w = new PcapngWriter().section().iface({ linktype: 1, tsresol: 9 });
   for (const f of cap.frames) w.packet(0, BigInt(f.sec) * 1_000_000_000n + BigInt(f.nsec), f.data);

@@ -69,6 +69,12 @@ export interface Framing {
   pduLength(view: ByteView): PduLength;
   /** Largest PDU accepted (bytes); beyond it the length is treated as invalid. */
   readonly maxPduLength: number;
+  /**
+   * A stricter test for a stream that resynchronises (joined mid-way, after a
+   * gap or garbage): could a sender's PDU really start here? Without it any
+   * position `pduLength` accepts is a candidate.
+   */
+  plausible?(view: ByteView): boolean;
 }
 
 /** Where a PDU came from; handed to an application dissector. */

@@ -42,6 +42,8 @@ export interface IsnsMessage {
   /** Heartbeat (0x000E) only: its fixed, non-TLV layout. */
   heartbeat?: IsnsHeartbeat;
   problems: string[];
+  /** The snaplen cut the payload: attributes are those wholly captured. */
+  truncated?: boolean;
 }
 
 /** A heartbeat server address with its ports (RFC 4171 §5.6.5.14). */
@@ -151,9 +153,11 @@ const NO_SOURCE = new Set([FN.SCN, FN.ESI, HEARTBEAT]);
  * Decode an assembled message payload (all PDUs joined in sequence order):
  * status for responses, then TLVs with their roles. Never throws.
  */
-export function parseIsnsMessage(functionId: number, flags: number, xid: number, payload: Uint8Array): IsnsMessage {
+export function parseIsnsMessage(functionId: number, flags: number, xid: number, payload: Uint8Array, truncated = false): IsnsMessage {
   const resp = isResponse(functionId);
   const m: IsnsMessage = { functionId, name: functionName(functionId), isResponse: resp, xid, flags, status: null, attrs: [], problems: [] };
+  // A payload the snaplen cut ends early: that is not a malformation, and no attribute is invented from its last bytes.
+  if (truncated) m.truncated = true;
   const v = ByteView.of(payload);
   let o = 0;
   if (functionId === HEARTBEAT) {
@@ -162,7 +166,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   }
   if (resp) {
     if (payload.length < 4) {
-      m.problems.push(`response of ${payload.length} bytes has no 4-byte status`);
+      if (!truncated) m.problems.push(`response of ${payload.length} bytes has no 4-byte status`);
       return m;
     }
     m.status = v.u32(0);
@@ -175,13 +179,13 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   const tlvs: IsnsAttr[] = [];
   while (o < payload.length) {
     if (payload.length - o < 8) {
-      m.problems.push(`${payload.length - o} stray bytes at offset ${o}, too few for an attribute header`);
+      if (!truncated) m.problems.push(`${payload.length - o} stray bytes at offset ${o}, too few for an attribute header`);
       break;
     }
     const tag = v.u32(o);
     const len = v.u32(o + 4);
     if (len > payload.length - o - 8) {
-      m.problems.push(`attribute tag ${tag} at offset ${o}: length ${len} runs past the end of the message (${payload.length - o - 8} bytes left)`);
+      if (!truncated) m.problems.push(`attribute tag ${tag} at offset ${o}: length ${len} runs past the end of the message (${payload.length - o - 8} bytes left)`);
       break;
     }
     const spec = TAG_BY_NUMBER.get(tag);
@@ -225,7 +229,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
 function parseHeartbeat(v: ByteView, m: IsnsMessage): void {
   const len = v.captured;
   if (len < 32) {
-    m.problems.push(`heartbeat payload of ${len} bytes is shorter than its 32-byte fixed part`);
+    if (!m.truncated) m.problems.push(`heartbeat payload of ${len} bytes is shorter than its 32-byte fixed part`);
     if (len < 28) return;
   }
   const server = (o: number): HeartbeatServer => {
@@ -239,7 +243,7 @@ function parseHeartbeat(v: ByteView, m: IsnsMessage): void {
     o = 32;
     for (let i = 0; i < hb.backupCount; i++) {
       if (o + 20 > len) {
-        m.problems.push(`heartbeat announces ${hb.backupCount} backup servers but only ${i} fit in the payload`);
+        if (!m.truncated) m.problems.push(`heartbeat announces ${hb.backupCount} backup servers but only ${i} fit in the payload`);
         break;
       }
       hb.backups.push(server(o));

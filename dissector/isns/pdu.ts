@@ -9,7 +9,7 @@
  */
 import type { ByteView } from '../core/byteview.js';
 import type { PduLength } from '../core/protocol.js';
-import { FLAG_AUTH, FLAG_RESERVED, HEADER, knownFunction } from './names.js';
+import { FLAG_AUTH, FLAG_FIRST, FLAG_RESERVED, HEADER, HEARTBEAT, isResponse, knownFunction } from './names.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -44,6 +44,24 @@ export function isnsPduLength(v: ByteView): PduLength {
   return { length: total };
 }
 
+/**
+ * A header a resynchronising stream may start at (stricter than framing,
+ * which accepts what Wireshark accepts): version 1, a known function id, a
+ * PDU length that is a multiple of 4 (a response's at least 4, its status),
+ * no reserved flag bits, and the First flag set exactly when the sequence id
+ * is 0 (the Heartbeat ignores the flags).
+ */
+export function isnsPlausible(v: ByteView): boolean {
+  if (!v.has(0, HEADER) || v.u16(0) !== 1) return false;
+  const fid = v.u16(2);
+  if (!knownFunction(fid)) return false;
+  const len = v.u16(4);
+  if (len % 4 !== 0 || (isResponse(fid) && len < 4)) return false;
+  const flags = v.u16(6);
+  if (flags & FLAG_RESERVED) return false;
+  return fid === HEARTBEAT || ((flags & FLAG_FIRST) !== 0) === (v.u16(10) === 0);
+}
+
 export function isnsProbe(v: ByteView): boolean {
   return v.has(0, HEADER) && v.u16(0) === 1 && knownFunction(v.u16(2));
 }
@@ -76,6 +94,11 @@ export interface IsnsPduResult {
   payload: Uint8Array;
   auth: AuthBlock | null;
   problems: string[];
+  /**
+   * Bytes of the payload the capture did not hold (the view's declared length
+   * reaches past its captured bytes: a snaplen cut). 0 for a whole PDU.
+   */
+  truncated: number;
 }
 
 export function readAuth(v: ByteView, o: number, problems: string[]): AuthBlock | null {
@@ -108,19 +131,26 @@ export function readAuth(v: ByteView, o: number, problems: string[]): AuthBlock 
 /** Header, payload and authentication block of one PDU. Never throws. */
 export function dissectIsnsPdu(v: ByteView, transport: 'tcp' | 'udp'): IsnsPduResult {
   const problems: string[] = [];
-  if (!v.has(0, HEADER)) return { header: null, payload: new Uint8Array(0), auth: null, problems: [`PDU of ${v.captured} bytes is shorter than the 12-byte header`] };
+  if (!v.has(0, HEADER)) return { header: null, payload: new Uint8Array(0), auth: null, problems: [`PDU of ${v.captured} bytes is shorter than the 12-byte header`], truncated: 0 };
   const header: IsnsHeader = { version: v.u16(0), functionId: v.u16(2), pduLength: v.u16(4), flags: v.u16(6), xid: v.u16(8), seq: v.u16(10) };
   let plen = header.pduLength;
   const avail = v.captured - HEADER;
+  let truncated = 0;
   if (plen > avail) {
-    problems.push(`PDU length ${plen} runs past the ${avail} bytes present`);
+    // Bytes that were on the wire but not captured (snaplen) are a cut, not a malformation.
+    const onWire = Math.max(0, Math.min(plen, v.length - HEADER) - avail);
+    truncated = onWire;
+    if (plen > avail + onWire) problems.push(`PDU length ${plen} runs past the ${avail + onWire} bytes present`);
     plen = avail;
   }
   if (header.pduLength % 4 !== 0) problems.push(`PDU length ${header.pduLength} is not a multiple of 4 (RFC 4171 §5.1.3)`);
   if (header.flags & FLAG_RESERVED) problems.push(`reserved flag bits 0x${(header.flags & FLAG_RESERVED).toString(16).padStart(4, '0')} are set`);
   const payload = v.bytes(HEADER, plen);
   let auth: AuthBlock | null = null;
-  if (header.flags & FLAG_AUTH) auth = readAuth(v, HEADER + plen, problems);
-  else if (transport === 'tcp' && v.captured > HEADER + plen) problems.push(`${v.captured - HEADER - plen} bytes follow the PDU`);
-  return { header, payload, auth, problems };
+  if (header.flags & FLAG_AUTH) {
+    // A block the snaplen cut is not read (nor reported missing).
+    if (v.length > v.captured) truncated = Math.max(truncated, v.length - v.captured);
+    else auth = readAuth(v, HEADER + plen, problems);
+  } else if (transport === 'tcp' && v.captured > HEADER + plen) problems.push(`${v.captured - HEADER - plen} bytes follow the PDU`);
+  return { header, payload, auth, problems, truncated };
 }

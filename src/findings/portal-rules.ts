@@ -34,14 +34,18 @@ export interface PortalVerdict {
   findings: Finding[];
 }
 
-/** Every portal-scope finding of one portal, and the bitmap its record reports. */
-export function portalFindings(p: PortalState, defaultBitmap: number | null): PortalVerdict {
+/**
+ * Every portal-scope finding of one portal, and the bitmap its record
+ * reports. A rejected portal (no registration of it accepted) is discovered by
+ * no initiator: no default bitmap, no BITMAP_ABSENT, no conflict among attempts.
+ */
+export function portalFindings(p: PortalState, defaultBitmap: number | null, rejected = false): PortalVerdict {
   const findings: Finding[] = [];
   // ISNS_ERROR_STATUS: one per response function and status, with how often it came back.
   for (const e of p.errors.values()) {
     findings.push(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file));
   }
-  if (p.bitmaps.size > 1) {
+  if (p.bitmaps.size > 1 && !rejected) {
     const parts = [...p.bitmaps].map(
       ([v, s]) => `${describeBitmap(v)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
     );
@@ -49,7 +53,9 @@ export function portalFindings(p: PortalState, defaultBitmap: number | null): Po
   }
   let bitmap: number | null = p.bitmap ? p.bitmap.value : null;
   let source: PortalVerdict['source'] = p.bitmap ? 'isns' : 'none';
-  if (bitmap === null && defaultBitmap !== null) {
+  if (bitmap === null && rejected) {
+    // nothing: no initiator discovers it, so no bitmap applies
+  } else if (bitmap === null && defaultBitmap !== null) {
     bitmap = defaultBitmap >>> 0;
     source = 'default';
     findings.push(finding('DEFAULT_BITMAP_APPLIED', { bitmap: describeBitmap(bitmap) }, []));

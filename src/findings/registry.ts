@@ -59,8 +59,8 @@ const REGISTRY = {
   PORTAL_DEREGISTERED: row<{ frames: number[] }>('info', 'portal', 'the portal was deregistered', (p) =>
     `the portal was deregistered (frame ${p.frames.join(', ')}): initiators that query iSNS after that no longer discover it`),
   TRUNCATED_CAPTURE: row<{ text: string }>('warning', 'capture', 'the file ends inside a record or block', (p) => p.text),
-  TCP_GAP: row<{ conversation: string; bytes: number; from: string; frames: number[]; app: string }>('warning', 'capture', 'bytes of an iSNS TCP stream are missing', (p) =>
-    `${p.conversation}: ${p.bytes} bytes from ${p.from} are missing from the capture (between frames ${p.frames.join(' and ')}); ${p.app} PDUs in them are lost and the stream resynchronises at the next PDU header`),
+  TCP_GAP: row<{ conversation: string; from: string; text: string }>('warning', 'capture', 'bytes of an iSNS TCP stream are missing', (p) =>
+    `${p.conversation}: from ${p.from}: ${p.text}`),
   MALFORMED_PDU: row<{ conversation: string; text: string }>('warning', 'capture', 'an iSNS PDU or attribute violates RFC 4171', (p) => `${p.conversation}: ${p.text}`),
   UNSUPPORTED_LINK_TYPE: row<{ linktype: number; iface: number }>('warning', 'capture', 'frames of a link type the tool cannot decode', (p) =>
     `link type ${p.linktype} (interface ${p.iface}) is not supported: its frames are skipped, so iSNS traffic on it is not seen`),
@@ -71,6 +71,9 @@ const REGISTRY = {
         : 'more' in p
           ? `${p.more} more requests got no response (not listed one by one)`
           : `${p.untracked} more requests were no longer tracked (over ${p.max} awaiting a response at once) and may be unanswered`),
+  TRUNCATED_PDU: row<{ conversation: string; text: string }>('warning', 'capture', 'a PDU whose bytes the snaplen cut: kept with its header, attributes decoded as far as captured', (p) =>
+    `${p.conversation}: ${p.text}`),
+  NOT_ISNS: row<{ conversation: string; text: string }>('info', 'capture', 'a conversation or datagram on an iSNS port whose bytes are not iSNS', (p) => `${p.conversation}: ${p.text}`),
 } as const;
 
 export type FindingCode = keyof typeof REGISTRY;

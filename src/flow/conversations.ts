@@ -1,14 +1,47 @@
 /**
  * TCP conversations of an application protocol: per direction, stream
  * reassembly (reassembly.ts) feeding the protocol's framer (framer.ts), or
- * the raw in-order bytes when the protocol has no framing. Gaps, bytes that
- * are not a PDU, and a stream ending inside a PDU become findings.
+ * the raw in-order bytes when the protocol has no framing.
+ *
+ * What went wrong on a direction is told once, when the conversation ends,
+ * as at most one finding of each kind: TCP_GAP (holes, and a capture that
+ * starts inside the stream), MALFORMED_PDU (bytes that were not a valid PDU
+ * where one was due), TRUNCATED_PDU (segments the snaplen cut), or NOT_ISNS
+ * (the direction carried bytes but never one plausible PDU).
  */
 import type { AppProtocol } from '../../dissector/core/protocol.js';
 import { finding, type Finding } from '../findings/registry.js';
-import { PduFramer } from './framer.js';
+import { MAX_LISTED_FRAMES, Tally } from '../findings/tally.js';
+
+export { Tally } from '../findings/tally.js';
+import { PduFramer, type SkipReason } from './framer.js';
 import type { Endpoint } from './pdu.js';
 import { TcpDirection, type OooBudget, type TcpLimits } from './reassembly.js';
+
+/** What happened to one direction's bytes. */
+export interface SideStats {
+  /** Holes: bytes missing from the capture, and the frames around the first ones. */
+  readonly holes: Tally;
+  readonly holeFrames: [number | null, number][];
+  /** Bytes passed over at the start (the capture began inside the stream). */
+  readonly start: Tally;
+  /** Bytes passed over after a hole until the next PDU header. */
+  readonly afterHole: Tally;
+  /** Bytes passed over because a header was not valid, and why (first reasons). */
+  readonly invalid: Tally;
+  readonly invalidWhy: string[];
+  /** Segments the snaplen cut, and bytes of PDU headers lost to a cut. */
+  readonly cuts: Tally;
+  readonly afterCut: Tally;
+  /** PDUs emitted with bytes missing. */
+  truncatedPdus: number;
+  /** Bytes delivered in order. */
+  bytes: number;
+}
+
+function newStats(): SideStats {
+  return { holes: new Tally(), holeFrames: [], start: new Tally(), afterHole: new Tally(), invalid: new Tally(), invalidWhy: [], cuts: new Tally(), afterCut: new Tally(), truncatedPdus: 0, bytes: 0 };
+}
 
 export interface TcpSide {
   readonly conv: TcpConv;
@@ -16,6 +49,7 @@ export interface TcpSide {
   framer: PduFramer | null;
   readonly src: Endpoint;
   readonly dst: Endpoint;
+  readonly stats: SideStats;
 }
 
 export interface TcpConv {
@@ -36,47 +70,64 @@ export interface SideDeps {
   readonly maxPduBuffer: number | undefined;
   /** How PDU bytes are copied out (the pipeline's slab). */
   keep(b: Uint8Array, from?: number, to?: number): Uint8Array;
-  /** A whole PDU of `side`: its bytes, every frame that carried them, the frame of its last byte. */
-  pdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number): void;
+  /** A whole PDU of `side`: its bytes, every frame that carried them, the frame of its last byte, bytes the snaplen cut. */
+  pdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number): void;
   finding(f: Finding): void;
+}
+
+function skipped(stats: SideStats, bytes: number, frames: number[], reason: SkipReason): void {
+  if (reason === 'joined mid-stream') stats.start.add(bytes, frames);
+  else if (reason === 'after a gap') stats.afterHole.add(bytes, frames);
+  else if (reason === 'after a snaplen cut') stats.afterCut.add(bytes, frames);
+  else {
+    stats.invalid.add(bytes, frames);
+    const why = reason.slice('resync-after-invalid: '.length);
+    if (stats.invalidWhy.length < 3 && !stats.invalidWhy.includes(why)) stats.invalidWhy.push(why);
+  }
 }
 
 /** One direction of a conversation: reassembly, then framing (framing starts once the first bytes arrive). */
 export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: SideDeps): TcpSide {
   const app = conv.app;
-  const side: TcpSide = { conv, src, dst, framer: null, dir: null as unknown as TcpDirection };
-  const from = `${src.addr}:${src.port}`;
+  const stats = newStats();
+  const side: TcpSide = { conv, src, dst, framer: null, dir: null as unknown as TcpDirection, stats };
   const makeFramer = (inSync: boolean): PduFramer | null =>
     app.framing
       ? new PduFramer(
           app.framing,
           {
-            pdu: (fp) => deps.pdu(side, fp.bytes, fp.frames, fp.frame),
-            skipped: (bytes, frames, reason) => {
-              if (reason.startsWith('resync-after-invalid')) {
-                const text = `${bytes} bytes from ${from} are not a valid ${app.name} PDU (${reason}); skipped to the next plausible PDU header`;
-                deps.finding(finding('MALFORMED_PDU', { conversation: conv.id, text }, frames, conv.file));
-              }
+            pdu: (fp) => {
+              if (fp.missing > 0) stats.truncatedPdus++;
+              deps.pdu(side, fp.bytes, fp.frames, fp.frame, fp.missing);
             },
+            skipped: (bytes, frames, reason) => skipped(stats, bytes, frames, reason),
           },
           { startInSync: inSync, maxBuffered: deps.maxPduBuffer, keep: deps.keep },
         )
       : null;
+  const framer = (): PduFramer | null => {
+    if (!side.framer && app.framing) side.framer = makeFramer(side.dir.sawSyn);
+    return side.framer;
+  };
   let started = false;
   (side as { dir: TcpDirection }).dir = new TcpDirection(
     {
-      data: (bytes, frame) => {
-        if (!started) {
-          started = true;
-          side.framer = makeFramer(side.dir.sawSyn);
-        }
-        if (side.framer) side.framer.push(bytes, frame);
-        else deps.pdu(side, deps.keep(bytes), [frame], frame);
+      data: (bytes, frame, segmentStart) => {
+        stats.bytes += bytes.length;
+        if (!started) started = true;
+        const f = framer();
+        if (f) f.push(bytes, frame, segmentStart);
+        else deps.pdu(side, deps.keep(bytes), [frame], frame, 0);
       },
       gap: (g) => {
-        const frames = g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter];
-        deps.finding(finding('TCP_GAP', { conversation: conv.id, bytes: g.bytes, from, frames, app: app.name }, frames, conv.file));
+        stats.holes.add(g.bytes, g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter]);
+        if (stats.holeFrames.length < 5) stats.holeFrames.push([g.frameBefore, g.frameAfter]);
         side.framer?.gap();
+      },
+      cut: (n, frame) => {
+        stats.cuts.add(n, [frame]);
+        started = true;
+        framer()?.cut(n, frame);
       },
     },
     deps.limits,
@@ -85,14 +136,60 @@ export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: Side
   return side;
 }
 
-/** End of a conversation: each side's held bytes are delivered, an unfinished PDU reported. */
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function frameText(frames: readonly number[], count: number): string {
+  if (frames.length === 0) return '';
+  const more = count > frames.length ? ', …' : '';
+  return `frame${frames.length > 1 ? 's' : ''} ${frames.join(', ')}${more}`;
+}
+
+/** The findings of one direction, at the end of its conversation. */
+function sideFindings(conv: TcpConv, side: TcpSide): Finding[] {
+  const s = side.stats;
+  const from = `${side.src.addr}:${side.src.port}`;
+  const app = conv.app.name;
+  const out: Finding[] = [];
+  const pdus = side.framer?.pdus ?? 0;
+  const passed = s.start.bytes + s.afterHole.bytes + s.invalid.bytes + s.afterCut.bytes;
+  if (side.framer && pdus === 0 && passed > 0) {
+    const frames = [...new Set([...s.start.sorted(), ...s.afterHole.sorted(), ...s.invalid.sorted(), ...s.afterCut.sorted()])].sort((a, b) => a - b).slice(0, MAX_LISTED_FRAMES);
+    const seen = side.dir.sawSyn ? 'from its first byte' : 'as far as it was captured';
+    out.push(finding('NOT_ISNS', { conversation: conv.id, text: `the ${plural(passed, 'byte')} from ${from} hold no plausible ${app} PDU header ${seen} (${frameText(frames, frames.length)}): this is not ${app}, or only a fragment of it` }, frames, conv.file));
+  } else {
+    if (s.holes.count > 0 || s.start.bytes > 0) {
+      const parts: string[] = [];
+      if (s.start.bytes > 0) parts.push(`the capture starts inside this stream: ${plural(s.start.bytes, 'byte')} before the first ${app} PDU header were passed over (${frameText(s.start.sorted(), s.start.count)})`);
+      if (s.holes.count > 0) {
+        const where = s.holeFrames.map(([a, b]) => (a === null ? `before frame ${b}` : `between frames ${a} and ${b}`)).join(', ') + (s.holes.count > s.holeFrames.length ? ', …' : '');
+        parts.push(`${plural(s.holes.bytes, 'byte')} ${s.holes.bytes === 1 ? 'is' : 'are'} missing from the capture${s.holes.count > 1 ? ` in ${s.holes.count} holes` : ''} (${where})`);
+        if (s.afterHole.bytes > 0) parts.push(`${plural(s.afterHole.bytes, 'byte')} after ${s.holes.count === 1 ? 'it' : 'them'} were passed over until the next PDU header`);
+      }
+      const frames = [...new Set([...s.start.sorted(), ...s.holes.sorted()])].sort((a, b) => a - b).slice(0, MAX_LISTED_FRAMES);
+      out.push(finding('TCP_GAP', { conversation: conv.id, from, text: `${parts.join('; ')}; ${app} PDUs in them are lost` }, frames, conv.file));
+    }
+    if (s.invalid.count > 0) {
+      const text = `${plural(s.invalid.bytes, 'byte')} from ${from} were not a valid ${app} PDU where one was due (${s.invalidWhy.join('; ')}) and were passed over to the next plausible PDU header, ${plural(s.invalid.count, 'time')} (${frameText(s.invalid.sorted(), s.invalid.count)})`;
+      out.push(finding('MALFORMED_PDU', { conversation: conv.id, text }, s.invalid.sorted(), conv.file));
+    }
+  }
+  if (s.cuts.count > 0) {
+    const lost = s.afterCut.bytes > 0 ? `; ${plural(s.afterCut.bytes, 'byte')} after the cuts could not be placed in a PDU and were passed over` : '';
+    const text = `the capture's snaplen cut ${plural(s.cuts.bytes, 'byte')} from ${plural(s.cuts.count, 'segment')} from ${from} (${frameText(s.cuts.sorted(), s.cuts.count)}): ${plural(s.truncatedPdus, `${app} PDU`)} ${s.truncatedPdus === 1 ? 'is' : 'are'} decoded only as far as ${s.truncatedPdus === 1 ? 'it was' : 'they were'} captured${lost}`;
+    out.push(finding('TRUNCATED_PDU', { conversation: conv.id, text }, s.cuts.sorted(), conv.file));
+  }
+  return out;
+}
+
+/** End of a conversation: each side's held bytes are delivered, what went wrong reported. */
 export function closeSides(conv: TcpConv, report: (f: Finding) => void): void {
   for (const side of conv.sides.values()) {
     side.dir.finish();
     const left = side.framer?.end();
+    for (const f of sideFindings(conv, side)) report(f);
     if (left && left.bytes > 0) {
-      const text = `the stream from ${side.src.addr}:${side.src.port} ends inside an ${conv.app.name} PDU (${left.bytes} bytes of an incomplete PDU)`;
-      report(finding('MALFORMED_PDU', { conversation: conv.id, text }, left.frames, conv.file));
+      const text = `the capture ends inside an ${conv.app.name} PDU: only its first ${plural(left.bytes, 'byte')} were captured (${frameText(left.frames.slice(0, MAX_LISTED_FRAMES), left.frames.length)}); the PDU is lost`;
+      report(finding('TCP_GAP', { conversation: conv.id, from: `${side.src.addr}:${side.src.port}`, text }, left.frames.slice(0, MAX_LISTED_FRAMES), conv.file));
     }
   }
 }

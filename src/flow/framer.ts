@@ -2,26 +2,43 @@
  * The PDU framer, in the shape of Wireshark's tcp_dissect_pdus: given a
  * fixed header length and a PDU-length function, turn in-order stream bytes
  * into whole PDUs — several per segment or one across many — each knowing the
- * frames that carried it and owned by the frame holding its last byte. A
- * stream joined mid-way, or resumed after a gap or garbage, resynchronises on
- * the next position the length function accepts.
+ * frames that carried it and owned by the frame holding its last byte.
+ *
+ * Synchronisation. A stream whose start was captured (SYN seen) is in sync
+ * from its first byte, and stays so while each PDU header is valid. A stream
+ * joined mid-way, every stream after a gap, and a stream where an invalid
+ * header was met, resynchronise — only at a *plausible* header (the
+ * protocol's stricter `plausible` test), and only once it is confirmed: the
+ * PDU ends exactly where the captured data ends (senders start PDUs at
+ * segment starts, as tshark assumes), or the next header right after it is
+ * plausible too. Until one is confirmed the bytes are kept (bounded); the
+ * bytes passed over are reported once per episode, with the reason.
+ *
+ * Snaplen. Bytes a capture cut from a segment (`cut`) are not a gap: the PDU
+ * they belong to is emitted with the bytes that were captured and how many
+ * are missing; when the cut reaches past that PDU, the stream resynchronises.
  */
 import { ByteView, copyBytes } from '../../dissector/core/byteview.js';
 import type { Framing } from '../../dissector/core/protocol.js';
 
 export interface FramerPdu {
-  /** Owned copy of the PDU. */
+  /** Owned copy of the PDU (only the captured bytes when `missing` > 0). */
   bytes: Uint8Array;
   /** Frames that carried its bytes, ascending, unique. */
   frames: number[];
   /** Frame of its last byte. */
   frame: number;
+  /** Bytes of the PDU the capture cut (snaplen); 0 for a whole PDU. */
+  missing: number;
 }
+
+/** Why bytes were passed over. */
+export type SkipReason = 'joined mid-stream' | 'after a gap' | 'after a snaplen cut' | `resync-after-invalid: ${string}`;
 
 export interface FramerEvents {
   pdu(p: FramerPdu): void;
-  /** Bytes skipped while looking for a PDU boundary; reason "resync-after-invalid: ..." when sync was lost. */
-  skipped(bytes: number, frames: number[], reason: string): void;
+  /** Bytes passed over before a PDU boundary was found (one report per resynchronisation episode). */
+  skipped(bytes: number, frames: number[], reason: SkipReason): void;
 }
 
 export interface FramerOptions {
@@ -33,16 +50,32 @@ export interface FramerOptions {
   keep?: ((b: Uint8Array, from: number, to: number) => Uint8Array) | undefined;
 }
 
+/** Frames listed per skip report (first ones; the count is always exact). */
+const MAX_SKIP_FRAMES = 20;
+
 export class PduFramer {
   private buf = new Uint8Array(0);
   private len = 0;
-  /** Frame boundaries of buffered bytes: segEnd[i] is the buffer offset where segFrame[i]'s bytes end. */
+  /** Segments of buffered bytes: segEnd[i] is the buffer offset where segFrame[i]'s bytes end. */
   private readonly segEnd: number[] = [];
   private readonly segFrame: number[] = [];
+  /** Whether segment i's first byte in the buffer is where the sender's segment started. */
+  private readonly segStarts: boolean[] = [];
   private readonly maxBuffered: number;
   private readonly keep: (b: Uint8Array, from: number, to: number) => Uint8Array;
   syncing: boolean;
-  private lostReason = '';
+  /** Why sync was lost (the reason of the current episode). */
+  private reason: SkipReason;
+  /** Bytes passed over in the current episode, and their first frames. */
+  private skippedBytes = 0;
+  private skippedFrames: number[] = [];
+  /** In sync: bytes of the next PDU still to be passed over (the rest of a PDU cut by the snaplen). */
+  private drop = 0;
+  /** PDUs emitted so far. */
+  pdus = 0;
+  /** While resynchronising: buffered offsets of plausible headers not confirmable yet, and the next offset to examine. */
+  private open: number[] = [];
+  private scanned = 0;
 
   constructor(
     private readonly framing: Framing,
@@ -51,97 +84,246 @@ export class PduFramer {
   ) {
     this.maxBuffered = opts.maxBuffered ?? 256 * 1024;
     this.syncing = opts.startInSync === false;
+    this.reason = 'joined mid-stream';
     this.keep = opts.keep ?? copyBytes;
   }
 
-  push(bytes: Uint8Array, frame: number): void {
+  push(bytes: Uint8Array, frame: number, segmentStart = true): void {
     if (bytes.length === 0) return;
-    if (this.len === 0) {
+    if (this.drop > 0) {
+      const n = Math.min(this.drop, bytes.length);
+      this.drop -= n;
+      if (n === bytes.length) return;
+      bytes = bytes.subarray(n);
+      segmentStart = false;
+    }
+    if (this.len === 0 && !this.syncing) {
       // Fast path: whole PDUs straight out of the chunk, one copy each.
-      const o = this.scan(bytes, 0, bytes.length, frame, null);
-      if (o < bytes.length) this.append(bytes.subarray(o), frame);
+      const o = this.inSync(bytes, bytes.length, frame, false);
+      if (o < bytes.length) this.append(bytes.subarray(o), frame, o === 0 && segmentStart);
+      if (this.syncing) this.process(false);
       return;
     }
-    this.append(bytes, frame);
-    const o = this.scan(this.buf, 0, this.len, frame, this);
-    this.consume(o);
+    this.append(bytes, frame, segmentStart);
+    this.process(false);
     if (this.len > this.maxBuffered) {
       this.events.skipped(this.len, this.framesOf(0, this.len), 'resync-after-invalid: incomplete PDU larger than the buffer bound');
       this.consume(this.len);
-      this.syncing = true;
+      this.lose('resync-after-invalid: incomplete PDU larger than the buffer bound');
     }
   }
 
   /** Bytes are missing: the partial PDU is dropped and the framer resynchronises. */
   gap(): void {
-    this.consume(this.len);
-    this.syncing = true;
-    this.lostReason = '';
-  }
-
-  /** End of stream: the unfinished bytes (dropped). */
-  end(): { bytes: number; frames: number[] } {
-    const r = { bytes: this.syncing ? 0 : this.len, frames: this.framesOf(0, this.len) };
-    this.consume(this.len);
-    return r;
+    this.passOver(this.len);
+    this.drop = 0;
+    this.lose('after a gap');
   }
 
   /**
-   * Emit whole PDUs found in b[start, end); return the offset of the first byte
-   * not consumed. `self` is set when b is the internal buffer (frames tracked).
+   * The capture cut `n` bytes that the stream carried right after the bytes
+   * pushed last (snaplen). The PDU they belong to is emitted with what was
+   * captured; if the cut reaches past it, the stream resynchronises.
    */
-  private scan(b: Uint8Array, start: number, end: number, frame: number, self: PduFramer | null): number {
+  cut(n: number, frame: number): void {
+    if (n <= 0) return;
+    if (this.drop > 0) {
+      // Still inside the rest of a PDU already emitted cut.
+      const d = Math.min(this.drop, n);
+      this.drop -= d;
+      n -= d;
+      if (n === 0) return;
+      this.lose('after a snaplen cut');
+      return;
+    }
+    if (this.syncing || this.len < this.framing.headerLength) {
+      // No PDU header to place the cut bytes in: they are lost like a gap's.
+      this.passOver(this.len);
+      this.lose('after a snaplen cut');
+      return;
+    }
+    const r = this.framing.pduLength(new ByteView(this.buf, 0, this.len));
+    if (!('length' in r)) {
+      this.passOver(this.len);
+      this.lose('after a snaplen cut');
+      return;
+    }
+    // The buffered bytes are a PDU's first `len` bytes (whole PDUs were emitted already).
+    const missing = r.length - this.len;
+    this.emit(this.buf, 0, this.len, Math.min(missing, n));
+    if (n < missing) this.drop = missing - n; // the PDU's last bytes arrive in later segments: pass over them
+    else if (n > missing) this.lose('after a snaplen cut');
+    void frame;
+  }
+
+  /** End of stream: an unconfirmed but complete PDU is taken; what is left is reported. Returns the unfinished bytes. */
+  end(): { bytes: number; frames: number[] } {
+    if (this.syncing) this.process(true);
+    const left = this.syncing ? 0 : this.len;
+    const r = { bytes: left, frames: this.framesOf(0, this.len) };
+    if (this.syncing) this.passOver(this.len);
+    else this.consume(this.len);
+    this.report();
+    return r;
+  }
+
+  private lose(reason: SkipReason): void {
+    if (!this.syncing) {
+      this.syncing = true;
+      this.reason = reason;
+      this.open = [];
+      this.scanned = 0;
+    }
+  }
+
+  /** Frame what is buffered: in sync, PDU after PDU; syncing, look for a confirmed header first. */
+  private process(final: boolean): void {
+    for (;;) {
+      if (this.syncing) {
+        const o = this.resync(final);
+        if (o < 0) return;
+        this.passOver(o);
+        this.report();
+        this.syncing = false;
+      }
+      const o = this.inSync(this.buf, this.len, this.segFrame[this.segFrame.length - 1] ?? 0, true);
+      this.consume(o);
+      if (!this.syncing) return;
+    }
+  }
+
+  /**
+   * Emit whole PDUs from b[0, end) while headers are valid; return the offset
+   * of the first byte not consumed. An invalid header loses sync there.
+   */
+  private inSync(b: Uint8Array, end: number, frame: number, buffered: boolean): number {
     const fr = this.framing;
-    let o = start;
-    let skipFrom = -1;
+    let o = 0;
     while (end - o >= fr.headerLength) {
       const r = fr.pduLength(new ByteView(b, o, end - o));
       if ('length' in r) {
-        if (this.syncing || skipFrom >= 0) {
-          if (skipFrom >= 0) this.reportSkip(skipFrom, o, frame, self);
-          skipFrom = -1;
-          this.syncing = false;
-        }
         if (r.length > end - o) break;
-        const bytes = this.keep(b, o, o + r.length);
-        const frames = self ? this.framesOf(o, o + r.length) : [frame];
-        this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]! });
+        this.emitAt(b, o, o + r.length, buffered, frame);
         o += r.length;
         continue;
       }
-      if ('need' in r) {
-        if (skipFrom >= 0) {
-          this.reportSkip(skipFrom, o, frame, self);
-          skipFrom = -1;
-        }
-        break;
-      }
-      // Not a PDU start here.
-      if (!this.syncing && skipFrom < 0) {
-        this.lostReason = r.invalid;
-        this.syncing = true;
-        skipFrom = o;
-      } else if (skipFrom < 0) skipFrom = o;
-      o++;
-    }
-    if (skipFrom >= 0) {
-      // Everything scanned so far is garbage; keep the last headerLength-1 bytes (a header may start there).
-      const keep = Math.min(end - skipFrom, this.framing.headerLength - 1);
-      const cut = end - keep;
-      if (cut > skipFrom) this.reportSkip(skipFrom, cut, frame, self);
-      return cut;
+      if ('need' in r) break;
+      this.lose(`resync-after-invalid: ${r.invalid}`);
+      break;
     }
     return o;
   }
 
-  private reportSkip(from: number, to: number, frame: number, self: PduFramer | null): void {
-    const frames = self ? this.framesOf(from, to) : [frame];
-    const reason = this.lostReason ? `resync-after-invalid: ${this.lostReason}` : 'joined mid-stream';
-    this.lostReason = '';
-    this.events.skipped(to - from, frames, reason);
+  private emitAt(b: Uint8Array, from: number, to: number, buffered: boolean, frame: number): void {
+    const bytes = this.keep(b, from, to);
+    const frames = buffered ? this.framesOf(from, to) : [frame];
+    this.pdus++;
+    this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing: 0 });
   }
 
-  private append(bytes: Uint8Array, frame: number): void {
+  /** The buffered first `to` bytes are a cut PDU missing `missing` bytes: emit and consume them. */
+  private emit(b: Uint8Array, from: number, to: number, missing: number): void {
+    const bytes = this.keep(b, from, to);
+    const frames = this.framesOf(from, to);
+    this.pdus++;
+    this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing });
+    this.consume(to);
+  }
+
+  /**
+   * Whether a PDU may start at buffered offset o: 'yes' (plausible header,
+   * confirmed), 'no' (never), 'open' (plausible, not confirmable yet).
+   */
+  private candidate(o: number, final: boolean): { st: 'yes' | 'no' | 'open'; end: number } {
+    const fr = this.framing;
+    const H = fr.headerLength;
+    const head = (at: number): number | 'need' | null => {
+      const v = new ByteView(this.buf, at, this.len - at);
+      if (fr.plausible && !fr.plausible(v)) return null;
+      const r = fr.pduLength(v);
+      return 'length' in r ? r.length : 'need' in r ? 'need' : null;
+    };
+    if (this.len - o < H) return { st: final ? 'no' : 'open', end: 0 };
+    const L = head(o);
+    if (L === null) return { st: 'no', end: 0 };
+    if (L === 'need') return { st: final ? 'no' : 'open', end: 0 };
+    const next = o + L;
+    if (next === this.len) return { st: 'yes', end: next }; // ends where the captured data ends
+    if (next > this.len) return { st: final ? 'no' : 'open', end: next };
+    if (this.len - next < H) return { st: final ? 'yes' : 'open', end: next };
+    return { st: head(next) !== null ? 'yes' : 'no', end: next }; // confirmed by the next header
+  }
+
+  /**
+   * The first buffered offset where a confirmed PDU starts, or -1 (not found
+   * yet: the bytes that can never start one are passed over, the rest kept).
+   * Positions are examined once; candidates still open are re-examined as
+   * data arrives. Of two confirmed candidates, a segment start lying inside
+   * the earlier one's claimed PDU wins (senders start PDUs at segment starts).
+   */
+  private resync(final: boolean): number {
+    const H = this.framing.headerLength;
+    let found = -1;
+    let foundEnd = 0;
+    const open: number[] = [];
+    for (const c of this.open) {
+      if (found >= 0) break;
+      const r = this.candidate(c, final);
+      if (r.st === 'yes') {
+        found = c;
+        foundEnd = r.end;
+      } else if (r.st === 'open') open.push(c);
+    }
+    for (let o = this.scanned; found < 0 && o + H <= this.len; o++) {
+      const r = this.candidate(o, final);
+      if (r.st === 'yes') {
+        found = o;
+        foundEnd = r.end;
+      } else if (r.st === 'open') open.push(o);
+      this.scanned = o + 1;
+    }
+    if (found >= 0) {
+      // A confirmed header at a segment start inside the claimed PDU is the likelier truth.
+      let start = 0;
+      for (let i = 0; i < this.segEnd.length; i++) {
+        if (this.segStarts[i] && start > found && start < foundEnd && this.candidate(start, final).st === 'yes') {
+          found = start;
+          break;
+        }
+        start = this.segEnd[i]!;
+      }
+      this.open = [];
+      this.scanned = 0;
+      return found;
+    }
+    this.open = open;
+    if (final) return -1;
+    // Nothing confirmed: keep from the first open candidate, or the last H-1 bytes.
+    this.passOver(Math.min(open.length ? open[0]! : this.scanned, Math.max(0, this.len - H + 1)));
+    return -1;
+  }
+
+  /** Pass over the first n buffered bytes (counted for the episode's report). */
+  private passOver(n: number): void {
+    if (n <= 0) return;
+    this.skippedBytes += n;
+    if (this.skippedFrames.length < MAX_SKIP_FRAMES) {
+      for (const f of this.framesOf(0, n)) {
+        if (this.skippedFrames.length >= MAX_SKIP_FRAMES) break;
+        if (!this.skippedFrames.includes(f)) this.skippedFrames.push(f);
+      }
+    }
+    this.consume(n);
+  }
+
+  /** The episode's skipped bytes, once (when sync is found again, or at the end). */
+  private report(): void {
+    if (this.skippedBytes > 0) this.events.skipped(this.skippedBytes, this.skippedFrames.sort((a, b) => a - b), this.reason);
+    this.skippedBytes = 0;
+    this.skippedFrames = [];
+  }
+
+  private append(bytes: Uint8Array, frame: number, segmentStart: boolean): void {
     const need = this.len + bytes.length;
     if (need > this.buf.length) {
       const nb = new Uint8Array(Math.max(need, this.buf.length * 2, 4096));
@@ -151,21 +333,27 @@ export class PduFramer {
     this.buf.set(bytes, this.len);
     this.len = need;
     const last = this.segFrame.length - 1;
-    if (last >= 0 && this.segFrame[last] === frame) this.segEnd[last] = need;
+    if (last >= 0 && this.segFrame[last] === frame && !segmentStart) this.segEnd[last] = need;
     else {
       this.segEnd.push(need);
       this.segFrame.push(frame);
+      this.segStarts.push(segmentStart);
     }
   }
 
   private consume(n: number): void {
     if (n <= 0) return;
+    if (this.syncing) {
+      this.scanned = Math.max(0, this.scanned - n);
+      if (this.open.length) this.open = this.open.filter((c) => c >= n).map((c) => c - n);
+    }
     // Arrays and buffer are reused in place: the framer lives as long as its stream, and fresh
     // ones per PDU would be moved to V8's old heap as garbage.
     if (n >= this.len) {
       this.len = 0;
       this.segEnd.length = 0;
       this.segFrame.length = 0;
+      this.segStarts.length = 0;
       if (this.buf.length > 65536) this.buf = new Uint8Array(0);
       return;
     }
@@ -177,9 +365,13 @@ export class PduFramer {
     for (let i = k; i < this.segEnd.length; i++, j++) {
       this.segEnd[j] = this.segEnd[i]! - n;
       this.segFrame[j] = this.segFrame[i]!;
+      // A segment whose first bytes were consumed no longer starts at its own start.
+      const startOff = i === 0 ? 0 : this.segEnd[i - 1]!;
+      this.segStarts[j] = this.segStarts[i]! && startOff >= n;
     }
     this.segEnd.length = j;
     this.segFrame.length = j;
+    this.segStarts.length = j;
   }
 
   private framesOf(from: number, to: number): number[] {

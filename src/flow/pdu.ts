@@ -3,6 +3,7 @@
  * (a framed TCP PDU, or one UDP datagram's payload), with the frames that
  * carried it.
  */
+import { ByteView } from '../../dissector/core/byteview.js';
 import type { Timestamp } from '../types.js';
 
 export interface Endpoint {
@@ -28,6 +29,13 @@ export interface FramedPdu {
   readonly frame: number;
   /** Time of `frame`. */
   readonly ts: Timestamp;
+  /** Bytes of the PDU the capture's snaplen cut (after `bytes`); absent or 0 for a whole PDU. */
+  readonly missing?: number;
+}
+
+/** The PDU's bytes as a view whose declared length counts what the snaplen cut. */
+export function pduView(p: FramedPdu): ByteView {
+  return new ByteView(p.bytes, 0, p.bytes.length + (p.missing ?? 0), p.bytes.length);
 }
 
 export function conversationId(transport: 'tcp' | 'udp', a: Endpoint, b: Endpoint): string {

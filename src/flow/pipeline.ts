@@ -18,6 +18,7 @@ import { tcp, type TcpInfo } from '../../dissector/transport/tcp.js';
 import type { UdpInfo } from '../../dissector/transport/udp.js';
 import { finding, type Finding } from '../findings/registry.js';
 import type { CaptureProblem, CaptureSink, Packet, Timestamp } from '../types.js';
+import { Tally } from '../findings/tally.js';
 import { closeSides, openSide, type SideDeps, type TcpConv, type TcpSide } from './conversations.js';
 import { FAST, FastPath, LAYERED } from './fastpath.js';
 import { IpReassembler, type ReasmLimits } from './ipreasm.js';
@@ -52,6 +53,14 @@ const MAX_LAYERS = 12;
 
 const EMPTY = new Uint8Array(0);
 
+/** Bytes of a payload the capture's snaplen cut (not a length field's lie: the frame itself was cut). */
+function snaplenCut(p: Packet, payload: ByteView): number {
+  return p.origlen > p.caplen ? Math.max(0, Math.min(payload.length - payload.captured, p.origlen - p.caplen)) : 0;
+}
+
+/** UDP conversations with datagrams the snaplen cut, told at the end of the file (bounded). */
+const MAX_UDP_CUT_CONVERSATIONS = 10_000;
+
 /**
  * Timestamps of recent frames, to time PDUs completed by a held (earlier)
  * segment. Kept as numbers: holding the frames' own timestamp objects for
@@ -84,6 +93,8 @@ export class Pipeline implements CaptureSink {
   private readonly unsupported = new Set<string>();
   private readonly convIndex = new Map<string, number>();
   private readonly frameTimes = new FrameTimes();
+  /** UDP datagrams the snaplen cut, per conversation, for one TRUNCATED_PDU each at the end of the file. */
+  private udpCuts = new Map<string, { tally: Tally; app: AppProtocol; src: string }>();
   /** Conversation-bound ports learned at run time (ESI/SCN ports). */
   private readonly learned = new LearnedPorts();
   private readonly fast: FastPath;
@@ -120,7 +131,7 @@ export class Pipeline implements CaptureSink {
       budget: this.budget,
       maxPduBuffer: limits.maxPduBuffer,
       keep: (b, from, to) => this.slab.keep(b, from, to),
-      pdu: (side, bytes, frames, frame) => this.tcpPdu(side, bytes, frames, frame),
+      pdu: (side, bytes, frames, frame, missing) => this.tcpPdu(side, bytes, frames, frame, missing),
       finding: (f) => this.handlers.finding(f),
     };
   }
@@ -259,7 +270,9 @@ export class Pipeline implements CaptureSink {
     const dst = { addr: ip.dst, port: u.dstport };
     const cid = conversationId('udp', src, dst);
     const bytes = this.slab.keep(r.payload.bytes(0, n));
-    this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex: this.indexOf(cid), bytes, frames: [p.frame], frame: p.frame, ts: p.ts }, app);
+    const missing = snaplenCut(p, r.payload);
+    if (missing > 0) this.udpCut(cid, p, missing, app);
+    this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex: this.indexOf(cid), bytes, frames: [p.frame], frame: p.frame, ts: p.ts, ...(missing > 0 ? { missing } : {}) }, app);
     return app;
   }
 
@@ -285,16 +298,16 @@ export class Pipeline implements CaptureSink {
       for (const [k, other] of conv.sides) if (k !== sk) other.dir.acked(t.ack);
     }
     const n = r.payload ? r.payload.captured : 0;
-    // Only the captured bytes are delivered: a segment cut by the snaplen leaves a hole that the
-    // next segment (or an ACK beyond it) turns into a TCP_GAP.
     const data = n > 0 ? r.payload!.bytes(0, n) : EMPTY;
-    side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data });
+    // Bytes the snaplen cut take their sequence space and are told to the framer as cut, not as a gap.
+    const cut = r.payload ? snaplenCut(p, r.payload) : 0;
+    side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data, ...(cut > 0 ? { cut } : {}) });
     if (!this.fast.knows(conv, side)) this.fast.learn(conv, ip, t, side);
     return app;
   }
 
   /** A PDU a TCP side completed: it belongs to the frame of its last byte. */
-  private tcpPdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number): void {
+  private tcpPdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number): void {
     const cur = this.cur!;
     const conv = side.conv;
     this.emit(
@@ -309,6 +322,7 @@ export class Pipeline implements CaptureSink {
         frames,
         frame,
         ts: frame === cur.frame ? cur.ts : this.frameTimes.get(frame, cur.ts),
+        ...(missing > 0 ? { missing } : {}),
       },
       conv.app,
     );
@@ -333,8 +347,24 @@ export class Pipeline implements CaptureSink {
     this.handlers.pdu(pdu, app);
   }
 
+  private udpCut(cid: string, p: Packet, missing: number, app: AppProtocol): void {
+    let e = this.udpCuts.get(cid);
+    if (!e) {
+      if (this.udpCuts.size >= MAX_UDP_CUT_CONVERSATIONS) return;
+      e = { tally: new Tally(), app, src: p.file };
+      this.udpCuts.set(cid, e);
+    }
+    e.tally.add(missing, [p.frame]);
+  }
+
   /** End of one input file: flush its TCP streams (streams do not continue across files). */
   endFile(): void {
+    for (const [cid, e] of this.udpCuts) {
+      const t = e.tally;
+      const text = `the capture's snaplen cut ${t.bytes} bytes from ${t.count} datagram${t.count === 1 ? '' : 's'} (frame${t.frames.length > 1 ? 's' : ''} ${t.sorted().join(', ')}${t.count > t.frames.length ? ', …' : ''}): the ${e.app.name} PDUs in them are decoded only as far as they were captured`;
+      this.handlers.finding(finding('TRUNCATED_PDU', { conversation: cid, text }, t.sorted(), e.src));
+    }
+    this.udpCuts = new Map();
     for (const c of this.tcpStreams.values()) this.closeConv(c);
     this.tcpStreams = this.newStreamTable();
     this.fast.reset();

@@ -24,6 +24,8 @@ export interface SegmentIn {
   flags: number;
   /** Valid only during the call. */
   payload: Uint8Array;
+  /** Bytes of the segment after `payload` that the capture did not hold (snaplen); they take sequence space. */
+  cut?: number;
 }
 
 export interface GapInfo {
@@ -35,9 +37,14 @@ export interface GapInfo {
 }
 
 export interface DirectionEvents {
-  /** In-order new bytes (valid only during the call), each byte exactly once. */
-  data(bytes: Uint8Array, frame: number): void;
+  /**
+   * In-order new bytes (valid only during the call), each byte exactly once;
+   * `segmentStart`: they begin where the sender's segment began.
+   */
+  data(bytes: Uint8Array, frame: number, segmentStart: boolean): void;
   gap(info: GapInfo): void;
+  /** `n` in-order bytes the capture did not hold (cut by the snaplen), right after the last data. */
+  cut?(n: number, frame: number): void;
 }
 
 /** Out-of-order bytes held across every stream. */
@@ -61,6 +68,8 @@ interface Held {
   seq: number;
   bytes: Uint8Array;
   frame: number;
+  /** Bytes after `bytes` the capture cut (snaplen). */
+  cut: number;
 }
 
 const SYN = 2;
@@ -80,44 +89,56 @@ export class TcpDirection {
 
   segment(s: SegmentIn): void {
     const len = s.payload.length;
+    const cut = s.cut ?? 0;
+    const total = len + cut;
     if (this.next === null) {
       if (s.flags & SYN) {
         this.sawSyn = true;
         this.next = (s.seq + 1) >>> 0;
-        if (len === 0) return;
-        this.deliver(s.payload, s.frame);
-        this.next = (this.next + len) >>> 0;
+        if (total === 0) return;
+        this.deliverSeg(s.payload, cut, s.frame, 0);
+        this.next = (this.next + total) >>> 0;
         return;
       }
-      if (len === 0) return;
+      if (total === 0) return;
       this.next = s.seq >>> 0;
     }
-    if (len === 0) return;
+    if (total === 0) return;
     const seq = s.flags & SYN ? (s.seq + 1) >>> 0 : s.seq >>> 0;
     const rel = (seq - this.next) | 0;
     if (rel <= 0) {
       const skip = -rel;
-      if (skip >= len) return; // retransmission of delivered bytes
-      this.deliver(skip ? s.payload.subarray(skip) : s.payload, s.frame);
-      this.next = (this.next + len - skip) >>> 0;
+      if (skip >= total) return; // retransmission of delivered bytes
+      this.deliverSeg(s.payload, cut, s.frame, skip);
+      this.next = (this.next + total - skip) >>> 0;
       this.drain();
       return;
     }
     // Ahead of what we expect: hold it, within bounds; otherwise the hole is a gap.
     if (rel < MAX_AHEAD && this.heldBytes + len <= this.limits.maxOooBytesPerStream && this.budget.take(len)) {
-      this.insert({ seq, bytes: copyBytes(s.payload), frame: s.frame });
+      this.insert({ seq, bytes: copyBytes(s.payload), frame: s.frame, cut });
       this.heldBytes += len;
       return;
     }
     // Cannot hold it: what is held before it is delivered (after gaps), then the hole up to it is a gap.
     while (this.held.length && ((this.held[0]!.seq - seq) | 0) < 0) this.skipTo(this.held[0]!);
-    this.skipTo({ seq, bytes: s.payload, frame: s.frame });
+    this.skipTo({ seq, bytes: s.payload, frame: s.frame, cut });
     const skip = (this.next - seq) | 0;
-    if (skip >= 0 && skip < len) {
-      this.deliver(skip ? s.payload.subarray(skip) : s.payload, s.frame);
-      this.next = (this.next + len - skip) >>> 0;
+    if (skip >= 0 && skip < total) {
+      this.deliverSeg(s.payload, cut, s.frame, skip);
+      this.next = (this.next + total - skip) >>> 0;
     }
     this.drain();
+  }
+
+  /** A segment's bytes from `skip` on: what was captured, then what the snaplen cut. */
+  private deliverSeg(bytes: Uint8Array, cut: number, frame: number, skip: number): void {
+    if (skip < bytes.length) this.deliver(skip ? bytes.subarray(skip) : bytes, frame, skip === 0);
+    const c = skip <= bytes.length ? cut : cut - (skip - bytes.length);
+    if (c > 0) {
+      this.lastFrame = frame;
+      this.events.cut?.(c, frame);
+    }
   }
 
   private insert(h: Held): void {
@@ -140,9 +161,9 @@ export class TcpDirection {
     this.drain();
   }
 
-  private deliver(bytes: Uint8Array, frame: number): void {
+  private deliver(bytes: Uint8Array, frame: number, segmentStart: boolean): void {
     this.lastFrame = frame;
-    this.events.data(bytes, frame);
+    this.events.data(bytes, frame, segmentStart);
   }
 
   /** Deliver held segments that are now in order. */
@@ -155,9 +176,10 @@ export class TcpDirection {
       this.heldBytes -= h.bytes.length;
       this.budget.give(h.bytes.length);
       const skip = -rel;
-      if (skip >= h.bytes.length) continue;
-      this.deliver(skip ? h.bytes.subarray(skip) : h.bytes, h.frame);
-      this.next = (this.next! + h.bytes.length - skip) >>> 0;
+      const total = h.bytes.length + h.cut;
+      if (skip >= total) continue;
+      this.deliverSeg(h.bytes, h.cut, h.frame, skip);
+      this.next = (this.next! + total - skip) >>> 0;
     }
   }
 

@@ -27,7 +27,7 @@
  * then one summary finding with the count (a capture cut short can leave
  * thousands). Requests evicted by maxPending count as unanswered.
  */
-import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/index.js';
+import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, knownFunction, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/index.js';
 import { copyBytes } from '../../dissector/core/byteview.js';
 import { finding, type Finding } from '../findings/registry.js';
 import { PendingQueue } from './pending.js';
@@ -52,6 +52,8 @@ export interface MessageLimits {
 interface Partial {
   pdus: FramedPdu[];
   parts: Uint8Array[];
+  /** Index of the first part the snaplen cut, or -1. */
+  cut: number;
   bytes: number;
   fid: number;
   flags: number;
@@ -135,7 +137,7 @@ export class MessageAssembler {
         if (this.partial.has(key)) this.dropPartial(key, 'a new message with the same transaction id started');
       }
       if (h.seq !== 0 && h.functionId !== HEARTBEAT) this.malformed(p, `${fname} (transaction ${h.xid}): single-PDU message with sequence id ${h.seq}, expected 0 (RFC 4171 §5.1.6)`);
-      this.complete([p], [r.payload], h.functionId, h.flags, h.xid);
+      this.complete([p], [r.payload], h.functionId, h.flags, h.xid, r.truncated > 0 ? 0 : -1);
       return;
     }
     const key = partialKey(p, h.functionId, h.xid);
@@ -144,7 +146,7 @@ export class MessageAssembler {
       if (part) this.dropPartial(key, 'a new First PDU arrived before its Last PDU');
       if (h.seq !== 0) this.malformed(p, `${fname} (transaction ${h.xid}): first PDU has sequence id ${h.seq}, expected 0`);
       if (this.partial.size >= this.maxPending) this.dropPartial(this.partial.keys().next().value as string, 'too many partial messages');
-      part = { pdus: [p], parts: [copyBytes(r.payload)], bytes: r.payload.length, fid: h.functionId, flags: h.flags, xid: h.xid, nextSeq: h.seq + 1 };
+      part = { pdus: [p], parts: [copyBytes(r.payload)], cut: r.truncated > 0 ? 0 : -1, bytes: r.payload.length, fid: h.functionId, flags: h.flags, xid: h.xid, nextSeq: h.seq + 1 };
       this.partial.set(key, part);
       return;
     }
@@ -165,11 +167,12 @@ export class MessageAssembler {
       return;
     }
     part.pdus.push(p);
+    if (r.truncated > 0 && part.cut < 0) part.cut = part.parts.length;
     part.parts.push(copyBytes(r.payload));
     part.bytes += r.payload.length;
     if (last) {
       this.partial.delete(key);
-      this.complete(part.pdus, part.parts, part.fid, part.flags, part.xid);
+      this.complete(part.pdus, part.parts, part.fid, part.flags, part.xid, part.cut);
     }
   }
 
@@ -181,7 +184,9 @@ export class MessageAssembler {
     this.malformed(p, `${functionName(part.fid)} (transaction ${part.xid}) dropped after ${part.pdus.length} PDU(s): ${why}`, frameUnion(part.pdus));
   }
 
-  private complete(pdus: FramedPdu[], parts: Uint8Array[], fid: number, flags: number, xid: number): void {
+  /** A whole message; `cut`: index of the first part the snaplen cut (-1 none): the parts after it cannot be placed. */
+  private complete(pdus: FramedPdu[], parts: Uint8Array[], fid: number, flags: number, xid: number, cut: number): void {
+    if (cut >= 0) parts = parts.slice(0, cut + 1);
     let payload: Uint8Array;
     if (parts.length === 1) payload = parts[0]!;
     else {
@@ -192,7 +197,7 @@ export class MessageAssembler {
         o += x.length;
       }
     }
-    const message = parseIsnsMessage(fid, flags, xid, payload);
+    const message = parseIsnsMessage(fid, flags, xid, payload, cut >= 0);
     const first = pdus[0]!;
     const last = pdus[pdus.length - 1]!;
     if (message.problems.length) {
@@ -203,7 +208,8 @@ export class MessageAssembler {
     if (isResponse(fid)) {
       const req = this.pendingReq.take(first.conversation, (fid & 0x7fff) * 65536 + xid);
       if (req) ev.request = req;
-    } else if (fid !== HEARTBEAT) {
+    } else if (fid !== HEARTBEAT && knownFunction(fid)) {
+      // (A request of an unknown function is not expected to be answered.)
       const match = fid * 65536 + xid;
       // A retransmitted request replaces the earlier copy.
       this.pendingReq.take(first.conversation, match);

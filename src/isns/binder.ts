@@ -4,7 +4,9 @@
  * the ESI and SCN ports registrations announce, so traffic to them is
  * dissected as iSNS (as Wireshark does).
  */
-import { isns, type IsnsPduResult } from '../../dissector/isns/index.js';
+import { isns, knownFunction, type IsnsPduResult } from '../../dissector/isns/index.js';
+import { finding } from '../findings/registry.js';
+import { Tally } from '../findings/tally.js';
 import type { AppBinding, BindContext, Binder } from '../binding.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import { MessageAssembler, type MessageEvent } from './assembler.js';
@@ -19,11 +21,16 @@ export interface IsnsBindOptions {
   readonly onMessage?: (m: MessageEvent) => void;
 }
 
+/** UDP conversations with datagrams that are not iSNS, remembered at most. */
+const MAX_JUNK_CONVERSATIONS = 10_000;
+
 export class IsnsBinder implements Binder<IsnsPduResult> {
   private readonly builder: PortalBuilder;
   private readonly assembler: MessageAssembler;
   pdus = 0;
   private result: PortalsResult | null = null;
+  /** Datagrams that are not iSNS, per conversation. */
+  private readonly junk = new Map<string, { tally: Tally; file: string; first: string }>();
 
   constructor(
     private readonly ctx: BindContext,
@@ -45,6 +52,12 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
   }
 
   pdu(pdu: FramedPdu, r: IsnsPduResult): void {
+    // A datagram is iSNS only with version 1 and a known function id (what tshark checks too);
+    // a TCP stream's PDUs were framed on such headers already.
+    if (pdu.transport === 'udp' && !(r.header && r.header.version === 1 && knownFunction(r.header.functionId))) {
+      this.notIsns(pdu, r);
+      return;
+    }
     this.pdus++;
     this.opts.onIsnsPdu?.(pdu, r);
     this.assembler.pdu(pdu, r);
@@ -61,7 +74,23 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     }
   }
 
+  /** Datagrams on an iSNS port that are not iSNS: one NOT_ISNS per conversation, at the end. */
+  private notIsns(pdu: FramedPdu, r: IsnsPduResult): void {
+    let e = this.junk.get(pdu.conversation);
+    if (!e) {
+      if (this.junk.size >= MAX_JUNK_CONVERSATIONS) return;
+      e = { tally: new Tally(), file: pdu.file, first: r.header ? `version ${r.header.version}, function id 0x${r.header.functionId.toString(16).padStart(4, '0')}` : `${pdu.bytes.length} bytes, shorter than a header` };
+      this.junk.set(pdu.conversation, e);
+    }
+    e.tally.add(pdu.bytes.length, [pdu.frame]);
+  }
+
   finish(): void {
+    for (const [conv, e] of this.junk) {
+      const t = e.tally;
+      const text = `${t.count === 1 ? 'a datagram' : `${t.count} datagrams`} (${t.bytes} bytes; frame${t.frames.length > 1 ? 's' : ''} ${t.sorted().join(', ')}${t.count > t.frames.length ? ', …' : ''}) on an iSNS port ${t.count === 1 ? 'is' : 'are'} not iSNS (the first: ${e.first}); ${t.count === 1 ? 'it is' : 'they are'} ignored`;
+      this.ctx.finding(finding('NOT_ISNS', { conversation: conv, text }, t.sorted(), e.file));
+    }
     this.assembler.finish();
     this.result = this.builder.finish();
   }

@@ -59,10 +59,11 @@ function seenAt(s: Seen): SeenAt {
   return { file: s.file, frame: s.frame, time: isoTime(s) };
 }
 
-/** The nodes reachable through a portal, sorted by name. */
-function nodesOf(p: PortalState, store: PortalStore): PortalNode[] {
+/** The nodes reachable through a portal (or named by a rejected registration of it), sorted by name. */
+function nodesOf(p: PortalState, store: PortalStore, attempted: string[] | null): PortalNode[] {
   const out = new Map<string, number>();
   for (const [name, tag] of p.pg) if (tag !== null) out.set(name, tag);
+  if (attempted) for (const n of attempted) if (!p.pg.has(n) && !out.has(n)) out.set(n, 1);
   // RFC 4171 §6.5.4: a node and a portal of the same entity registered without an
   // explicit PGT are tied by the default PGT 1.
   if (p.entityId) {
@@ -74,10 +75,13 @@ function nodesOf(p: PortalState, store: PortalStore): PortalNode[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export function recordOf(p: PortalState, store: PortalStore, defaultBitmap: number | null): PortalRecord {
-  const v = portalFindings(p, defaultBitmap);
+export function recordOf(portal: PortalState, store: PortalStore, defaultBitmap: number | null): PortalRecord {
   const state: PortalRecord['state'] =
-    p.life === 'deregistered' ? 'deregistered' : p.life === 'registered' ? 'registered' : p.rejected > 0 ? 'rejected' : 'queried';
+    portal.life === 'deregistered' ? 'deregistered' : portal.life === 'registered' ? 'registered' : portal.rejected > 0 ? 'rejected' : 'queried';
+  // A portal no registration of which was accepted keeps what it tried to register.
+  const rejected = state === 'rejected' && portal.attempt !== undefined;
+  const p = rejected ? { ...portal.attempt!, errors: portal.errors, life: portal.life, deregFrames: portal.deregFrames } : portal;
+  const v = portalFindings(p, defaultBitmap, state === 'rejected');
   return {
     address: p.address,
     socket: p.socket,
@@ -95,10 +99,10 @@ export function recordOf(p: PortalState, store: PortalStore, defaultBitmap: numb
     isakmpPhase1: hexText(p.isakmpPhase1),
     isakmpPhase2: hexText(p.isakmpPhase2),
     entityId: p.entityId,
-    iscsiNames: nodesOf(p, store),
+    iscsiNames: nodesOf(p, store, rejected ? (portal.attemptNodes ?? null) : null),
     state,
-    firstSeen: seenAt(p.firstSeen),
-    lastSeen: seenAt(p.lastSeen),
+    firstSeen: seenAt(portal.firstSeen),
+    lastSeen: seenAt(portal.lastSeen),
     // The contract's portal findings: code, severity, message, frames (the file is the record's own).
     findings: v.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: f.frames })),
   };

@@ -77,6 +77,13 @@ export interface PortalState {
   /** ISNS_ERROR_STATUS findings, one per response function and status, with how often each came back. */
   errors: Map<string, ErrorStatus>;
   deregFrames: number[];
+  /**
+   * What rejected registrations tried to register (the last one's values), kept
+   * apart: reported only while no registration of the portal was accepted.
+   */
+  attempt?: PortalState;
+  /** The nodes the last rejected registration named (tied by the default PG Tag when no explicit PG). */
+  attemptNodes?: string[];
 }
 
 /** An aggregated ISNS_ERROR_STATUS: the first refusal's facts, how often it came back, the first frames. */
@@ -169,30 +176,7 @@ export class PortalStore {
   ): PortalState {
     let p = known;
     if (!p) {
-      p = {
-        key: portalKey(address, socket, udp),
-        address,
-        socket,
-        transport: udp ? 'udp' : 'tcp',
-        bitmap: null,
-        bitmaps: new Map(),
-        symbolicName: null,
-        portalIndex: null,
-        esiInterval: null,
-        esiPort: null,
-        scnPort: null,
-        isakmpPhase1: null,
-        isakmpPhase2: null,
-        cert: null,
-        entityId: null,
-        pg: new Map(),
-        life: null,
-        rejected: 0,
-        firstSeen: seenOf(first),
-        lastSeen: seenOf(last),
-        errors: new Map(),
-        deregFrames: [],
-      };
+      p = newPortal(address, socket, udp, first, last);
       this.portals.set(p.key, p);
       const bits = ipv4Num(address);
       if (bits !== null) {
@@ -211,9 +195,41 @@ export class PortalStore {
     return p;
   }
 
+  /** Where a rejected registration's values go: the portal's attempt (a state in no index). */
+  attemptOf(p: PortalState, first: FramedPdu, last: FramedPdu): PortalState {
+    return (p.attempt ??= newPortal(p.address, p.socket, p.transport === 'udp', first, last));
+  }
+
   /** A node left: it no longer belongs to any entity or portal group. */
   dropNode(name: string): void {
     for (const e of this.entities.values()) e.nodes.delete(name);
     for (const p of this.portals.values()) if (p.pg.has(name)) p.pg.delete(name);
   }
+}
+
+function newPortal(address: string, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu): PortalState {
+  return {
+    key: portalKey(address, socket, udp),
+    address,
+    socket,
+    transport: udp ? 'udp' : 'tcp',
+    bitmap: null,
+    bitmaps: new Map(),
+    symbolicName: null,
+    portalIndex: null,
+    esiInterval: null,
+    esiPort: null,
+    scnPort: null,
+    isakmpPhase1: null,
+    isakmpPhase2: null,
+    cert: null,
+    entityId: null,
+    pg: new Map(),
+    life: null,
+    rejected: 0,
+    firstSeen: seenOf(first),
+    lastSeen: seenOf(last),
+    errors: new Map(),
+    deregFrames: [],
+  };
 }

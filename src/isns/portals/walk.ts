@@ -74,8 +74,6 @@ function objectsOf(attrs: readonly IsnsAttr[], dds: boolean): IsnsAttr[][] {
 /** One walk over one message. */
 class Walk {
   readonly out: Walked = { portals: [], nodes: [], entities: [] };
-  /** Attributes are applied (not only portals noted) unless the registration was rejected. */
-  private readonly record: boolean;
   private readonly last: MessageEvent['last'];
 
   constructor(
@@ -85,8 +83,19 @@ class Walk {
     rsp: MessageEvent | null,
     private entity: string | null,
   ) {
-    this.record = how !== 'rejected';
     this.last = (rsp ?? ev).last;
+  }
+
+  /**
+   * Where what the message says of portal p goes: the portal itself, or, for a
+   * registration the server rejected, the portal's attempt (reported only
+   * while no registration of it was accepted).
+   */
+  private target(p: PortalState): PortalState {
+    if (this.how !== 'rejected') return p;
+    const a = this.store.attemptOf(p, this.ev.first, this.last);
+    if (this.entity) a.entityId = this.entity;
+    return a;
   }
 
   object(obj: IsnsAttr[]): void {
@@ -123,18 +132,20 @@ class Walk {
     const p = this.store.touchRaw(obj[0]!.raw, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
     if (!p) return;
     this.out.portals.push(p);
+    const t = this.target(p);
     let pgt: number | null | undefined;
     for (let i = 2; i < obj.length; i++) {
       const a = obj[i]!;
       if (a.tag === 51) pgt = pgtOf(a);
       else if (a.tag === 48) {
         const name = textOf(a);
-        if (pgt !== undefined && name !== null && this.record) p.pg.set(name, pgt);
-      } else if (this.record) this.portalAttr(p, a);
+        if (pgt !== undefined && name !== null) t.pg.set(name, pgt);
+      } else this.portalAttr(t, a, t === p);
     }
   }
 
-  private portalAttr(p: PortalState, a: IsnsAttr): void {
+  /** One attribute of a portal object; `indexed`: the portal index may be used to find it later. */
+  private portalAttr(p: PortalState, a: IsnsAttr, indexed: boolean): void {
     switch (a.tag) {
       case 18:
         p.symbolicName = textOf(a) ?? p.symbolicName;
@@ -149,7 +160,7 @@ class Walk {
         const idx = uintOf(a);
         if (idx !== null) {
           p.portalIndex = idx;
-          this.store.byIndex.set(idx, p.key);
+          if (indexed) this.store.byIndex.set(idx, p.key);
         }
         break;
       }
@@ -192,7 +203,7 @@ class Walk {
     const node = textOf(obj[0]!);
     if (node === null) return;
     this.out.nodes.push(node);
-    if (this.entity && this.record && this.how === 'registered') this.store.entity(this.entity).nodes.add(node);
+    if (this.entity && this.how === 'registered') this.store.entity(this.entity).nodes.add(node);
     let typeSeen = false;
     let pgt: number | null | undefined;
     let addr: string | null = null;
@@ -202,7 +213,8 @@ class Walk {
         case 33:
           if (!typeSeen) {
             const t = uintOf(a);
-            if (t !== null && this.record) this.store.nodeTypes.set(node, t);
+            // A rejected registration's node type does not override a known one.
+            if (t !== null && (this.how !== 'rejected' || !this.store.nodeTypes.has(node))) this.store.nodeTypes.set(node, t);
             typeSeen = true;
           }
           break;
@@ -214,10 +226,7 @@ class Walk {
           break;
         case 50: {
           const port = portOf(a);
-          if (pgt !== undefined && addr && port) {
-            const p = this.touch(addr, port);
-            if (this.record) p.pg.set(node, pgt);
-          }
+          if (pgt !== undefined && addr && port) this.target(this.touch(addr, port)).pg.set(node, pgt);
           addr = null;
           break;
         }
@@ -232,10 +241,7 @@ class Walk {
   private pgObject(obj: IsnsAttr[]): void {
     let pg: { name?: string; addr?: string; port?: { port: number; udp: boolean }; pgt?: number | null } = {};
     const flush = (): void => {
-      if (pg.name !== undefined && pg.addr && pg.port && pg.pgt !== undefined) {
-        const p = this.touch(pg.addr, pg.port);
-        if (this.record) p.pg.set(pg.name, pg.pgt);
-      }
+      if (pg.name !== undefined && pg.addr && pg.port && pg.pgt !== undefined) this.target(this.touch(pg.addr, pg.port)).pg.set(pg.name, pg.pgt);
       pg = {};
     };
     for (const a of obj) {
@@ -281,5 +287,6 @@ export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent
   const ops = m.attrs.every((a) => a.role === 'operating') ? m.attrs : m.attrs.filter((a) => a.role === 'operating');
   for (const obj of objectsOf(keys, dds)) w.object(obj);
   for (const obj of objectsOf(ops, dds)) w.object(obj);
+  if (how === 'rejected') for (const p of w.out.portals) p.attemptNodes = w.out.nodes.slice(0, 64);
   return w.out;
 }
