@@ -121,12 +121,14 @@ const BYTE1: ReadonlyMap<number, { one: number; zero: number }> = new Map([
 /**
  * Why these 48 bytes cannot be a BHS, or null. Checks what RFC 7143 fixes in
  * every header and what a random or mid-stream position rarely satisfies:
- * a defined opcode; byte 0 bit 7 clear and, for target opcodes, the I bit
- * clear; byte 1's always-1 and reserved bits; Login T and C not both set, no
- * stage 2, a transit to a real next stage; Text F and C not both set;
- * TotalAHSLength 0 where no AHS is defined; DataSegmentLength within
- * `maxData`. Reserved bytes beyond byte 1 are not checked here (a receiver
- * ignores them, RFC 7143 §11.2.1.1... and so does framing); iscsiProbe does.
+ * a defined opcode; byte 0 bit 7 clear, for target opcodes the I bit clear,
+ * for a Login Request set; byte 1's always-1 and reserved bits; Login T and C
+ * not both set, no stage 2, a transit to a real next stage; Text F and C not
+ * both set; NOP-Out/NOP-In with the ITT or the TTT 0xffffffff; a SCSI Command
+ * with data expected has R or W; TotalAHSLength 0 where no AHS is defined;
+ * DataSegmentLength within `maxData`. Reserved bytes beyond byte 1 are not
+ * checked here (RFC 7143 has receivers ignore them, and so does framing in
+ * sync); iscsiProbe does.
  */
 export function bhsProblem(v: ByteView, maxData = DEFAULT_MAX_DATA_SEGMENT): string | null {
   if (!v.has(0, BHS_LENGTH)) return `${v.captured} bytes, a BHS has 48`;
@@ -141,6 +143,9 @@ export function bhsProblem(v: ByteView, maxData = DEFAULT_MAX_DATA_SEGMENT): str
     if ((b1 & rule.one) !== rule.one) return `${opcodeName(op)}: byte 1 bit 7 must be 1 (flags 0x${b1.toString(16).padStart(2, '0')})`;
     if (b1 & rule.zero) return `${opcodeName(op)}: reserved flag bits 0x${(b1 & rule.zero).toString(16).padStart(2, '0')} are set`;
   }
+  if (op === OP.LOGIN && !(b0 & 0x40)) return 'Login Request without the I bit (always 1)';
+  if ((op === OP.NOP_OUT || op === OP.NOP_IN) && v.u32(16) !== 0xffffffff && v.u32(20) !== 0xffffffff) return `${opcodeName(op)}: a Target Transfer Tag with an Initiator Task Tag (one of them must be 0xffffffff)`;
+  if (op === OP.SCSI_CMD && v.u32(20) !== 0 && !(b1 & 0x60)) return 'SCSI Command: Expected Data Transfer Length without R or W';
   if (op === OP.LOGIN || op === OP.LOGIN_RSP) {
     if ((b1 & 0xc0) === 0xc0) return `${opcodeName(op)}: T and C are both set`;
     if ((b1 & 0x0c) === 0x08) return `${opcodeName(op)}: CSG 2 is reserved`;
@@ -182,7 +187,8 @@ const RESERVED: ReadonlyMap<number, readonly (readonly [number, number])[]> = ne
 /**
  * Do these bytes start an iSCSI PDU? bhsProblem plus the reserved bytes of
  * the opcode (zero), the all-ones tag of Reject/Async, and the data segment
- * length zero where RFC 7143 defines none (Logout, TMF, R2T, SNACK). Stricter
+ * length zero where RFC 7143 defines none (Logout, TMF, R2T, SNACK); never
+ * for a vendor-specific opcode (nothing in its header can be checked). Stricter
  * than framing: meant for judging a position found by scanning (mid-stream
  * join, after garbage) or a lone payload, where a false positive costs more
  * than a rejected odd-but-valid header.
@@ -190,6 +196,8 @@ const RESERVED: ReadonlyMap<number, readonly (readonly [number, number])[]> = ne
 export function iscsiProbe(v: ByteView, maxData = DEFAULT_MAX_DATA_SEGMENT): boolean {
   if (bhsProblem(v, maxData) !== null) return false;
   const op = v.u8(0) & 0x3f;
+  // nothing of a vendor-specific header can be checked: never a resynchronisation point
+  if (!RESERVED.has(op)) return false;
   for (const [o, n] of RESERVED.get(op) ?? []) for (let i = o; i < o + n; i++) if (v.u8(i) !== 0) return false;
   if ((op === OP.REJECT || op === OP.ASYNC) && v.u32(16) !== 0xffffffff) return false;
   if ((op === OP.LOGOUT || op === OP.LOGOUT_RSP || op === OP.TMF || op === OP.TMF_RSP || op === OP.R2T || op === OP.SNACK) && v.u24(5) !== 0) return false;
@@ -228,20 +236,56 @@ export function maxPduLength(maxData = DEFAULT_MAX_DATA_SEGMENT): number {
 export interface IscsiFramingOptions {
   /** Largest DataSegmentLength believed (default 256 KiB); a header announcing more is invalid. */
   maxDataSegment?: number;
+  /** The stream starts at a PDU boundary (SYN seen); false: the first PDU is looked for with iscsiProbe. Default true. */
+  startInSync?: boolean;
+  /** Who sends this direction: the other side's opcodes are then invalid (an initiator never sends 0x20-0x3f). */
+  sender?: 'initiator' | 'target';
+}
+
+/** A per-direction Framing that knows when it is looking for a boundary. */
+export interface IscsiFraming extends Framing {
+  /** Call when bytes were lost (the PduFramer's gap()): the next boundary must pass iscsiProbe. */
+  resync(): void;
+  /** True while a boundary is being searched for (after an invalid header, a gap, or a mid-stream start). */
+  readonly scanning: boolean;
 }
 
 /**
- * A Framing bound to one connection's digest state. `digests` is read on
- * every call, so flipping it (DigestNegotiation does, after the login phase)
- * takes effect from the next PDU. Give both directions of a connection the
- * same object (each its own Framing/PduFramer is fine).
+ * A Framing for one direction of one connection, bound to the connection's
+ * digest state: `digests` is read on every call, so flipping it
+ * (DigestNegotiation does, after the login phase) takes effect from the next
+ * PDU. Share one `digests` object between the two directions, but give each
+ * direction its own framing: it remembers whether it is in sync. In sync, a
+ * header only has to pass bhsProblem (a valid PDU with odd reserved bytes
+ * keeps the stream in sync); after an invalid header — and after resync() or
+ * a mid-stream start — the candidate positions the PduFramer tries must pass
+ * the stricter iscsiProbe until one is accepted, so the bytes of a data
+ * segment are not taken for a header.
  */
-export function iscsiFraming(digests: Readonly<IscsiDigests>, opts: IscsiFramingOptions = {}): Framing {
+export function iscsiFraming(digests: Readonly<IscsiDigests>, opts: IscsiFramingOptions = {}): IscsiFraming {
   const maxData = Math.max(0, Math.min(opts.maxDataSegment ?? DEFAULT_MAX_DATA_SEGMENT, 0xffffff));
+  let scanning = opts.startInSync === false;
+  const target = opts.sender === undefined ? null : opts.sender === 'target';
   return {
     headerLength: BHS_LENGTH,
-    pduLength: (v: ByteView) => iscsiPduLength(v, digests, maxData),
     maxPduLength: maxPduLength(maxData),
+    pduLength(v: ByteView): PduLength {
+      let r = iscsiPduLength(v, digests, maxData);
+      if ('length' in r && target !== null && isTargetOpcode(v.u8(0) & 0x3f) !== target)
+        r = { invalid: `${opcodeName(v.u8(0) & 0x3f)} sent by the ${target ? 'target' : 'initiator'}` };
+      if ('invalid' in r) scanning = true;
+      else if ('length' in r && scanning) {
+        if (!iscsiProbe(v, maxData)) return { invalid: 'not a plausible header while resynchronising' };
+        scanning = false;
+      }
+      return r;
+    },
+    resync(): void {
+      scanning = true;
+    },
+    get scanning(): boolean {
+      return scanning;
+    },
   };
 }
 

@@ -97,7 +97,7 @@ export async function ourPdus(file: string, opts: { full?: boolean; port?: numbe
           if (!started) {
             started = true;
             side.framer = new PduFramer(
-              iscsiFraming(c.neg.digests),
+              iscsiFraming(c.neg.digests, { startInSync: side.dir.sawSyn, sender: fromInitiator ? 'initiator' : 'target' }),
               {
                 pdu: (p) => {
                   const v = ByteView.of(p.bytes);
