@@ -186,8 +186,10 @@ const RESERVED: ReadonlyMap<number, readonly (readonly [number, number])[]> = ne
 
 /**
  * Do these bytes start an iSCSI PDU? bhsProblem plus the reserved bytes of
- * the opcode (zero), the all-ones tag of Reject/Async, and the data segment
- * length zero where RFC 7143 defines none (Logout, TMF, R2T, SNACK); never
+ * the opcode (zero), the all-ones tag of Reject/Async, the data segment
+ * length zero where RFC 7143 defines none (Logout, TMF, R2T, SNACK), a SCSI
+ * Command that is a write when F=0 or when it carries data, with a defined
+ * task attribute; never
  * for a vendor-specific opcode (nothing in its header can be checked). Stricter
  * than framing: meant for judging a position found by scanning (mid-stream
  * join, after garbage) or a lone payload, where a false positive costs more
@@ -201,6 +203,12 @@ export function iscsiProbe(v: ByteView, maxData = DEFAULT_MAX_DATA_SEGMENT): boo
   for (const [o, n] of RESERVED.get(op) ?? []) for (let i = o; i < o + n; i++) if (v.u8(i) !== 0) return false;
   if ((op === OP.REJECT || op === OP.ASYNC) && v.u32(16) !== 0xffffffff) return false;
   if ((op === OP.LOGOUT || op === OP.LOGOUT_RSP || op === OP.TMF || op === OP.TMF_RSP || op === OP.R2T || op === OP.SNACK) && v.u24(5) !== 0) return false;
+  if (op === OP.SCSI_CMD) {
+    const b1 = v.u8(1);
+    // F=0 announces unsolicited Data-Out: a write; immediate data: a write; task attributes 5-7 are reserved
+    if ((!(b1 & 0x80) || v.u24(5) !== 0) && !(b1 & 0x20)) return false;
+    if ((b1 & 7) > 4) return false;
+  }
   return true;
 }
 

@@ -8,12 +8,12 @@
  * observed, `digests` is set from the negotiated values and the framings
  * use them from their next PDU on.
  *
- * The negotiated value of a key is its last complete single value in the
- * login text of either direction (an answer always follows its offer; a
- * list such as "CRC32C,None" is an offer, never a result; "Reject",
- * "NotUnderstood", "Irrelevant" or an unanswered offer leave the default
- * None). Login text continued over several PDUs (C=1) is joined before it
- * is read.
+ * Keys alternate offer / answer (RFC 7143 §6.2): a key sent by one side is
+ * an offer unless the other side offered it last, and then it is the answer
+ * and the result. Only an answer "CRC32C" turns a digest on ("None",
+ * "Reject", "NotUnderstood", "Irrelevant" or an unanswered offer leave the
+ * default None). Login text continued over several PDUs (C=1) is joined
+ * before it is read.
  */
 import { OP, type IscsiDigests, type IscsiPdu } from './bhs.js';
 import { joinText, parseKeyValues } from './keyvalues.js';
@@ -24,8 +24,10 @@ const MAX_TEXT = 64 * 1024;
 export class DigestNegotiation {
   /** Read by the framings; mutated here. */
   readonly digests: IscsiDigests = { header: false, data: false };
-  /** Negotiated HeaderDigest / DataDigest values seen so far (for reports). */
+  /** Negotiated (answered) HeaderDigest / DataDigest values (for reports). */
   readonly values = new Map<string, string>();
+  /** Direction (0 initiator, 1 target) of the pending offer of each key. */
+  private readonly offered = new Map<string, number>();
   /** True once the login phase completed (digests may now be in use). */
   fullFeature = false;
   private readonly pending: [Uint8Array[], Uint8Array[]] = [[], []];
@@ -41,7 +43,11 @@ export class DigestNegotiation {
     }
     if (p.cont) return;
     for (const kv of parseKeyValues(joinText(this.pending[dir]))) {
-      if ((kv.key === 'HeaderDigest' || kv.key === 'DataDigest') && kv.value !== null && !kv.partial && !kv.value.includes(',')) this.values.set(kv.key, kv.value);
+      if ((kv.key !== 'HeaderDigest' && kv.key !== 'DataDigest') || kv.value === null || kv.partial) continue;
+      if (this.offered.get(kv.key) === 1 - dir) {
+        this.values.set(kv.key, kv.value);
+        this.offered.delete(kv.key);
+      } else this.offered.set(kv.key, dir);
     }
     this.pending[dir] = [];
     this.pendingBytes[dir] = 0;
