@@ -160,6 +160,24 @@ test('difference: digests negotiated but wrong on the first PDU after login — 
   }
 });
 
+test('difference: tshark decides the data digest on the first full-feature PDU; without data there, it compares the CRC of nothing with the next PDU\'s bytes and turns data digests off', async (t) => {
+  const dg = { headerDigest: true, dataDigest: true };
+  const f = capture('dd-first-empty.pcap', (push) => {
+    const c = new TcpConn('192.0.2.10', 40008, '192.0.2.20', 3260);
+    push(c.handshake());
+    push(c.send(0, loginReq({ transit: true, csg: STAGE.OPERATIONAL, nsg: STAGE.FFP, isid: ISID, itt: 0, cid: 0, cmdSN: 0, expStatSN: 0 }, keys([['HeaderDigest', 'CRC32C'], ['DataDigest', 'CRC32C']]))));
+    push(c.send(1, loginRsp({ transit: true, csg: STAGE.OPERATIONAL, nsg: STAGE.FFP, isid: ISID, tsih: 1, itt: 0, statSN: 1, expCmdSN: 0, maxCmdSN: 4 }, keys([['HeaderDigest', 'CRC32C'], ['DataDigest', 'CRC32C']]))));
+    // frame 6: a PDU without data and a NOP-Out with data in one segment; frame 7: the NOP-In
+    push(c.send(0, concat([nopOut({ itt: 0xffffffff, ttt: 9, cmdSN: 0, expStatSN: 2 }, new Uint8Array(0), dg), nopOut({ itt: 2, cmdSN: 1, expStatSN: 2 }, rawText('abcd'), dg)])));
+    push(c.send(1, nopIn({ itt: 2, statSN: 2, expCmdSN: 2, maxCmdSN: 5 }, rawText('abcd'), dg)));
+  });
+  const fields = ['frame.number', 'iscsi.datadigest32', 'iscsi.pingdata'];
+  const ours = await ourLines(f, fields);
+  t.regex(ours[2]!, /^6\t0x[0-9a-f]{8}\t61626364$/);
+  t.regex(ours[3]!, /^7\t0x[0-9a-f]{8}\t61626364$/);
+  if (HAVE_TSHARK) t.deepEqual(tsharkLines(f, fields).slice(2), ['6\t\t61626364', '7\t\t61626364'], 'tshark: no data digest anywhere on the connection');
+});
+
 test('difference: a Login Response whose reserved bytes are not zero — tshark refuses it at the start of a segment (heuristic); we decode it, in sync', async (t) => {
   const f = capture('reserved.pcap', (push) => {
     const c = new TcpConn('192.0.2.10', 40005, '192.0.2.20', 3260);

@@ -301,7 +301,7 @@ export function iscsiFraming(digests: Readonly<IscsiDigests>, opts: IscsiFraming
 
 /** One Additional Header Segment (RFC 7143 §11.2.2). */
 export interface IscsiAhs {
-  /** AHSLength: bytes of AHS-specific data, excluding type, length and the reserved byte... as sent. */
+  /** AHSLength as sent: bytes of the AHS after its 3-byte length/type header (the reserved byte included), padding excluded. */
   readonly length: number;
   readonly type: number;
   /** Offset in the PDU. */
@@ -316,7 +316,7 @@ export interface IscsiAhs {
  * to keep it past the PDU).
  */
 export interface IscsiPdu {
-  /** Bytes 0..5 of byte 0. */
+  /** Bits 0..5 of byte 0. */
   readonly opcode: number;
   /** Wireshark's name ("Login Command", "Text Response", ...) or "Unknown opcode 0xNN". */
   readonly opcodeName: string;
