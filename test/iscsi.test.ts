@@ -201,7 +201,7 @@ test('IscsiPdu: other opcodes (text, logout, reject with its rejected header, SC
   t.like(dissectIscsiPdu(V(logoutReq({ reason: 2, itt: 9, cid: 3, cmdSN: 4, expStatSN: 5 }))), { logoutReason: 2, cid: 3, cmdSN: 4, expStatSN: 5, immediate: true });
   t.like(dissectIscsiPdu(V(logoutRsp({ response: 1, itt: 9, statSN: 1, expCmdSN: 2, maxCmdSN: 3 }))), { logoutResponse: 1, statSN: 1 });
   const rj = dissectIscsiPdu(V(reject({ reason: 4, statSN: 1, expCmdSN: 2, maxCmdSN: 3 }, login().subarray(0, 48))));
-  t.like(rj, { rejectReason: 4, itt: 0xffffffff, rejected: { opcode: 3, itt: 7, isid: '400001370000' } });
+  t.like(rj, { rejectReason: 4, itt: 0xffffffff, rejected: { opcode: 3, itt: 7, isid: '400001370000', problems: [] } });
   t.like(dissectIscsiPdu(V(scsiRsp({ itt: 2, status: 2, statSN: 1, expCmdSN: 1, maxCmdSN: 1 }))), { scsiStatus: 2, scsiResponse: 0 });
   t.like(dissectIscsiPdu(V(tmf({ fn: 5, itt: 2, rtt: 1, cmdSN: 1, expStatSN: 1, refCmdSN: 1 }))), { tmfFunction: 5, lun: '0000000000000000' });
   t.like(dissectIscsiPdu(V(asyncMsg({ event: 1, statSN: 1, expCmdSN: 1, maxCmdSN: 1 }))), { asyncEvent: 1, itt: 0xffffffff });

@@ -153,7 +153,7 @@ export function displayText(n: FieldNode): string {
     case 'uint32':
     case 'uint64': {
       let raw = tsharkValue(n);
-      if (def.base === 'dec_hex') raw += ` (0x${(typeof value === 'bigint' ? value : BigInt(value as number)).toString(16).padStart(hexWidth(def.type), '0')})`;
+      if (def.base === 'dec_hex' && (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value)))) raw += ` (0x${value.toString(16).padStart(hexWidth(def.type), '0')})`;
       const vs = typeof value === 'number' ? def.strings?.get(value) : undefined;
       const txt = vs !== undefined ? `${safeText(vs)} (${raw})` : raw;
       return `${def.name}: ${txt}`;

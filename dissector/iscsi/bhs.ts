@@ -502,8 +502,9 @@ function parse(v: ByteView, dg: Readonly<IscsiDigests>, depth: number): IscsiPdu
   const length = pduLengthOf(op, totalAhs, dsl, { header: hd, data: dd });
   const why = bhsProblem(v, 0xffffff);
   if (why) problems.push(why);
-  if (v.captured < length) problems.push(`PDU of ${length} bytes by its header, ${v.captured} present`);
-  else if (v.captured > length) problems.push(`${v.captured - length} bytes follow the PDU`);
+  // (a rejected header comes without the data it announced)
+  if (depth === 0 && v.captured < length) problems.push(`PDU of ${length} bytes by its header, ${v.captured} present`);
+  else if (depth === 0 && v.captured > length) problems.push(`${v.captured - length} bytes follow the PDU`);
 
   // AHS
   const ahsEnd = BHS_LENGTH + totalAhs * 4;
