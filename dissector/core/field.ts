@@ -17,9 +17,12 @@ export type FieldType =
   | 'ipv6'
   | 'ether'
   | 'string'
-  | 'bytes';
+  | 'bytes'
+  | 'framenum' // FT_FRAMENUM: a frame number (value: number)
+  | 'reltime'; // FT_RELATIVE_TIME: a signed duration (value: bigint nanoseconds)
 
-export type FieldBase = 'dec' | 'hex' | 'none';
+/** 'dec_hex': BASE_DEC_HEX — `-e` prints the decimal, the tree "n (0x...)". */
+export type FieldBase = 'dec' | 'hex' | 'dec_hex' | 'none';
 
 export interface FieldDef {
   /** Wireshark display-filter abbreviation, verbatim (e.g. `isns.portal.ip_address`). */
@@ -100,6 +103,8 @@ export function tsharkValue(n: FieldNode): string {
       return String(value);
     case 'bytes':
       return value instanceof Uint8Array ? bytesToHex(value) : '';
+    case 'reltime':
+      return relTime(value);
     case 'string':
       return String(value ?? '')
         .replace(/\t/g, '\\t')
@@ -108,6 +113,14 @@ export function tsharkValue(n: FieldNode): string {
     default:
       return String(value ?? '');
   }
+}
+
+/** Seconds with 9 decimals ("0.001000000", "-1.500000000") from bigint nanoseconds, as tshark prints FT_RELATIVE_TIME. */
+function relTime(value: FieldValue): string {
+  const ns = typeof value === 'bigint' ? value : BigInt(typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : 0);
+  const neg = ns < 0n;
+  const a = neg ? -ns : ns;
+  return `${neg ? '-' : ''}${a / 1_000_000_000n}.${(a % 1_000_000_000n).toString().padStart(9, '0')}`;
 }
 
 /** Printable text for a terminal: control characters shown as \xNN escapes. */
@@ -139,13 +152,16 @@ export function displayText(n: FieldNode): string {
     case 'uint24':
     case 'uint32':
     case 'uint64': {
-      const raw = tsharkValue(n);
+      let raw = tsharkValue(n);
+      if (def.base === 'dec_hex' && (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value)))) raw += ` (0x${value.toString(16).padStart(hexWidth(def.type), '0')})`;
       const vs = typeof value === 'number' ? def.strings?.get(value) : undefined;
       const txt = vs !== undefined ? `${safeText(vs)} (${raw})` : raw;
       return `${def.name}: ${txt}`;
     }
     case 'bytes':
       return `${def.name}: ${tsharkValue(n)}`;
+    case 'reltime':
+      return `${def.name}: ${tsharkValue(n)} seconds`;
     case 'string':
       return `${def.name}: ${safeText(String(value ?? ''))}`;
     default:
