@@ -47,6 +47,10 @@ tcpdump_pid= tgtd_pid=
 log() { printf '== %s\n' "$*" >&2; }
 
 net_down() {
+  local n
+  for n in "$NS_I" "$NS_T"; do
+    if [ -n "$(ip netns pids "$n" 2>/dev/null)" ]; then echo "processes left in $n: $(ip netns pids "$n" | tr '\n' ' ')" >&2; fi
+  done
   ip netns del "$NS_I" 2>/dev/null || true
   ip netns del "$NS_T" 2>/dev/null || true
 }
@@ -194,10 +198,9 @@ tgtd_start() { # in the responder netns, private /run (tgtd's control socket liv
   ip netns exec "$NS_T" unshare -m --propagation private sh -c "
     mount -t tmpfs tmpfs /run && exec tgtd -f --iscsi portal=$IP_T:3260" >"$work/tgtd.log" 2>&1 &
   tgtd_pid=$!
-  for _ in $(seq 50); do
-    nsenter -t "$tgtd_pid" -m -n tgtadm --lld iscsi --op show --mode sys >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  # ready once the iSCSI portal listens (the control socket answers a little earlier)
+  for _ in $(seq 50); do ip netns exec "$NS_T" ss -Hltn 'sport = :3260' | grep -q . && break; sleep 0.1; done
+  sleep 0.2
   tgtadm_ns --op new --mode target --tid 1 -T iqn.2026-11.lab:open
   tgtadm_ns --op new --mode logicalunit --tid 1 --lun 1 -b "$work/lun1.img"
   tgtadm_ns --op bind --mode target --tid 1 -I ALL
@@ -205,9 +208,12 @@ tgtd_start() { # in the responder netns, private /run (tgtd's control socket liv
 tgtadm_ns() { nsenter -t "$tgtd_pid" -m -n tgtadm --lld iscsi "$@"; }
 tgtd_stop() {
   [ -n "$tgtd_pid" ] || return 0
-  tgtadm_ns --op delete --mode system >/dev/null 2>&1 || true
-  for _ in $(seq 30); do kill -0 "$tgtd_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$tgtd_pid" 2>/dev/null || true
+  # tgtd ignores SIGTERM and runs as more than one process: kill every tgtd process inside
+  # this script's own network namespace (by pid), then reap the one started here
+  local p
+  for p in $(ip netns pids "$NS_T" 2>/dev/null); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = tgtd ] && kill -KILL "$p" 2>/dev/null || true
+  done
   wait "$tgtd_pid" 2>/dev/null || true
   tgtd_pid=
 }
