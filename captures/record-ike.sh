@@ -250,7 +250,8 @@ save_logs() {
       { echo "# Wireshark ikev1_decryption_table: initiator cookie, phase 1 encryption key Ka (from the initiator's charon log)"
         echo "# use: tshark -o 'uat:ikev1_decryption_table:$icookie,$kini' -r $name.pcap -V"
         if [ -n "$ktgt" ] && [ "$ktgt" != "$kini" ]; then
-          echo "# the responder derived a different key (different PSK); it decrypts the responder's messages:"
+          echo "# the responder derived a different key (different PSK); it decrypts the responder's encrypted"
+          echo "# messages when the initiator's encrypted frames are left out of the capture (Wireshark chains the IV):"
           echo "# responder Ka: $ktgt"
         fi
         echo "\"$icookie\",\"$kini\""; } >"$out/$name.ikev1-keys"
@@ -262,7 +263,8 @@ save_logs() {
 ka_from_log() { # charon level-4 log -> hex of the first "encryption key Ka" (IKEv1 phase 1)
   [ -f "$1" ] || return 0
   awk '/encryption key Ka =>/{f=1; next}
-       f && /\[IKE\] +[0-9]+: /{ for (i = 4; i <= NF; i++) if ($i ~ /^[0-9A-F][0-9A-F]$/) printf "%s", tolower($i); else break; next }
+       f && /\[IKE\] +[0-9]+: /{ for (i = 1; i <= NF && $i !~ /^[0-9]+:$/; i++) ;
+                                  for (i++; i <= NF && $i ~ /^[0-9A-F][0-9A-F]$/; i++) printf "%s", tolower($i); next }
        f {exit}' "$1"
 }
 
@@ -396,13 +398,13 @@ $(joinl "$(ex 2 'Identity Protection (Main Mode)' 5 2 '"note": "messages 1, 3 an
   "phase2": { "exchange": "quick", "outcome": "not-attempted" },
   "plaintextNotifications": [],
   "encryptedNotifications": [
-$(joinl "$(nt 24578 INITIAL-CONTACT initiator 2 3 '"message": 5')" "$(nt 16 PAYLOAD-MALFORMED responder 5 3 '"decryptsWith": "responder key"')")
+$(joinl "$(nt 24578 INITIAL-CONTACT initiator 2 3 '"message": 5, "note": "three byte-identical copies of message 5"')" "$(nt 16 PAYLOAD-MALFORMED responder 5 3 '"decryptsWith": "responder key"')")
   ],
   $no_esp,
   "tcp": [],
   "icmpUnreachable": 0,
   "keys": "$name.ikev1-keys",
-  "note": "The keys derived from different PSKs differ, so the responder cannot decrypt message 5 ('invalid ID_V1 payload length, decryption failed?'); it answers each copy with an Informational carrying PAYLOAD-MALFORMED, encrypted with its own (different) key, which the initiator cannot decrypt either ('invalid HASH_V1 payload length'). The initiator retransmits message 5 twice (retransmit_tries = 2) and gives up ('peer not responding'). Message 6 never appears. Wireshark decrypts the initiator's message 5 with the key in $name.ikev1-keys and the responder's Informationals only with the responder's key noted there."
+  "note": "The keys derived from different PSKs differ, so the responder cannot decrypt message 5 ('invalid ID_V1 payload length, decryption failed?'); it answers each copy with an Informational carrying PAYLOAD-MALFORMED, encrypted with its own (different) key, which the initiator cannot decrypt either ('invalid HASH_V1 payload length'). The initiator retransmits message 5 twice (retransmit_tries = 2) and gives up ('peer not responding'). Message 6 never appears. The three copies of message 5 are byte-identical; with the key in $name.ikev1-keys Wireshark decrypts the first copy (ID, HASH, INITIAL-CONTACT) and shows the later copies and the responder's Informationals as malformed, because it chains the CBC IV through every encrypted message. The responder's Informationals decrypt with the responder key noted in that file once the initiator's encrypted frames are left out (editcap), as captures/verify-truth.py does."
 }
 JSON
 }
@@ -476,14 +478,14 @@ $(truth_head "IKEv1 Aggressive Mode with PSK (FQDN identities); the responder's 
     "natTraversal": false,
     "outcome": "complete",
     "exchanges": [
-$(joinl "$(ex 4 'Aggressive' 2 1 '"note": "message 3 (initiator HASH) is encrypted"')" "$(ex 32 'Quick Mode' 1 1)" "$(ex 5 'Informational' 1 0 '"encrypted": true')")
+$(joinl "$(ex 4 'Aggressive' 2 1 '"note": "message 3 (HASH, NAT-D, NAT-D; no INITIAL-CONTACT) is encrypted"')" "$(ex 32 'Quick Mode' 1 1)" "$(ex 5 'Informational' 1 0 '"encrypted": true')")
     ]
   },
   "phase2": { "exchange": "quick", "mode": "transport", "espProposals": ["aes128-sha1"], $PH2_TS,
     "outcome": "incomplete", "messages": { "initiatorToResponder": 1, "responderToInitiator": 1 }, "saInstalled": false },
   "plaintextNotifications": [],
   "encryptedNotifications": [
-$(joinl "$(nt 24578 INITIAL-CONTACT initiator 4 1 '"message": 3')" "$(nt 14 NO-PROPOSAL-CHOSEN initiator 5 1)")
+$(joinl "$(nt 14 NO-PROPOSAL-CHOSEN initiator 5 1)")
   ],
   $no_esp,
   "tcp": [],
@@ -569,7 +571,7 @@ $(joinl "$(ex 2 'Identity Protection (Main Mode)' 3 0 '"note": "message 1 and tw
   $no_esp,
   "tcp": [],
   "icmpUnreachable": 3,
-  "note": "Nothing listens on UDP 500 at 10.77.0.2, so its kernel answers each copy with ICMP port unreachable (type 3 code 3), which charon ignores. The initiator gives up after the second retransmission ('giving up after 2 retransmits', 'peer not responding')."
+  "note": "Nothing listens on UDP 500 at 10.77.0.2, so its kernel answers each copy with ICMP port unreachable (type 3 code 3), which charon ignores. The initiator gives up after the second retransmission ('giving up after 2 retransmits', 'peer not responding') Each ICMP error quotes the IKE message it answers; tshark decodes that quoted copy as ISAKMP too (so a display filter 'isakmp' shows 6 frames, 3 of them from 10.77.0.2 inside ICMP)."
 }
 JSON
 }
