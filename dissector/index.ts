@@ -14,3 +14,4 @@ export { ipv6 } from './net/ipv6.js';
 export { tcp } from './transport/tcp.js';
 export { udp } from './transport/udp.js';
 export { isns } from './isns/index.js';
+export { iscsi } from './iscsi/iscsi.js';

@@ -14,6 +14,7 @@ import { ipv6 } from './net/ipv6.js';
 import { tcp } from './transport/tcp.js';
 import { udp } from './transport/udp.js';
 import { isns } from './isns/index.js';
+import { iscsi, ISCSI_PORT } from './iscsi/iscsi.js';
 
 /** The iSNS well-known port (RFC 4171 §2.9), TCP and UDP. */
 export const ISNS_PORT = 3205;
@@ -34,6 +35,8 @@ export const LINKTYPE = {
 export interface RegistryOptions {
   /** Extra TCP/UDP ports to dissect as iSNS ("Decode As"; 3205 always is). */
   readonly isnsPorts?: readonly number[];
+  /** Extra TCP ports to dissect as iSCSI (3260 always is). */
+  readonly iscsiPorts?: readonly number[];
 }
 
 export function createRegistry(opts: RegistryOptions = {}): Registry {
@@ -53,10 +56,15 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
   r.add('ip.proto', [17], udp);
   r.add('tcp.port', [ISNS_PORT], isns);
   r.add('udp.port', [ISNS_PORT], isns);
+  r.add('tcp.port', [ISCSI_PORT], iscsi);
   for (const p of opts.isnsPorts ?? []) {
     if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}`);
     r.tcpPort.addIfAbsent(p, isns);
     r.udpPort.addIfAbsent(p, isns);
+  }
+  for (const p of opts.iscsiPorts ?? []) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}`);
+    r.tcpPort.addIfAbsent(p, iscsi);
   }
   return r;
 }

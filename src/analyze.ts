@@ -7,6 +7,7 @@
 import type { AppProtocol } from '../dissector/core/protocol.js';
 import type { Registry } from '../dissector/core/table.js';
 import type { IsnsPduResult } from '../dissector/isns/index.js';
+import type { IscsiPdu } from '../dissector/iscsi/iscsi.js';
 import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
@@ -29,6 +30,10 @@ export interface AnalyzeOptions {
   readonly onIsnsPdu?: (pdu: FramedPdu, result: IsnsPduResult) => void;
   /** Every assembled iSNS message. */
   readonly onMessage?: (m: MessageEvent) => void;
+  /** Extra TCP ports dissected as iSCSI (3260 always is). */
+  readonly iscsiPorts?: readonly number[];
+  /** Every iSCSI PDU with its dissection; when set, every iSCSI connection is followed to its end (not only its login). */
+  readonly onIscsiPdu?: (pdu: FramedPdu, result: IscsiPdu) => void;
   /** PDUs of other application protocols registered in the registry (plugins). */
   readonly onOtherPdu?: (pdu: FramedPdu, app: AppProtocol) => void;
   /** After each packet is processed. */
@@ -57,12 +62,13 @@ export interface AnalyzeResult {
 
 /** Analyze captures (paths, or "-" for stdin) in the order given, as one timeline. */
 export async function analyze(files: readonly string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const registry = opts.registry ?? createRegistry({ isnsPorts: opts.ports ?? [] });
+  const registry = opts.registry ?? createRegistry({ isnsPorts: opts.ports ?? [], iscsiPorts: opts.iscsiPorts ?? [] });
   const findings: Finding[] = [];
   let pipeline: Pipeline | null = null;
   const ctx: BindContext = {
     finding: (f) => findings.push(f),
     learnPort: (transport, host, port, app) => pipeline!.addConversationPort(transport, host, port, app),
+    ignoreConversation: (cid) => pipeline!.ignoreConversation(cid),
   };
   const isnsBinder = APPS.isns.bind(ctx, {
     defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null,
@@ -70,15 +76,21 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
     ...(opts.onIsnsPdu ? { onIsnsPdu: opts.onIsnsPdu } : {}),
     ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
   });
-  const binders = new Map<AppProtocol, Binder>([[APPS.isns.protocol, isnsBinder as Binder]]);
+  const iscsiBinder = APPS.iscsi.bind(ctx, { followAll: opts.onIscsiPdu !== undefined, ...(opts.onIscsiPdu ? { onPdu: opts.onIscsiPdu } : {}) });
+  const binders = new Map<AppProtocol, Binder>([
+    [APPS.isns.protocol, isnsBinder as Binder],
+    [APPS.iscsi.protocol, iscsiBinder as Binder],
+  ]);
   pipeline = new Pipeline(
     registry,
     {
       pdu: (pdu, app) => {
         const b = binders.get(app);
         if (!b) return opts.onOtherPdu?.(pdu, app);
-        b.pdu(pdu, app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port }));
+        b.pdu(pdu, app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port, connection: pdu.connection }));
       },
+      admit: (c) => binders.get(c.app)?.admit?.(c) ?? true,
+      tcpControl: (c) => binders.get(c.app)?.tcpControl?.(c),
       finding: (f) => findings.push(f),
       ...(opts.onPacketDone ? { packetDone: opts.onPacketDone } : {}),
     },

@@ -33,7 +33,7 @@ test('a damaged TCP header on the iSNS port is a MALFORMED_PDU naming frame, lay
 });
 
 test('the same damage on a port no dissector claims says nothing', async (t) => {
-  const r = await analyze([write([bogusTcpHeader(3260)])]);
+  const r = await analyze([write([bogusTcpHeader(8080)])]);
   t.deepEqual(r.findings, []);
 });
 

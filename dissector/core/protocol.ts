@@ -82,6 +82,20 @@ export interface PduContext extends DissectContext {
   readonly transport: 'tcp' | 'udp';
   readonly srcPort: number;
   readonly dstPort: number;
+  /** The connection's state (AppProtocol.connection), for protocols whose PDUs depend on what was negotiated. */
+  readonly connection?: unknown;
+}
+
+/**
+ * Per-connection state for a protocol whose framing depends on what the
+ * connection negotiated (iSCSI digests): made when the pipeline first sees
+ * the connection, read by each direction's framing and by dissectPdu, and
+ * updated by the protocol's binder as PDUs pass.
+ */
+export interface ConnectionSpec<S = unknown> {
+  open(sawSyn: boolean): S;
+  /** The framing of one direction: `fromClient` when the sender is the side that did not claim the port. */
+  framing(state: S, fromClient: boolean, sawSyn: boolean): Framing;
 }
 
 /** A protocol carried in TCP/UDP payloads, registered on `tcp.port` / `udp.port`. */
@@ -91,6 +105,8 @@ export interface AppProtocol<R = unknown> {
   readonly fields: readonly FieldDef[];
   /** TCP framing; without it each TCP payload chunk is dissected as it comes. */
   readonly framing?: Framing;
+  /** Per-connection state and framing (takes the place of `framing` for TCP). */
+  readonly connection?: ConnectionSpec;
   /** Quick test: do these bytes look like this protocol (used for UDP and resynchronisation)? */
   probe?(view: ByteView): boolean;
   /** Dissect one PDU (TCP: one framed PDU; UDP: one datagram). Must not throw. */

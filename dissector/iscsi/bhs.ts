@@ -288,6 +288,9 @@ export function iscsiFraming(digests: Readonly<IscsiDigests>, opts: IscsiFraming
       }
       return r;
     },
+    plausible(v: ByteView): boolean {
+      return iscsiProbe(v, maxData) && (target === null || isTargetOpcode(v.u8(0) & 0x3f) === target);
+    },
     resync(): void {
       scanning = true;
     },

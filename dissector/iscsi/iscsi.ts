@@ -49,6 +49,8 @@ import type { AppProtocol, PduContext, TreeContext } from '../core/protocol.js';
 import { BHS_LENGTH, NO_DIGESTS, dissectIscsiPdu, iscsiFraming, iscsiProbe, type IscsiPdu } from './bhs.js';
 import { ISCSI_FIELDS } from './fields.js';
 import { iscsiTree } from './tree.js';
+import { DigestNegotiation } from './digests.js';
+import { IscsiTaskTracker } from './tasks.js';
 
 export * from './bhs.js';
 export * from './keyvalues.js';
@@ -61,14 +63,26 @@ export { ISCSI_FIELDS, OPCODE_NAMES, LOGIN_STATUS_NAMES } from './fields.js';
 /** The iSCSI well-known port (RFC 7143 §13.15 / IANA "iscsi-target"). */
 export const ISCSI_PORT = 3260;
 
+/** What one iSCSI connection carries through the pipeline: its digest negotiation and tshark's task references. */
+export interface IscsiConnection {
+  readonly neg: DigestNegotiation;
+  readonly tasks: IscsiTaskTracker;
+}
+
 export const iscsi: AppProtocol<IscsiPdu> & { readonly fields: readonly FieldDef[] } = {
   abbrev: 'iscsi',
   name: 'iSCSI',
   fields: ISCSI_FIELDS,
   framing: iscsiFraming(NO_DIGESTS),
+  connection: {
+    open: (): IscsiConnection => ({ neg: new DigestNegotiation(), tasks: new IscsiTaskTracker() }),
+    framing: (state, fromClient, sawSyn) => iscsiFraming((state as IscsiConnection).neg.digests, { sender: fromClient ? 'initiator' : 'target', startInSync: sawSyn }),
+  },
   probe: (v: ByteView) => iscsiProbe(v),
-  dissectPdu(v: ByteView, _ctx: PduContext): IscsiPdu {
-    return dissectIscsiPdu(v);
+  dissectPdu(v: ByteView, ctx: PduContext): IscsiPdu {
+    const c = ctx.connection as IscsiConnection | undefined;
+    // The digests in force when the PDU was framed: the binder observes it after this.
+    return dissectIscsiPdu(v, c ? { ...c.neg.digests } : undefined);
   },
   tree(v: ByteView, ctx: TreeContext) {
     return v.has(0, BHS_LENGTH) ? iscsiTree(v, { full: ctx.full }) : [];

@@ -45,6 +45,8 @@ function newStats(): SideStats {
 
 export interface TcpSide {
   readonly conv: TcpConv;
+  /** The sender is the client (its peer's port is the one the protocol claims). */
+  readonly fromClient: boolean;
   readonly dir: TcpDirection;
   framer: PduFramer | null;
   readonly src: Endpoint;
@@ -59,6 +61,12 @@ export interface TcpConv {
   /** Side keyed by "addr|port" of the sender. */
   readonly sides: Map<string, TcpSide>;
   readonly file: string;
+  /** The port the protocol claimed (the server's). */
+  readonly serverPort: number;
+  /** The protocol's per-connection state (AppProtocol.connection), made when the conversation starts. */
+  state?: unknown;
+  /** The binder no longer needs this conversation: its packets are skipped. */
+  ignored?: boolean;
   /** Its entry in the fixed-offset flow cache, if any (fastpath.ts). */
   fast?: unknown;
 }
@@ -90,11 +98,15 @@ function skipped(stats: SideStats, bytes: number, frames: number[], reason: Skip
 export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: SideDeps): TcpSide {
   const app = conv.app;
   const stats = newStats();
-  const side: TcpSide = { conv, src, dst, framer: null, dir: null as unknown as TcpDirection, stats };
-  const makeFramer = (inSync: boolean): PduFramer | null =>
-    app.framing
+  // Both ports the claimed one (3205 to 3205): the first direction seen is taken as the client's.
+  const fromClient = src.port !== dst.port ? dst.port === conv.serverPort : conv.sides.size === 0;
+  const side: TcpSide = { conv, fromClient, src, dst, framer: null, dir: null as unknown as TcpDirection, stats };
+  const framingOf = (inSync: boolean) => (app.connection ? app.connection.framing(conv.state ??= app.connection.open(inSync), fromClient, inSync) : app.framing);
+  const makeFramer = (inSync: boolean): PduFramer | null => {
+    const framing = framingOf(inSync);
+    return framing
       ? new PduFramer(
-          app.framing,
+          framing,
           {
             pdu: (fp) => {
               if (fp.missing > 0) stats.truncatedPdus++;
@@ -102,11 +114,12 @@ export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: Side
             },
             skipped: (bytes, frames, reason) => skipped(stats, bytes, frames, reason),
           },
-          { startInSync: inSync, maxBuffered: deps.maxPduBuffer, keep: deps.keep },
+          { startInSync: inSync, maxBuffered: deps.maxPduBuffer ?? Math.max(256 * 1024, framing.maxPduLength), keep: deps.keep },
         )
       : null;
+  };
   const framer = (): PduFramer | null => {
-    if (!side.framer && app.framing) side.framer = makeFramer(side.dir.sawSyn);
+    if (!side.framer && (app.framing || app.connection)) side.framer = makeFramer(side.dir.sawSyn);
     return side.framer;
   };
   let started = false;

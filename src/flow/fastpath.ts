@@ -99,7 +99,8 @@ export class FastPath {
     const sport = be16(d, t + TCP.SPORT);
     const dport = be16(d, t + TCP.DPORT);
     if (!this.ports.claimed(proto === IP_TCP ? 'tcp' : 'udp', sport, dport)) return SKIPPED;
-    return proto === IP_TCP && this.enabled && this.knownTcp(d, origlen, t, sport, dport) ? FAST : LAYERED;
+    if (proto !== IP_TCP || !this.enabled || !this.knownTcp(d, origlen, t, sport, dport)) return LAYERED;
+    return this.segment ? FAST : SKIPPED;
   }
 
   /**
@@ -136,6 +137,11 @@ export class FastPath {
       }
     }
     if (!flow) return false;
+    if (flow.conv.ignored) {
+      // A conversation its binder no longer follows: skipped like unclaimed traffic.
+      this.segment = null;
+      return true;
+    }
     const side = forward ? flow.ab : flow.ba;
     if (!side) return false;
     const o = t + thl;
@@ -167,6 +173,18 @@ export class FastPath {
     }
     if (t.srcport === f.ap && src === f.a) f.ab = side;
     else f.ba = side;
+  }
+
+  /** A conversation that is skipped: cached so that its packets are recognised at fixed offsets. */
+  learnIgnored(conv: TcpConv, ip: IpInfo, t: TcpInfo): void {
+    if (ip.version !== 4 || conv.fast) return;
+    const src = ipv4Number(ip.src);
+    const dst = ipv4Number(ip.dst);
+    const f: FastFlow = { hash: flowHash(src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
+    conv.fast = f;
+    const bucket = this.flows.get(f.hash);
+    if (bucket) bucket.push(f);
+    else this.flows.set(f.hash, [f]);
   }
 
   /** Whether the cache already holds this side of `conv`. */

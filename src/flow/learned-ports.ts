@@ -28,10 +28,19 @@ export class LearnedPorts {
     }
   }
 
+  /** The port the last get() found the protocol on. */
+  lastPort = 0;
+
   /** The protocol learned for a packet from src:sport to dst:dport, if any. */
   get(transport: 'tcp' | 'udp', src: string, sport: number, dst: string, dport: number): AppProtocol | undefined {
     if (this.byKey.size === 0) return undefined;
-    return this.byKey.get(`${transport}|${dst}|${dport}`) ?? this.byKey.get(`${transport}|${src}|${sport}`);
+    const a = this.byKey.get(`${transport}|${dst}|${dport}`);
+    if (a) {
+      this.lastPort = dport;
+      return a;
+    }
+    this.lastPort = sport;
+    return this.byKey.get(`${transport}|${src}|${sport}`);
   }
 
   /** Whether either port is learned for some host (the fast skip's test). */

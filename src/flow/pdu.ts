@@ -31,6 +31,10 @@ export interface FramedPdu {
   readonly ts: Timestamp;
   /** Bytes of the PDU the capture's snaplen cut (after `bytes`); absent or 0 for a whole PDU. */
   readonly missing?: number;
+  /** TCP: the connection's state (AppProtocol.connection), if the protocol keeps one. */
+  readonly connection?: unknown;
+  /** Whether the sender is the client (the side that did not claim the protocol's port). */
+  readonly fromClient?: boolean;
 }
 
 /** The PDU's bytes as a view whose declared length counts what the snaplen cut. */

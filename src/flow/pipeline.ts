@@ -34,9 +34,33 @@ export interface PipelineLimits {
   readonly maxPduBuffer?: number;
 }
 
+/** A TCP segment with SYN, RST or FIN on a conversation a protocol claims (connection attempts and their answers). */
+export interface TcpControl {
+  readonly conversation: string;
+  readonly app: AppProtocol;
+  readonly file: string;
+  readonly frame: number;
+  readonly ts: Timestamp;
+  /** The sender. */
+  readonly src: Endpoint;
+  readonly dst: Endpoint;
+  /** Whether the sender is the client (its peer holds the claimed port). */
+  readonly fromClient: boolean;
+  /** TCP flags (FIN 1, SYN 2, RST 4, ACK 0x10). */
+  readonly flags: number;
+}
+
 export interface PipelineHandlers {
   /** A whole application PDU and the protocol whose table entry claimed it. */
   pdu(pdu: FramedPdu, app: AppProtocol): void;
+  /** SYN, RST and FIN segments of claimed TCP conversations. */
+  tcpControl?(c: TcpControl): void;
+  /**
+   * A claimed TCP conversation seen for the first time (with the flags of its
+   * first segment): false to skip it from the start (e.g. an iSCSI connection
+   * whose login was not captured).
+   */
+  admit?(c: TcpControl): boolean;
   finding(f: Finding): void;
   /** Called after each packet has been fully processed (PDUs of it emitted). */
   packetDone?(p: Packet): void;
@@ -52,6 +76,8 @@ const DEFAULT_TCP: TcpLimits = {
 const MAX_LAYERS = 12;
 
 const EMPTY = new Uint8Array(0);
+/** SYN, RST, FIN: a connection starts, is refused or ends. */
+const CONTROL_FLAGS = 0x07;
 
 /** Bytes of a payload the capture's snaplen cut (not a length field's lie: the frame itself was cut). */
 function snaplenCut(p: Packet, payload: ByteView): number {
@@ -177,6 +203,7 @@ export class Pipeline implements CaptureSink {
   private fastSegment(p: Packet): void {
     const s = this.fast.segment!;
     this.tcpStreams.touch(s.conv.id);
+    if (s.flags & CONTROL_FLAGS) this.control(s.conv, s.side, s.flags, p);
     if (s.flags & 0x10 && s.other) s.other.dir.acked(s.ack);
     this.enter(p);
     s.side.dir.segment({ frame: p.frame, ts: p.ts, seq: s.seq, flags: s.flags, payload: s.from < s.to ? p.data.subarray(s.from, s.to) : EMPTY });
@@ -232,11 +259,25 @@ export class Pipeline implements CaptureSink {
     return ByteView.of(done.payload);
   }
 
+  /** The port appFor() found the protocol on (the server's). */
+  private serverPort = 0;
+
+  /** The protocol claiming a conversation: the lower port's table entry, the higher's, else a learned port. */
   private appFor(transport: 'tcp' | 'udp', ip: IpInfo, sport: number, dport: number): AppProtocol | undefined {
     const t = transport === 'tcp' ? this.registry.tcpPort : this.registry.udpPort;
     const lo = sport < dport ? sport : dport;
     const hi = sport < dport ? dport : sport;
-    return t.get(lo) ?? t.get(hi) ?? this.learned.get(transport, ip.src, sport, ip.dst, dport);
+    let a = t.get(lo);
+    this.serverPort = lo;
+    if (!a) {
+      a = t.get(hi);
+      this.serverPort = hi;
+    }
+    if (!a) {
+      a = this.learned.get(transport, ip.src, sport, ip.dst, dport);
+      this.serverPort = this.learned.lastPort;
+    }
+    return a;
   }
 
   private transport(proto: Protocol, view: ByteView, ip: IpInfo, p: Packet, below: LayerProblem[] | null): void {
@@ -285,7 +326,21 @@ export class Pipeline implements CaptureSink {
     const src: Endpoint = { addr: ip.src, port: t.srcport };
     const dst: Endpoint = { addr: ip.dst, port: t.dstport };
     const cid = conversationId('tcp', src, dst);
-    const conv = this.tcpStreams.get(cid, () => ({ id: cid, index: this.indexOf(cid), app, sides: new Map(), file: p.file }));
+    const serverPort = this.serverPort;
+    let fresh = false;
+    const conv = this.tcpStreams.get(cid, () => {
+      fresh = true;
+      return { id: cid, index: this.indexOf(cid), app, sides: new Map(), file: p.file, serverPort };
+    });
+    if (fresh && this.handlers.admit) {
+      const fromClient = src.port !== dst.port ? dst.port === serverPort : true;
+      if (!this.handlers.admit({ conversation: cid, app, file: p.file, frame: p.frame, ts: p.ts, src, dst, fromClient, flags: t.flags })) conv.ignored = true;
+    }
+    if (conv.ignored) {
+      // Skipped from now on; the fast path learns the flow so its next packets cost a lookup only.
+      if (!conv.fast && ip.version === 4) this.fast.learnIgnored(conv, ip, t);
+      return app;
+    }
     const sk = `${ip.src}|${t.srcport}`;
     let side = conv.sides.get(sk);
     if (!side) {
@@ -293,6 +348,7 @@ export class Pipeline implements CaptureSink {
       side = openSide(conv, src, dst, this.sideDeps);
       conv.sides.set(sk, side);
     }
+    if (t.flags & CONTROL_FLAGS) this.control(conv, side, t.flags, p);
     // An ACK for bytes this side never saw in the capture: the hole in the other direction is final.
     if (t.flags & 0x10 && conv.sides.size === 2) {
       for (const [k, other] of conv.sides) if (k !== sk) other.dir.acked(t.ack);
@@ -304,6 +360,25 @@ export class Pipeline implements CaptureSink {
     side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data, ...(cut > 0 ? { cut } : {}) });
     if (!this.fast.knows(conv, side)) this.fast.learn(conv, ip, t, side);
     return app;
+  }
+
+  private control(conv: TcpConv, side: TcpSide, flags: number, p: Packet): void {
+    this.handlers.tcpControl?.({ conversation: conv.id, app: conv.app, file: p.file, frame: p.frame, ts: p.ts, src: side.src, dst: side.dst, fromClient: side.fromClient, flags });
+  }
+
+  /**
+   * A binder no longer needs a TCP conversation (e.g. an iSCSI session in
+   * full-feature phase): its packets are skipped from now on, like traffic
+   * no protocol claims, and what it held is released.
+   */
+  ignoreConversation(cid: string): void {
+    const conv = this.tcpStreams.peek(cid);
+    if (!conv || conv.ignored) return;
+    conv.ignored = true;
+    for (const side of conv.sides.values()) {
+      side.dir.release();
+      side.framer = null;
+    }
   }
 
   /** A PDU a TCP side completed: it belongs to the frame of its last byte. */
@@ -322,7 +397,9 @@ export class Pipeline implements CaptureSink {
         frames,
         frame,
         ts: frame === cur.frame ? cur.ts : this.frameTimes.get(frame, cur.ts),
+        fromClient: side.fromClient,
         ...(missing > 0 ? { missing } : {}),
+        ...(conv.state !== undefined ? { connection: conv.state } : {}),
       },
       conv.app,
     );
@@ -330,6 +407,7 @@ export class Pipeline implements CaptureSink {
 
   private closeConv(c: TcpConv): void {
     this.fast.forget(c);
+    if (c.ignored) return;
     closeSides(c, (f) => this.handlers.finding(f));
   }
 

@@ -193,6 +193,13 @@ export class TcpDirection {
     while (this.held.length && ((this.held[0]!.seq - ack) | 0) < 0) this.skipTo(this.held[0]!);
   }
 
+  /** Drop what is held (the conversation is no longer followed); nothing is delivered. */
+  release(): void {
+    for (const h of this.held) this.budget.give(h.bytes.length);
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
   /** End of input: what is held after a hole is delivered after a gap. */
   finish(): void {
     while (this.held.length) this.skipTo(this.held[0]!);
@@ -239,6 +246,11 @@ export class TcpStreamTable<T> {
     const n = create();
     this.map.set(key, { v: n, stamp: ++this.clock });
     return n;
+  }
+
+  /** The value of `key`, if present (recency unchanged). */
+  peek(key: string): T | undefined {
+    return this.map.get(key)?.v;
   }
 
   /** Mark `key` (present) as just used, as get() does. */
