@@ -533,7 +533,7 @@ test('property: damage (mid-stream start, lost segments, snaplen cuts) never pro
       }
       return true;
     }),
-    { numRuns: 100, seed: 1205 },
+    { numRuns: Number(process.env.DAMAGED_RUNS ?? 100), seed: Number(process.env.DAMAGED_SEED ?? 1205) },
   );
   // The counterexample (shrunk) and the assertion it broke, with the damage and the findings.
   if (out.failed) t.fail(`${fc.defaultReportMessage(out)}\n${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);

@@ -75,6 +75,12 @@ export interface Framing {
    * position `pduLength` accepts is a candidate.
    */
   plausible?(view: ByteView): boolean;
+  /**
+   * Whether fewer than headerLength bytes (all a snaplen left of a PDU) look
+   * like the start of a header: the PDU is then kept, cut, for what its first
+   * bytes say.
+   */
+  startsHeader?(view: ByteView): boolean;
 }
 
 /** Where a PDU came from; handed to an application dissector. */

@@ -62,6 +62,11 @@ export function isnsPlausible(v: ByteView): boolean {
   return fid === HEARTBEAT || ((flags & FLAG_FIRST) !== 0) === (v.u16(10) === 0);
 }
 
+/** The first bytes of a header a snaplen cut: version 1 and a known function id are there. */
+export function isnsStartsHeader(v: ByteView): boolean {
+  return v.has(0, 4) && v.u16(0) === 1 && knownFunction(v.u16(2));
+}
+
 export function isnsProbe(v: ByteView): boolean {
   return v.has(0, HEADER) && v.u16(0) === 1 && knownFunction(v.u16(2));
 }
@@ -131,7 +136,11 @@ export function readAuth(v: ByteView, o: number, problems: string[]): AuthBlock 
 /** Header, payload and authentication block of one PDU. Never throws. */
 export function dissectIsnsPdu(v: ByteView, transport: 'tcp' | 'udp'): IsnsPduResult {
   const problems: string[] = [];
-  if (!v.has(0, HEADER)) return { header: null, payload: new Uint8Array(0), auth: null, problems: [`PDU of ${v.captured} bytes is shorter than the 12-byte header`], truncated: 0 };
+  if (!v.has(0, HEADER)) {
+    // A header the snaplen cut is not a malformation.
+    if (v.length > v.captured) return { header: null, payload: new Uint8Array(0), auth: null, problems: [], truncated: v.length - v.captured };
+    return { header: null, payload: new Uint8Array(0), auth: null, problems: [`PDU of ${v.captured} bytes is shorter than the 12-byte header`], truncated: 0 };
+  }
   const header: IsnsHeader = { version: v.u16(0), functionId: v.u16(2), pduLength: v.u16(4), flags: v.u16(6), xid: v.u16(8), seq: v.u16(10) };
   let plen = header.pduLength;
   const avail = v.captured - HEADER;

@@ -59,7 +59,11 @@ class Stop extends Error {}
 export function isnsTree(pdu: Uint8Array, o: TreeOptions): FieldNode[] {
   const out: FieldNode[] = [];
   const v = ByteView.of(pdu);
-  if (!v.has(0, HEADER)) return out;
+  if (!v.has(0, HEADER)) {
+    // A header the snaplen cut: the words there are, as tshark shows them.
+    if (v.has(0, 4)) partialHeader(v, out);
+    return out;
+  }
   try {
     header(v, out, o);
   } catch (e) {
@@ -70,21 +74,30 @@ export function isnsTree(pdu: Uint8Array, o: TreeOptions): FieldNode[] {
   return out;
 }
 
+function partialHeader(v: ByteView, out: FieldNode[]): void {
+  out.push(n('isns.PVer', v.u16(0), 0, 2), n('isns.functionid', v.u16(2), 2, 2));
+  if (v.has(4, 2)) out.push(n('isns.pdulength', v.u16(4), 4, 2));
+  if (v.has(6, 2)) out.push(flagsNode(v.u16(6)));
+  if (v.has(8, 2)) out.push(n('isns.transactionid', v.u16(8), 8, 2));
+}
+
+function flagsNode(flags: number): FieldNode {
+  return n('isns.flags', flags, 6, 2, [
+    n('isns.flags.client', (flags & FLAG_CLIENT) !== 0, 6, 2),
+    n('isns.flags.server', (flags & FLAG_SERVER) !== 0, 6, 2),
+    n('isns.flags.authentication_block', (flags & FLAG_AUTH) !== 0, 6, 2),
+    n('isns.flags.replace', (flags & FLAG_REPLACE) !== 0, 6, 2),
+    n('isns.flags.lastpdu', (flags & FLAG_LAST) !== 0, 6, 2),
+    n('isns.flags.firstpdu', (flags & FLAG_FIRST) !== 0, 6, 2),
+  ]);
+}
+
 function header(v: ByteView, out: FieldNode[], o: TreeOptions): void {
   const fid = v.u16(2);
   const len = v.u16(4);
   const flags = v.u16(6);
   out.push(n('isns.PVer', v.u16(0), 0, 2), n('isns.functionid', fid, 2, 2), n('isns.pdulength', len, 4, 2));
-  out.push(
-    n('isns.flags', flags, 6, 2, [
-      n('isns.flags.client', (flags & FLAG_CLIENT) !== 0, 6, 2),
-      n('isns.flags.server', (flags & FLAG_SERVER) !== 0, 6, 2),
-      n('isns.flags.authentication_block', (flags & FLAG_AUTH) !== 0, 6, 2),
-      n('isns.flags.replace', (flags & FLAG_REPLACE) !== 0, 6, 2),
-      n('isns.flags.lastpdu', (flags & FLAG_LAST) !== 0, 6, 2),
-      n('isns.flags.firstpdu', (flags & FLAG_FIRST) !== 0, 6, 2),
-    ]),
-  );
+  out.push(flagsNode(flags));
   out.push(n('isns.transactionid', v.u16(8), 8, 2), n('isns.sequenceid', v.u16(10), 10, 2));
   // Wireshark: TCP PDUs are framed to 12 + PDU length; a UDP datagram is taken whole.
   let end = o.transport === 'udp' && !o.full ? v.captured : Math.min(v.captured, HEADER + len);

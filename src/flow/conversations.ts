@@ -79,7 +79,7 @@ export interface SideDeps {
   /** How PDU bytes are copied out (the pipeline's slab). */
   keep(b: Uint8Array, from?: number, to?: number): Uint8Array;
   /** A whole PDU of `side`: its bytes, every frame that carried them, the frame of its last byte, bytes the snaplen cut. */
-  pdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number): void;
+  pdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number, resynced: boolean): void;
   finding(f: Finding): void;
 }
 
@@ -110,7 +110,7 @@ export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: Side
           {
             pdu: (fp) => {
               if (fp.missing > 0) stats.truncatedPdus++;
-              deps.pdu(side, fp.bytes, fp.frames, fp.frame, fp.missing);
+              deps.pdu(side, fp.bytes, fp.frames, fp.frame, fp.missing, fp.resynced);
             },
             skipped: (bytes, frames, reason) => skipped(stats, bytes, frames, reason),
           },
@@ -130,12 +130,13 @@ export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: Side
         if (!started) started = true;
         const f = framer();
         if (f) f.push(bytes, frame, segmentStart);
-        else deps.pdu(side, deps.keep(bytes), [frame], frame, 0);
+        else deps.pdu(side, deps.keep(bytes), [frame], frame, 0, false);
       },
       gap: (g) => {
         stats.holes.add(g.bytes, g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter]);
         if (stats.holeFrames.length < 5) stats.holeFrames.push([g.frameBefore, g.frameAfter]);
-        side.framer?.gap();
+        // (A hole before the first bytes: the framer must start out of sync.)
+        framer()?.gap();
       },
       cut: (n, frame) => {
         stats.cuts.add(n, [frame]);
@@ -157,20 +158,25 @@ function frameText(frames: readonly number[], count: number): string {
   return `frame${frames.length > 1 ? 's' : ''} ${frames.join(', ')}${more}`;
 }
 
-/** The findings of one direction, at the end of its conversation. */
-function sideFindings(conv: TcpConv, side: TcpSide): Finding[] {
+/**
+ * The findings of one direction, at the end of its conversation. `convPdus`:
+ * PDUs of both directions (a conversation none of whose bytes hold a PDU is
+ * NOT_ISNS; a direction that is only a fragment beside a real one is not).
+ */
+function sideFindings(conv: TcpConv, side: TcpSide, convPdus: number, left: { bytes: number; frames: number[] } | undefined): Finding[] {
   const s = side.stats;
   const from = `${side.src.addr}:${side.src.port}`;
   const app = conv.app.name;
   const out: Finding[] = [];
   const pdus = side.framer?.pdus ?? 0;
   const passed = s.start.bytes + s.afterHole.bytes + s.invalid.bytes + s.afterCut.bytes;
-  if (side.framer && pdus === 0 && passed > 0) {
+  if (side.framer && convPdus === 0 && passed > 0 && s.holes.count === 0 && s.cuts.count === 0) {
     const frames = [...new Set([...s.start.sorted(), ...s.afterHole.sorted(), ...s.invalid.sorted(), ...s.afterCut.sorted()])].sort((a, b) => a - b).slice(0, MAX_LISTED_FRAMES);
     const seen = side.dir.sawSyn ? 'from its first byte' : 'as far as it was captured';
     out.push(finding('NOT_ISNS', { conversation: conv.id, text: `the ${plural(passed, 'byte')} from ${from} hold no plausible ${app} PDU header ${seen} (${frameText(frames, frames.length)}): this is not ${app}, or only a fragment of it` }, frames, conv.file));
   } else {
-    if (s.holes.count > 0 || s.start.bytes > 0) {
+    const unfinished = left !== undefined && left.bytes > 0;
+    if (s.holes.count > 0 || s.start.bytes > 0 || unfinished || (pdus === 0 && passed > 0 && s.cuts.count === 0)) {
       const parts: string[] = [];
       if (s.start.bytes > 0) parts.push(`the capture starts inside this stream: ${plural(s.start.bytes, 'byte')} before the first ${app} PDU header were passed over (${frameText(s.start.sorted(), s.start.count)})`);
       if (s.holes.count > 0) {
@@ -178,7 +184,8 @@ function sideFindings(conv: TcpConv, side: TcpSide): Finding[] {
         parts.push(`${plural(s.holes.bytes, 'byte')} ${s.holes.bytes === 1 ? 'is' : 'are'} missing from the capture${s.holes.count > 1 ? ` in ${s.holes.count} holes` : ''} (${where})`);
         if (s.afterHole.bytes > 0) parts.push(`${plural(s.afterHole.bytes, 'byte')} after ${s.holes.count === 1 ? 'it' : 'them'} were passed over until the next PDU header`);
       }
-      const frames = [...new Set([...s.start.sorted(), ...s.holes.sorted()])].sort((a, b) => a - b).slice(0, MAX_LISTED_FRAMES);
+      if (unfinished) parts.push(`the capture ends inside an ${app} PDU: only its first ${plural(left.bytes, 'byte')} ${left.bytes === 1 ? 'was' : 'were'} captured (${frameText(left.frames.slice(0, MAX_LISTED_FRAMES), left.frames.length)})`);
+      const frames = [...new Set([...s.start.sorted(), ...s.holes.sorted(), ...(unfinished ? left.frames.slice(0, MAX_LISTED_FRAMES) : [])])].sort((a, b) => a - b).slice(0, MAX_LISTED_FRAMES);
       out.push(finding('TCP_GAP', { conversation: conv.id, from, text: `${parts.join('; ')}; ${app} PDUs in them are lost` }, frames, conv.file));
     }
     if (s.invalid.count > 0) {
@@ -196,13 +203,23 @@ function sideFindings(conv: TcpConv, side: TcpSide): Finding[] {
 
 /** End of a conversation: each side's held bytes are delivered, what went wrong reported. */
 export function closeSides(conv: TcpConv, report: (f: Finding) => void): void {
+  const lefts = new Map<TcpSide, { bytes: number; frames: number[] } | undefined>();
   for (const side of conv.sides.values()) {
     side.dir.finish();
-    const left = side.framer?.end();
-    for (const f of sideFindings(conv, side)) report(f);
-    if (left && left.bytes > 0) {
-      const text = `the capture ends inside an ${conv.app.name} PDU: only its first ${plural(left.bytes, 'byte')} were captured (${frameText(left.frames.slice(0, MAX_LISTED_FRAMES), left.frames.length)}); the PDU is lost`;
-      report(finding('TCP_GAP', { conversation: conv.id, from: `${side.src.addr}:${side.src.port}`, text }, left.frames.slice(0, MAX_LISTED_FRAMES), conv.file));
+    lefts.set(side, side.framer?.end());
+  }
+  let convPdus = 0;
+  for (const side of conv.sides.values()) convPdus += side.framer?.pdus ?? 0;
+  let notIsns = false;
+  for (const side of conv.sides.values()) {
+    const left = lefts.get(side);
+    for (const f of sideFindings(conv, side, convPdus, left)) {
+      // One NOT_ISNS per conversation.
+      if (f.code === 'NOT_ISNS') {
+        if (notIsns) continue;
+        notIsns = true;
+      }
+      report(f);
     }
   }
 }

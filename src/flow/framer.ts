@@ -30,6 +30,8 @@ export interface FramerPdu {
   frame: number;
   /** Bytes of the PDU the capture cut (snaplen); 0 for a whole PDU. */
   missing: number;
+  /** The first PDU after bytes were lost or passed over (a gap, a mid-stream start, a cut, garbage). */
+  resynced: boolean;
 }
 
 /** Why bytes were passed over. */
@@ -73,6 +75,8 @@ export class PduFramer {
   private drop = 0;
   /** PDUs emitted so far. */
   pdus = 0;
+  /** Bytes were lost or passed over since the last PDU emitted (set from the start when joined mid-stream). */
+  private resynced: boolean;
   /** While resynchronising: buffered offsets of plausible headers not confirmable yet, and the next offset to examine. */
   private open: number[] = [];
   private scanned = 0;
@@ -84,6 +88,7 @@ export class PduFramer {
   ) {
     this.maxBuffered = opts.maxBuffered ?? 256 * 1024;
     this.syncing = opts.startInSync === false;
+    this.resynced = this.syncing;
     this.reason = 'joined mid-stream';
     this.keep = opts.keep ?? copyBytes;
   }
@@ -115,6 +120,8 @@ export class PduFramer {
 
   /** Bytes are missing: the partial PDU is dropped and the framer resynchronises. */
   gap(): void {
+    // The bytes before the hole end there: a candidate PDU they hold whole is taken first.
+    if (this.syncing) this.process(true);
     this.passOver(this.len);
     this.drop = 0;
     this.lose('after a gap');
@@ -136,6 +143,20 @@ export class PduFramer {
       this.lose('after a snaplen cut');
       return;
     }
+    // The captured bytes end at the cut: a candidate PDU they hold whole is settled first.
+    if (this.syncing) this.process(true);
+    if (this.syncing && !this.cutAtSegmentStart()) {
+      // Nothing to place the cut in: the captured bytes of the segment are passed over with it.
+      if (this.skippedBytes === 0) this.reason = 'after a snaplen cut';
+      this.passOver(this.len);
+      return;
+    }
+    if (!this.syncing && this.len > 0 && this.len < this.framing.headerLength && this.framing.startsHeader?.(new ByteView(this.buf, 0, this.len))) {
+      // The cut falls inside a header: the PDU is kept with the header bytes there are.
+      this.emit(this.buf, 0, this.len, n);
+      this.lose('after a snaplen cut');
+      return;
+    }
     if (this.syncing || this.len < this.framing.headerLength) {
       // No PDU header to place the cut bytes in: they are lost like a gap's.
       this.passOver(this.len);
@@ -143,17 +164,48 @@ export class PduFramer {
       return;
     }
     const r = this.framing.pduLength(new ByteView(this.buf, 0, this.len));
-    if (!('length' in r)) {
+    if (!('length' in r) || r.length <= this.len) {
+      // (Whole PDUs were emitted when their bytes arrived: a header that is not one, or lies.)
       this.passOver(this.len);
       this.lose('after a snaplen cut');
       return;
     }
-    // The buffered bytes are a PDU's first `len` bytes (whole PDUs were emitted already).
+    // The buffered bytes are a PDU's first `len` bytes (whole PDUs were emitted already). It is
+    // decoded as far as it was captured before the cut: its later bytes, even those captured in
+    // later segments, are not put after a hole.
     const missing = r.length - this.len;
-    this.emit(this.buf, 0, this.len, Math.min(missing, n));
+    this.emit(this.buf, 0, this.len, missing);
     if (n < missing) this.drop = missing - n; // the PDU's last bytes arrive in later segments: pass over them
     else if (n > missing) this.lose('after a snaplen cut');
     void frame;
+  }
+
+  /**
+   * While resynchronising, a segment the snaplen cut: if its first bytes are a
+   * plausible header (or, fewer than a header, the start of one), it is taken
+   * as a PDU start — senders start PDUs at segment starts — and the framer is
+   * in sync at it. False when nothing can be placed.
+   */
+  private cutAtSegmentStart(): boolean {
+    const fr = this.framing;
+    const H = fr.headerLength;
+    let start = 0;
+    for (let i = 0; i < this.segEnd.length; i++) {
+      const s = start;
+      start = this.segEnd[i]!;
+      if (!this.segStarts[i] || s >= this.len) continue;
+      const v = new ByteView(this.buf, s, this.len - s);
+      const whole = this.len - s >= H && (!fr.plausible || fr.plausible(v)) && 'length' in fr.pduLength(v);
+      const part = this.len - s > 0 && this.len - s < H && fr.startsHeader?.(v) === true;
+      if (!whole && !part) continue;
+      this.passOver(s);
+      this.report();
+      this.syncing = false;
+      this.open = [];
+      this.scanned = 0;
+      return true;
+    }
+    return false;
   }
 
   /** End of stream: an unconfirmed but complete PDU is taken; what is left is reported. Returns the unfinished bytes. */
@@ -168,6 +220,7 @@ export class PduFramer {
   }
 
   private lose(reason: SkipReason): void {
+    this.resynced = true;
     if (!this.syncing) {
       this.syncing = true;
       this.reason = reason;
@@ -218,7 +271,9 @@ export class PduFramer {
     const bytes = this.keep(b, from, to);
     const frames = buffered ? this.framesOf(from, to) : [frame];
     this.pdus++;
-    this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing: 0 });
+    const resynced = this.resynced;
+    this.resynced = false;
+    this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing: 0, resynced });
   }
 
   /** The buffered first `to` bytes are a cut PDU missing `missing` bytes: emit and consume them. */
@@ -226,7 +281,9 @@ export class PduFramer {
     const bytes = this.keep(b, from, to);
     const frames = this.framesOf(from, to);
     this.pdus++;
-    this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing });
+    const resynced = this.resynced;
+    this.resynced = false;
+    this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing, resynced });
     this.consume(to);
   }
 

@@ -35,6 +35,8 @@ export interface FramedPdu {
   readonly connection?: unknown;
   /** Whether the sender is the client (the side that did not claim the protocol's port). */
   readonly fromClient?: boolean;
+  /** The first PDU of its direction after bytes were lost or passed over: what came before it is unknown. */
+  readonly resynced?: boolean;
 }
 
 /** The PDU's bytes as a view whose declared length counts what the snaplen cut. */

@@ -157,7 +157,7 @@ export class Pipeline implements CaptureSink {
       budget: this.budget,
       maxPduBuffer: limits.maxPduBuffer,
       keep: (b, from, to) => this.slab.keep(b, from, to),
-      pdu: (side, bytes, frames, frame, missing) => this.tcpPdu(side, bytes, frames, frame, missing),
+      pdu: (side, bytes, frames, frame, missing, resynced) => this.tcpPdu(side, bytes, frames, frame, missing, resynced),
       finding: (f) => this.handlers.finding(f),
     };
   }
@@ -204,7 +204,7 @@ export class Pipeline implements CaptureSink {
     const s = this.fast.segment!;
     this.tcpStreams.touch(s.conv.id);
     if (s.flags & CONTROL_FLAGS) this.control(s.conv, s.side, s.flags, p);
-    if (s.flags & 0x10 && s.other) s.other.dir.acked(s.ack);
+    if (s.flags & 0x10 && s.other) s.other.dir.acked(s.ack, p.frame);
     this.enter(p);
     s.side.dir.segment({ frame: p.frame, ts: p.ts, seq: s.seq, flags: s.flags, payload: s.from < s.to ? p.data.subarray(s.from, s.to) : EMPTY });
   }
@@ -351,7 +351,7 @@ export class Pipeline implements CaptureSink {
     if (t.flags & CONTROL_FLAGS) this.control(conv, side, t.flags, p);
     // An ACK for bytes this side never saw in the capture: the hole in the other direction is final.
     if (t.flags & 0x10 && conv.sides.size === 2) {
-      for (const [k, other] of conv.sides) if (k !== sk) other.dir.acked(t.ack);
+      for (const [k, other] of conv.sides) if (k !== sk) other.dir.acked(t.ack, p.frame);
     }
     const n = r.payload ? r.payload.captured : 0;
     const data = n > 0 ? r.payload!.bytes(0, n) : EMPTY;
@@ -382,7 +382,7 @@ export class Pipeline implements CaptureSink {
   }
 
   /** A PDU a TCP side completed: it belongs to the frame of its last byte. */
-  private tcpPdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number): void {
+  private tcpPdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number, resynced: boolean): void {
     const cur = this.cur!;
     const conv = side.conv;
     this.emit(
@@ -399,6 +399,7 @@ export class Pipeline implements CaptureSink {
         ts: frame === cur.frame ? cur.ts : this.frameTimes.get(frame, cur.ts),
         fromClient: side.fromClient,
         ...(missing > 0 ? { missing } : {}),
+        ...(resynced ? { resynced } : {}),
         ...(conv.state !== undefined ? { connection: conv.state } : {}),
       },
       conv.app,

@@ -73,12 +73,18 @@ interface Held {
 }
 
 const SYN = 2;
+const FIN = 1;
 
 export class TcpDirection {
   private next: number | null = null;
   private held: Held[] = [];
   private heldBytes = 0;
   private lastFrame: number | null = null;
+  /** The highest sequence number the other side acknowledged, and the frame of that ACK. */
+  private maxAck: number | null = null;
+  private maxAckFrame = 0;
+  /** Sequence number of this direction's FIN, if one was seen. */
+  private fin: number | null = null;
   sawSyn = false;
 
   constructor(
@@ -91,6 +97,8 @@ export class TcpDirection {
     const len = s.payload.length;
     const cut = s.cut ?? 0;
     const total = len + cut;
+    // A FIN takes one sequence number after the segment's bytes (its ACK is not a byte we missed).
+    if (s.flags & FIN) this.fin = (((s.flags & SYN ? s.seq + 1 : s.seq) >>> 0) + total) >>> 0;
     if (this.next === null) {
       if (s.flags & SYN) {
         this.sawSyn = true;
@@ -187,9 +195,14 @@ export class TcpDirection {
    * The other direction acknowledged up to `ack`: the receiver has bytes the
    * capture does not, so a hole before `ack` will never fill — declare it now.
    */
-  acked(ack: number): void {
-    if (this.next === null || this.held.length === 0) return;
+  acked(ack: number, frame = 0): void {
+    if (this.next === null) return;
     if (((ack - this.next) | 0) <= 0) return;
+    if (this.maxAck === null || ((ack - this.maxAck) | 0) > 0) {
+      this.maxAck = ack >>> 0;
+      this.maxAckFrame = frame;
+    }
+    if (this.held.length === 0) return;
     while (this.held.length && ((this.held[0]!.seq - ack) | 0) < 0) this.skipTo(this.held[0]!);
   }
 
@@ -200,9 +213,21 @@ export class TcpDirection {
     this.heldBytes = 0;
   }
 
-  /** End of input: what is held after a hole is delivered after a gap. */
+  /**
+   * End of input: what is held after a hole is delivered after a gap; bytes
+   * the other side acknowledged but the capture never held (the stream's
+   * last segments lost) are a gap too.
+   */
   finish(): void {
     while (this.held.length) this.skipTo(this.held[0]!);
+    if (this.next !== null && this.maxAck !== null) {
+      const end = this.fin !== null && ((this.maxAck - this.fin) | 0) === 1 ? this.fin : this.maxAck;
+      const missing = (end - this.next) | 0;
+      if (missing > 0 && missing < MAX_AHEAD) {
+        this.events.gap({ missingFrom: this.next, missingTo: end, bytes: missing, frameBefore: this.lastFrame, frameAfter: this.maxAckFrame });
+        this.next = end;
+      }
+    }
   }
 }
 

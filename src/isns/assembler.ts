@@ -52,8 +52,10 @@ export interface MessageLimits {
 interface Partial {
   pdus: FramedPdu[];
   parts: Uint8Array[];
-  /** Index of the first part the snaplen cut, or -1. */
+  /** Index of the first part the snaplen cut, or after which PDUs were lost, or -1. */
   cut: number;
+  /** Bytes were lost in this direction while the message was in progress. */
+  damaged?: boolean;
   bytes: number;
   fid: number;
   flags: number;
@@ -97,6 +99,8 @@ export interface AssemblerEvents {
 
 export class MessageAssembler {
   private readonly partial = new Map<string, Partial>();
+  /** Messages whose First PDU was lost with the capture's missing bytes: their later PDUs are dropped quietly. */
+  private readonly orphans = new Set<string>();
   /** Requests awaiting a response, by conversation; beyond maxPending the oldest are no longer tracked. */
   private readonly pendingReq: PendingQueue<MessageEvent>;
   private readonly maxBytes: number;
@@ -121,8 +125,10 @@ export class MessageAssembler {
 
   pdu(p: FramedPdu, r: IsnsPduResult): void {
     const h = r.header;
+    if (p.resynced && this.partial.size > 0) this.damage(p);
     if (!h) {
-      this.malformed(p, r.problems.join('; ') || 'PDU too short for an iSNS header');
+      // A header the snaplen cut cannot be placed in a message; the flow stage reported the cut.
+      if (r.truncated === 0) this.malformed(p, r.problems.join('; ') || 'PDU too short for an iSNS header');
       return;
     }
     const fname = functionName(h.functionId);
@@ -151,6 +157,12 @@ export class MessageAssembler {
       return;
     }
     if (!part) {
+      // After lost bytes, PDUs of a message whose start was lost: nothing to place them in, nothing malformed.
+      if (p.resynced || this.orphans.has(key)) {
+        if (last) this.orphans.delete(key);
+        else if (this.orphans.size < this.maxPending) this.orphans.add(key);
+        return;
+      }
       this.malformed(p, `${fname} (transaction ${h.xid}): PDU with sequence id ${h.seq} without a First PDU (flags 0x${h.flags.toString(16).padStart(4, '0')}); its attributes cannot be decoded`);
       return;
     }
@@ -159,7 +171,10 @@ export class MessageAssembler {
       return;
     }
     if (h.seq !== part.nextSeq) {
-      this.malformed(p, `${fname} (transaction ${h.xid}): sequence id ${h.seq} where ${part.nextSeq} was expected; the message is assembled from what arrived`, frameUnion([...part.pdus, p]));
+      if (p.resynced || part.damaged) {
+        // PDUs lost with the capture's missing bytes: the message is read up to the hole.
+        if (part.cut < 0) part.cut = part.parts.length - 1;
+      } else this.malformed(p, `${fname} (transaction ${h.xid}): sequence id ${h.seq} where ${part.nextSeq} was expected; the message is assembled from what arrived`, frameUnion([...part.pdus, p]));
     }
     part.nextSeq = h.seq + 1;
     if (part.bytes + r.payload.length > this.maxBytes) {
@@ -176,10 +191,18 @@ export class MessageAssembler {
     }
   }
 
+  /** Bytes were lost in a PDU's direction: messages in progress there may have lost PDUs. */
+  private damage(p: FramedPdu): void {
+    const prefix = `${p.conversation}|${p.src.addr}|${p.src.port}|`;
+    for (const [k, part] of this.partial) if (k.startsWith(prefix)) part.damaged = true;
+  }
+
   private dropPartial(key: string, why: string): void {
     const part = this.partial.get(key);
     if (!part) return;
     this.partial.delete(key);
+    // A message that lost PDUs with the capture's missing bytes is not malformed (TCP_GAP says so).
+    if (part.damaged) return;
     const p = part.pdus[0]!;
     this.malformed(p, `${functionName(part.fid)} (transaction ${part.xid}) dropped after ${part.pdus.length} PDU(s): ${why}`, frameUnion(part.pdus));
   }
@@ -224,7 +247,9 @@ export class MessageAssembler {
 
   /** End of the inputs: unanswered requests and unfinished messages become findings. */
   finish(): void {
-    for (const key of [...this.partial.keys()]) this.dropPartial(key, 'the capture ends before its Last PDU');
+    // A message still in progress when the capture ends was cut off by the capture, not sent wrong:
+    // it is dropped without a finding (a hole at the end of its stream is a TCP_GAP).
+    this.partial.clear();
     const byFile = new Map<string, MessageEvent[]>();
     for (const ev of this.pendingReq.drain()) {
       this.handlers.unanswered?.(ev);
