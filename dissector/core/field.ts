@@ -78,7 +78,8 @@ function hexWidth(t: FieldType): number {
 /**
  * A value as `tshark -T fields` prints it (4.0): booleans 1/0, hex fields
  * "0x" + zero-padded lower-case hex, decimal raw numbers (never the value
- * string), FT_NONE "1", bytes contiguous hex, strings with TAB/LF/CR escaped.
+ * string), FT_NONE "1", bytes contiguous hex (empty: "<MISSING>"), strings with
+ * TAB/LF/CR escaped.
  */
 export function tsharkValue(n: FieldNode): string {
   const { def, value } = n;
@@ -99,7 +100,8 @@ export function tsharkValue(n: FieldNode): string {
       }
       return String(value);
     case 'bytes':
-      return value instanceof Uint8Array ? bytesToHex(value) : '';
+      // tshark 4.0 prints an empty byte string as <MISSING> (fields without BASE_ALLOW_ZERO).
+      return value instanceof Uint8Array ? (value.length ? bytesToHex(value) : '<MISSING>') : '';
     case 'string':
       return String(value ?? '')
         .replace(/\t/g, '\\t')
