@@ -1,11 +1,23 @@
 /**
  * The little BER that Wireshark's ISAKMP dissector leans on: certificates
  * (isakmp.cert.data), distinguished names (isakmp.id.data.der_asn1_dn,
- * isakmp.ike.certreq.authority.sig). Only the outermost element is read —
- * its identifier and length — which is what decides whether tshark adds the
- * field and whether it gives up on the packet (an element whose length runs
- * past the data stops it). What is inside (the X.509 structure) is not
- * decoded here.
+ * isakmp.ike.certreq.authority.sig) and the ASN.1 prefix of IKEv2 digital
+ * signatures. Only what decides whether tshark adds those fields and whether
+ * it gives up on the packet is reproduced (each rule measured against tshark
+ * 4.0.17):
+ *  - identifier or length octets past the data: it stops, no field;
+ *  - a certificate: the field is added whatever the element is; a SEQUENCE
+ *    or an application/private-class element whose content runs past the
+ *    data then stops it (BER reads into those; other elements are reported
+ *    as "Sequence expected" and skipped);
+ *  - a Name (CHOICE of one SEQUENCE): only a SEQUENCE gets the field (value
+ *    0, the alternative's index), and stops it if it runs past the data;
+ *    another element is skipped;
+ *  - the signature's ASN.1 prefix (dissect_unknown_ber): every nested element
+ *    must fit the data.
+ * What is inside a certificate or a name (the X.509 structure) is not
+ * decoded: an error deep inside a malformed one can stop tshark where we go
+ * on.
  */
 import type { ByteView } from '../core/byteview.js';
 
@@ -58,4 +70,36 @@ export function berOverruns(v: ByteView, o: number, h: BerHeader): boolean {
 /** A universal SEQUENCE (tag 16): the one alternative of an X.509 Name. */
 export function isSequence(h: BerHeader): boolean {
   return h.cls === 0 && h.tag === 16;
+}
+
+/**
+ * dissect_unknown_ber, as far as it decides whether tshark gives up: every
+ * element header must be readable and every definite length must fit the
+ * captured data; constructed elements are walked into. Iterative (an explicit
+ * stack), and every step consumes at least the two header bytes.
+ */
+export function berWalk(v: ByteView, o: number): void {
+  const stack: number[] = [];
+  let p = o;
+  let end = -1; // end of the constructed element being walked; -1: just the one element at o
+  for (;;) {
+    if (end >= 0 && p >= end) {
+      if (!stack.length) return;
+      end = stack.pop()!;
+      p = stack.pop()!;
+      continue;
+    }
+    const h = berHeader(v, p);
+    if (berOverruns(v, p, h)) v.check(p, h.headerLength + h.length, 'BER element');
+    const next = h.length >= 0 ? p + h.headerLength + h.length : v.captured;
+    if (h.constructed && h.length > 0) {
+      if (end >= 0) stack.push(next, end);
+      else stack.push(next, next);
+      p += h.headerLength;
+      end = p + h.length;
+      continue;
+    }
+    if (end < 0) return;
+    p = next;
+  }
 }

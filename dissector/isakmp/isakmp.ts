@@ -38,7 +38,7 @@
 import { ByteView, MalformedError, TruncatedError, ViewError } from '../core/byteview.js';
 import { bytesToHex, type FieldDef, type FieldNode, type FieldValue } from '../core/field.js';
 import type { AppProtocol, PduContext, TreeContext } from '../core/protocol.js';
-import { berHeader, berOverruns, isSequence } from './ber.js';
+import { berHeader, berOverruns, berWalk, isSequence } from './ber.js';
 import { exchangeName, fd, idTypeName, ISAKMP_FIELDS, notifyName, payloadName, protocolName, rangeName, type Variant } from './names.js';
 import { startsWith, vendorName, VID_ARUBA_VIA_AUTH_PROFILE, VID_CISCO_UNITY, VID_CP_01_R65, VID_FORTIGATE, VID_MS_NT5 } from './vendor-ids.js';
 
@@ -276,14 +276,17 @@ function asciiString(v: ByteView, o: number, n: number): string {
   return s;
 }
 
-/** ENC_BCD_DIGITS_0_9: low nibble then high nibble per byte, up to an 0xF filler. */
+/**
+ * ENC_BCD_DIGITS_0_9 (tvb_get_bcd_string): per byte the low nibble, then the
+ * high nibble unless it is the 0xF filler, which ends the string; nibbles
+ * above 9 print as '?'.
+ */
 function bcdString(v: ByteView, o: number, n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) {
     const b = v.u8(o + i);
     const lo = b & 0x0f;
     const hi = b >> 4;
-    if (lo === 0x0f) break;
     s += lo <= 9 ? String(lo) : '?';
     if (hi === 0x0f) break;
     s += hi <= 9 ? String(hi) : '?';
@@ -445,15 +448,45 @@ class Walker {
     return this.push(parent, node);
   }
 
-  /** An expert item (its text item is faked by tshark, so no length check). */
-  expert(parent: Node | null, abbrev: string, o: number, text: string): void {
-    if (!parent) return;
+  /**
+   * Wireshark's subtree labels check their bytes before anything else: -1
+   * means to the end (at least one byte), other lengths must fit the
+   * captured data (measured against tshark 4.0.17).
+   */
+  private textCheck(o: number, n: number): number {
+    if (n === -1) return this.toEnd(o, n);
+    this.ensure(o, n);
+    return n;
+  }
+
+  /**
+   * An expert item: its text item covers (o, n); the field under it is
+   * `abbrev` (FT_NONE). As measured against tshark 4.0.17: a negative length
+   * or a start past the data stops the dissection before the item; a length
+   * running past the data adds the item (clipped), then stops it.
+   */
+  expert(parent: Node | null, abbrev: string, o: number, n: number, text: string): void {
+    let overrun = false;
+    if (n === -1) n = this.toEnd(o, n);
+    else {
+      if (n < 0) throw new MalformedError(`isakmp: negative length ${n} at offset ${this.v.abs(o)}`, this.v.abs(o));
+      if (o > this.v.captured) this.v.check(o, 0, 'isakmp');
+      overrun = o + n > this.v.captured;
+      n = Math.min(n, this.v.captured - o);
+    }
+    if (parent) this.push(parent, { def: fd(abbrev), value: null, offset: this.v.abs(o), length: n, text });
+    if (overrun) this.v.check(o, n + 1, 'isakmp');
+  }
+
+  /** expert_add_info on an existing item: the field under it, no check. */
+  flag(parent: Node, abbrev: string, o: number, text: string): void {
     this.push(parent, { def: fd(abbrev), value: null, offset: this.v.abs(o), length: 0, text });
   }
 
-  /** A text-only subtree (proto_tree_add_subtree): no field, no check. */
-  label(parent: Node | null, text: string, o: number): Node {
-    return this.push(parent, { def: LABEL, value: null, offset: this.v.abs(o), length: 0, text });
+  /** A text-only subtree (proto_tree_add_subtree). */
+  label(parent: Node | null, text: string, o: number, n: number): Node {
+    n = this.textCheck(o, n);
+    return this.push(parent, { def: LABEL, value: null, offset: this.v.abs(o), length: n, text });
   }
 
   private enter(): void {
@@ -558,11 +591,11 @@ class Walker {
         this.body(h.node, payload, o + 4, plen - 4, h.next);
         this.enter();
       } else if (plen > length) {
-        this.expert(h.node, 'isakmp.payloadlength.invalid', o, `Payload (bogus, length is ${plen}, greater than remaining length ${length}`);
+        this.expert(h.node, 'isakmp.payloadlength.invalid', 0, 0, `Payload (bogus, length is ${plen}, greater than remaining length ${length}`);
         this.problem(`payload ${payloadName(payload)} at offset ${o}: length ${plen} is bogus`);
         return;
       } else {
-        this.expert(h.node, 'isakmp.payloadlength.invalid', o, `Payload (bogus, length is ${plen}, must be at least 4)`);
+        this.expert(h.node, 'isakmp.payloadlength.invalid', 0, 0, `Payload (bogus, length is ${plen}, must be at least 4)`);
         if (h.node) this.problem(`payload ${payloadName(payload)} at offset ${o}: length ${plen} is less than 4`);
         plen = 4;
       }
@@ -575,7 +608,7 @@ class Walker {
   /** dissect_payload_header: adds the payload item and its generic header. */
   private payloadHeader(tree: Node, o: number, length: number, payload: number): { node: Node | null; next: number; length: number; critical: boolean } {
     if (length < 4) {
-      this.expert(tree, 'isakmp.payloadlength.invalid', o, 'Not enough room in payload for all transforms');
+      this.expert(tree, 'isakmp.payloadlength.invalid', o, length, 'Not enough room in payload for all transforms');
       this.problem(`${length} bytes at offset ${o} are too few for a payload header`);
       return { node: null, next: 0, length: 0, critical: false };
     }
@@ -647,7 +680,7 @@ class Walker {
         return this.keyDownload(t, o, n);
       case PT.SEQ:
         if (n !== 4) {
-          this.expert(t, 'isakmp.payloadlength.invalid', 0, `Payload (bogus, length is ${n}, should be 4`);
+          this.expert(t, 'isakmp.payloadlength.invalid', 0, 0, `Payload (bogus, length is ${n}, should be 4`);
           this.problem(`Sequence Number payload at offset ${o - 4}: length ${n + 4}, should be 8`);
           return;
         }
@@ -699,8 +732,9 @@ class Walker {
       this.r.sa.push(sa);
       if (doi === 1) {
         if (length < 4) {
-          const n = this.toEnd(o, length);
-          this.val(t, 'isakmp.sa.situation', o, length, v.bytes(o, n), 0, `Situation: (length is ${length}, should be >= 4)`);
+          // The label's tvb_bytes_to_str asserts a length >= 0 and fails on no bytes.
+          if (length <= 0) throw new MalformedError(`SA situation of length ${length}`, v.abs(o));
+          this.val(t, 'isakmp.sa.situation', o, length, v.bytes(o, length), 0, `Situation: (length is ${length}, should be >= 4)`);
           this.problem(`SA payload at offset ${o - 8}: situation is ${length} bytes, should be 4`);
           return;
         }
@@ -720,8 +754,8 @@ class Walker {
       }
       if (doi === 2) {
         if (length < 8) {
-          const n = this.toEnd(o, length);
-          this.val(t, 'isakmp.sa.situation', o, length, v.bytes(o, n), 0, `Situation: (length is ${length}, should be >= 8)`);
+          if (length <= 0) throw new MalformedError(`SA situation of length ${length}`, v.abs(o));
+          this.val(t, 'isakmp.sa.situation', o, length, v.bytes(o, length), 0, `Situation: (length is ${length}, should be >= 8)`);
           return;
         }
         this.item(t, 'isakmp.sa.situation', o, 4);
@@ -785,11 +819,11 @@ class Walker {
     while (count > 0) {
       const h = this.payloadHeader(t!, o, length, PT.T);
       if (length < h.length) {
-        this.expert(t, 'isakmp.payloadlength.invalid', o + 4, `Payload (bogus, length is ${h.length}, greater than remaining length ${length}`);
+        this.expert(t, 'isakmp.payloadlength.invalid', o + 4, length, `Payload (bogus, length is ${h.length}, greater than remaining length ${length}`);
         this.problem(`proposal ${number}: transform at offset ${o} (length ${h.length}) runs past the proposal (${length} bytes left)`);
         break;
       } else if (h.length < 4) {
-        this.expert(t, 'isakmp.payloadlength.invalid', o + 4, `Payload (bogus, length is ${h.length}, must be at least 4)`);
+        this.expert(t, 'isakmp.payloadlength.invalid', o + 4, length, `Payload (bogus, length is ${h.length}, must be at least 4)`);
         this.problem(`proposal ${number}: transform at offset ${o} has length ${h.length}`);
         break;
       }
@@ -899,7 +933,7 @@ class Walker {
       tr.attributes.push({ type, name: typeName, value: vlen >= 1 && vlen <= 4 ? this.readUint(vo, vlen) >>> 0 : null, hex: v.hex(vo, vlen) });
     }
     if (vlen === 0) {
-      this.expert(a, 'isakmp.attribute_value_empty', o, 'Attribute value is empty');
+      this.flag(a, 'isakmp.attribute_value_empty', o, 'Attribute value is empty');
       return hlen;
     }
     switch (family) {
@@ -1213,11 +1247,10 @@ class Walker {
         const n = Math.max(0, Math.min(length, v.captured - o));
         return v.hex(o, n);
       }
-      default: {
-        const n = this.toEnd(o, length);
-        this.ensure(o, n);
-        return v.hex(o, n);
-      }
+      default:
+        // tvb_bytes_to_str for the label: fails on a negative length and on no bytes.
+        if (length <= 0) throw new MalformedError(`identification data of length ${length}`, v.abs(o));
+        return v.hex(o, length);
     }
   }
 
@@ -1239,7 +1272,9 @@ class Walker {
     // dissect_x509af_Certificate: the field is added whatever the element is (see ber.ts).
     const h = berHeader(v, o);
     this.val(t, 'isakmp.cert.data', o, Math.max(0, length), null);
-    if (berOverruns(v, o, h)) v.check(o, h.headerLength + h.length, 'certificate');
+    // BER goes into the content of a SEQUENCE or of an application/private element; anything else is reported and skipped.
+    const entered = h.cls === 1 || h.cls === 3 || (h.cls === 0 && h.constructed && h.tag === 16);
+    if (entered && berOverruns(v, o, h)) v.check(o, h.headerLength + h.length, 'certificate');
   }
 
   /** An X.509 Name (dissect_x509if_Name): see ber.ts. */
@@ -1295,6 +1330,7 @@ class Walker {
       length--;
       if (alen > 0 && alen < length) {
         this.item(d, 'isakmp.auth.data.sig.asn1.data', o, alen);
+        berWalk(v, o); // dissect_unknown_ber
         o += alen;
         length -= alen;
         this.item(d, 'isakmp.auth.data.sig.value', o, length);
@@ -1461,7 +1497,7 @@ class Walker {
       this.ensure(o, n);
       this.val(t, `${G}.device_identity_${idType === 1 ? 'imei' : 'imeisv'}`, o, n, bcdString(v, o, n));
     } else {
-      this.expert(t, `${G}.unknown_device_identity`, o, 'Type of device identity not known');
+      this.expert(t, `${G}.unknown_device_identity`, o, length, 'Type of device identity not known');
     }
   }
 
@@ -1470,13 +1506,13 @@ class Walker {
     if (length <= 0) return;
     const v = this.v;
     const G = 'isakmp.notify.priv.3gpp';
-    const main = this.label(t, 'Emergency Call Numbers', o);
+    const main = this.label(t, 'Emergency Call Numbers', o, length);
     this.item(main, `${G}.emergency_call_numbers_len`, o, 1);
     o++;
     while (o < end) {
       // Wireshark keeps this length in a guint8: +1 and -2 wrap.
       let n = (v.u8(o) + 1) & 0xff;
-      const el = this.label(main, 'Emergency Number', o);
+      const el = this.label(main, 'Emergency Number', o, n);
       this.item(el, `${G}.emergency_call_numbers_element_len`, o, 1);
       o++;
       const f = this.item(el, `${G}.emergency_call_numbers_flags`, o, 1);
@@ -1600,7 +1636,7 @@ class Walker {
     if (n > 0) this.item(a, `${P}.value`, o + hlen, n);
     o += hlen;
     if (n === 0) {
-      if (!this.isRequest) this.expert(a, 'isakmp.attribute_value_empty', o, 'Attribute value is empty');
+      if (!this.isRequest) this.flag(a, 'isakmp.attribute_value_empty', o, 'Attribute value is empty');
       return hlen;
     }
     const each = (size: number, fields: readonly (readonly [string, number])[]): void => {
@@ -1726,13 +1762,18 @@ class Walker {
   /**
    * EAP payload: Wireshark hands the body to its EAP dissector (eap.* fields,
    * not reproduced). What is emulated is when that dissector gives up on the
-   * packet: a body under 4 bytes, or an EAP length outside 4..body.
+   * packet — approximately: a body under 4 bytes (code, identifier, length);
+   * for a Request or Response (codes 1, 2) a missing type byte, or type data
+   * that the EAP length says runs past the body.
    */
   private eap(o: number, length: number): void {
     const v = this.v;
     const sub = v.subClipped(o, length);
+    const code = sub.u8(0);
     const eapLen = sub.u16(2);
-    if (eapLen < 4 || eapLen > length) throw new MalformedError(`EAP: bad length ${eapLen}`, v.abs(o + 2));
+    if (code !== 1 && code !== 2) return;
+    sub.u8(4);
+    if (eapLen > 5 && eapLen > length) throw new MalformedError(`EAP: length ${eapLen} runs past the ${length}-byte payload`, v.abs(o + 2));
   }
 
   /**
@@ -1754,10 +1795,10 @@ class Walker {
     const number = v.u16(o);
     const total = v.u16(o + 2);
     this.item(t, 'isakmp.frag.number', o, 2);
-    if (number === 0) this.expert(t, 'isakmp.fragment_number.invalid', 0, 'Fragment number must not be zero');
-    else if (number > total) this.expert(t, 'isakmp.fragment_number.invalid', 0, `Fragment number (${number}) must not be greater than total fragments (${total})`);
+    if (number === 0) this.expert(t, 'isakmp.fragment_number.invalid', 0, 0, 'Fragment number must not be zero');
+    else if (number > total) this.expert(t, 'isakmp.fragment_number.invalid', 0, 0, `Fragment number (${number}) must not be greater than total fragments (${total})`);
     this.item(t, 'isakmp.frag.total', o + 2, 2);
-    if (total === 0) this.expert(t, 'isakmp.fragment_number.invalid', 0, 'Total fragments must not be zero');
+    if (total === 0) this.expert(t, 'isakmp.fragment_number.invalid', 0, 0, 'Total fragments must not be zero');
     this.r.encryptedData = { length: Math.max(0, v.reportedRemaining(o + 4)), firstPayload: 0 };
   }
 
