@@ -54,6 +54,10 @@ const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 /** SPI and sequence number, with tshark's tree. Never throws. */
 export function dissectEsp(v: ByteView): { info: EspInfo | null; tree: FieldNode[]; problems: LayerProblem[] } {
+  if (v.length === 0) {
+    // tshark's IP hands no subdissector an empty payload: no esp at all.
+    return { info: null, tree: [], problems: [{ kind: 'malformed', offset: v.abs(0), message: 'ESP: empty payload' }] };
+  }
   const s = v.abs(0);
   const children: FieldNode[] = [];
   const tree: FieldNode[] = [{ def: PROTO, value: null, offset: s, length: v.captured, children }];

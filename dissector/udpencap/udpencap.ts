@@ -5,8 +5,9 @@
  *  - a NAT-keepalive: exactly one byte, 0xFF (§2.3);
  *  - IKE: a 4-byte zero Non-ESP marker, then an ISAKMP message (§2.2);
  *  - ESP: anything else — the first four bytes are the (non-zero) SPI (§2.1).
- * A datagram of 0..3 bytes (other than the keepalive) cannot be told apart:
- * tshark shows the udpencap protocol and marks it malformed.
+ * A datagram of 1..3 bytes (other than the keepalive) cannot be told apart:
+ * tshark shows the udpencap protocol and marks it malformed; an empty one is
+ * not handed to udpencap at all (no tree).
  *
  * The tree is tshark's: the `udpencap` node (with udpencap.nat_keepalive or
  * udpencap.non_esp_marker), then — as siblings, as Wireshark adds them — the
@@ -40,6 +41,10 @@ const PROTO: FieldDef = { abbrev: 'udpencap', name: 'UDP Encapsulation of IPsec 
 
 /** Classify and dissect one datagram on port 4500. Never throws. */
 export function dissectUdpEncap(v: ByteView): { result: UdpEncapResult; tree: FieldNode[] } {
+  if (v.length === 0) {
+    // tshark's UDP hands no subdissector an empty payload: no udpencap at all.
+    return { result: { kind: 'short', ike: null, esp: null, problems: ['empty datagram'] }, tree: [] };
+  }
   const s = v.abs(0);
   const children: FieldNode[] = [];
   const tree: FieldNode[] = [{ def: PROTO, value: null, offset: s, length: v.captured, children }];

@@ -80,7 +80,7 @@ export function frameTrees(data: Uint8Array, caplen: number, origlen: number, fr
   };
   if (l3.next.key === 50) {
     const e = dissectEsp(l3.payload);
-    return [withSeq(e.tree, e.info)];
+    return e.tree.length ? [withSeq(e.tree, e.info)] : [];
   }
   if (l3.next.key !== 17) return [];
   const l4 = udp.dissect(l3.payload, { tree: false });
@@ -94,7 +94,7 @@ export function frameTrees(data: Uint8Array, caplen: number, origlen: number, fr
     }
     if (port === 4500) {
       const d = dissectUdpEncap(l4.payload);
-      return [withSeq(d.tree, d.result.esp)];
+      return d.tree.length ? [withSeq(d.tree, d.result.esp)] : [];
     }
   }
   return [];
