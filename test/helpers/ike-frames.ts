@@ -113,7 +113,7 @@ export function tsharkLines(file: string, fields: readonly string[] = ALL_FIELDS
   return s === '' ? [] : s.replace(/\n$/, '').split('\n');
 }
 
-/** The committed tshark output for a crafted capture (CAP → CAP minus .pcap + .tshark-fields.tsv), or null. */
+/** The committed tshark output for a crafted capture (CAP.tshark-isakmp.tsv), or null. */
 export function committedLines(cap: string): string[] | null {
   const f = committedPath(cap);
   if (!existsSync(f)) return null;
@@ -122,7 +122,7 @@ export function committedLines(cap: string): string[] | null {
 }
 
 export function committedPath(cap: string): string {
-  return cap.replace(/\.pcap$/, '.tshark-fields.tsv');
+  return `${cap}.tshark-isakmp.tsv`;
 }
 
 /** Field-by-field differences of two line sets, for readable failures. */
