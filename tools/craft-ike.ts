@@ -650,8 +650,8 @@ function malformed(): IkeCaptureSpec {
   u(message({ ...h, length: 27 }, [pl(P.VID, VID.DPD)]));
   // 4: 20 bytes (shorter than a header): not ISAKMP
   u(good.subarray(0, 20));
-  // 5: length 0x80000010 (too large as a C int: shown, nothing after)
-  u(message({ ...h, length: 0x80000010 }, [pl(P.VID, VID.DPD)]));
+  // 5: length 0xfffffff0 (length - 28 is negative as a C int: "too large", the length is shown, nothing after)
+  u(message({ ...h, length: 0xfffffff0 }, [pl(P.VID, VID.DPD)]));
   // 6: second payload's length runs past the end (payload chain overrun)
   u(message(h, [pl(P.NONCE, fill(16, 1)), pl(P.VID, VID.DPD, { length: 300 })]));
   // 7: payload length 0 then 2 (bogus, < 4): the chain advances by 4

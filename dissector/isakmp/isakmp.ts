@@ -111,6 +111,21 @@ export interface IsakmpTransform {
   readonly summary: TransformSummary;
 }
 
+/**
+ * Everything a proposal offers, by kind, across its transforms (in order, no
+ * repeats): in IKEv1 each transform is an alternative, in IKEv2 a proposal
+ * combines one transform of each type. A binder compares the initiator's
+ * offer with the responder's choice through this.
+ */
+export interface ProposalOffer {
+  readonly encryption: { readonly id: number; readonly name: string; readonly keyLength?: number }[];
+  readonly integrity: { readonly id: number; readonly name: string }[];
+  readonly hash: { readonly id: number; readonly name: string }[];
+  readonly prf: { readonly id: number; readonly name: string }[];
+  readonly group: { readonly id: number; readonly name: string }[];
+  readonly authMethod: { readonly id: number; readonly name: string }[];
+}
+
 export interface IsakmpProposal {
   readonly number: number;
   /** 1 ISAKMP/IKE, 2 AH, 3 ESP, 4 IPCOMP. */
@@ -122,6 +137,8 @@ export interface IsakmpProposal {
   readonly transformCount: number;
   /** Transforms decoded (fewer than declared when the payload is short). */
   readonly transforms: IsakmpTransform[];
+  /** The transforms' summaries gathered by kind. */
+  readonly offer: ProposalOffer;
 }
 
 export interface IsakmpSa {
@@ -813,9 +830,18 @@ class Walker {
       o += spiSize;
       length -= spiSize;
     }
-    const proposal: IsakmpProposal = { number, protocolId, protocolName: protocolName(protocolId, ver), spi, transformCount: declared, transforms: [] };
+    const offer: ProposalOffer = { encryption: [], integrity: [], hash: [], prf: [], group: [], authMethod: [] };
+    const proposal: IsakmpProposal = { number, protocolId, protocolName: protocolName(protocolId, ver), spi, transformCount: declared, transforms: [], offer };
     (this.currentSa ?? this.orphanSa()).proposals.push(proposal);
     let index = 0;
+    try {
+      this.transforms(t, o, length, count, protocolId, proposal, number, index);
+    } finally {
+      gatherOffer(proposal);
+    }
+  }
+
+  private transforms(t: Node | null, o: number, length: number, count: number, protocolId: number, proposal: IsakmpProposal, number: number, index: number): void {
     while (count > 0) {
       const h = this.payloadHeader(t!, o, length, PT.T);
       if (length < h.length) {
@@ -1918,6 +1944,23 @@ class Walker {
     }
   }
 
+}
+
+/** Fill a proposal's offer from its transforms' summaries. */
+function gatherOffer(p: IsakmpProposal): void {
+  const o = p.offer;
+  const add = <T extends { id: number }>(list: T[], x: T | undefined): void => {
+    if (x && !list.some((y) => JSON.stringify(y) === JSON.stringify(x))) list.push(x);
+  };
+  for (const tr of p.transforms) {
+    const s = tr.summary;
+    if (s.encryption) add(o.encryption, s.keyLength !== undefined ? { ...s.encryption, keyLength: s.keyLength } : { ...s.encryption });
+    add(o.integrity, s.integrity);
+    add(o.hash, s.hash);
+    add(o.prf, s.prf);
+    add(o.group, s.group);
+    add(o.authMethod, s.authMethod);
+  }
 }
 
 const ATTR_LABEL: Record<AttrFamily, string> = {
