@@ -330,7 +330,6 @@ const FAMILY_PREFIX: Record<AttrFamily, string> = {
 class Walker {
   /** Wireshark's dissection depth counter (shared by the whole message). */
   private depth = 0;
-  readonly root: Node;
   /** Transform being decoded (attributes go into it). */
   private transform: { attributes: IsakmpAttribute[]; summary: TransformSummary } | null = null;
   private version = 0;
@@ -340,9 +339,7 @@ class Walker {
     readonly v: ByteView,
     readonly r: Mutable,
     readonly top: Node,
-  ) {
-    this.root = top;
-  }
+  ) {}
 
   // ---------------------------------------------------------------- tree primitives
 
@@ -970,17 +967,23 @@ class Walker {
         this.ipsecAttrValue(a, type, vo, vlen);
         break;
       case 'rl_ike':
-        if (type === 11) this.ntohs(this.item(a, `${P}.life_type`, vo, vlen), vo);
+        if (type === 11) {
+          this.item(a, `${P}.life_type`, vo, vlen);
+          this.labelRead(vo);
+        }
         else if (type === 12) this.lifeDuration(a, P, vo, vlen);
         break;
       case 'rl_ipsec':
-        if (type === 1) this.ntohs(this.item(a, `${P}.life_type`, vo, vlen), vo);
+        if (type === 1) {
+          this.item(a, `${P}.life_type`, vo, vlen);
+          this.labelRead(vo);
+        }
         else if (type === 2) this.lifeDuration(a, P, vo, vlen);
         break;
       case 'ike2':
         if (type === 14) {
-          const n = this.item(a, 'isakmp.ike2.attr.key_length', vo, vlen);
-          const kl = this.ntohs(n, vo);
+          this.item(a, 'isakmp.ike2.attr.key_length', vo, vlen);
+          const kl = this.labelRead(vo);
           if (tr) tr.summary.keyLength = kl;
         }
         break;
@@ -995,8 +998,8 @@ class Walker {
     return hlen + vlen;
   }
 
-  /** The tvb_get_ntohs Wireshark does to name a value (it needs 2 bytes even for a 1-byte value). */
-  private ntohs(_n: Node, o: number): number {
+  /** The tvb_get_ntohs Wireshark does to label a value (it needs 2 bytes even for a 1-byte value). */
+  private labelRead(o: number): number {
     return this.v.u16(o);
   }
 
