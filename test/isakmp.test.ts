@@ -188,6 +188,10 @@ test('IKEv2 IKE_AUTH: the Encrypted payload is its length and inner type only; p
   const clear = run(f[13]!);
   t.deepEqual(clear.authMethods, [2]);
   t.deepEqual(clear.ids, [{ payload: 35, type: 2, typeName: 'FQDN', protocolId: null, port: null, value: 'initiator.lab.example' }]);
+  const sig = run(f[14]!);
+  t.deepEqual(sig.authMethods, [14]);
+  t.deepEqual(sig.ids.map((i) => [i.payload, i.typeName, i.value]), [[36, 'IPV4_ADDR', '198.51.100.20']]);
+  t.true(sig.response);
 });
 
 test('critical bit, unknown payloads and an empty SK are reported, not guessed', (t) => {

@@ -550,6 +550,9 @@ function v2(): IkeCaptureSpec {
   // 14: I→R IKE_AUTH in the clear (as a peer misconfigured without encryption would send): IDi (FQDN), AUTH (shared key), CP (request), TSi/TSr (iSCSI TCP 3260)
   const ts = (a: string, b: string): Uint8Array => concat([Uint8Array.of(1, 0, 0, 0), Uint8Array.of(7, 6), be16(16), be16(3260), be16(3260), ipv4Bytes(a), ipv4Bytes(b)]);
   c.udp(INITIATOR, 500, TARGET, 500, message({ ...k, exchange: X.IKE_AUTH, rspi: '19e7c5a3816f4d2b', messageId: 1 }, [pl(P.IDI, idV2(2, enc('initiator.lab.example'))), pl(P.AUTH, concat([Uint8Array.of(2, 0, 0, 0), fill(32, 99)])), pl(P.CP, concat([Uint8Array.of(1, 0, 0, 0), attrTLV(1, new Uint8Array(0)), attrTLV(3, new Uint8Array(0))])), pl(P.TSI, ts(INITIATOR, INITIATOR)), pl(P.TSR, ts(TARGET, TARGET))]));
+  // 15: R→I IKE_AUTH response in the clear: IDr (IPv4), AUTH (14, digital signature: RFC 7427 AlgorithmIdentifier sha256WithRSAEncryption + 128-byte signature)
+  const sha256WithRsa = hexBytes('300d06092a864886f70d01010b0500');
+  c.udp(TARGET, 500, INITIATOR, 500, message({ ...k, exchange: X.IKE_AUTH, rspi: '19e7c5a3816f4d2b', flags: F2.RESPONSE, messageId: 1 }, [pl(P.IDR, idV2(1, ipv4Bytes(TARGET))), pl(P.AUTH, concat([Uint8Array.of(14, 0, 0, 0), Uint8Array.of(sha256WithRsa.length), sha256WithRsa, fill(128, 100)]))]));
   return { name: 'ike-v2.pcap', frames: c.frames };
 }
 

@@ -13,8 +13,9 @@
  *  - a Name (CHOICE of one SEQUENCE): only a SEQUENCE gets the field (value
  *    0, the alternative's index), and stops it if it runs past the data;
  *    another element is skipped;
- *  - the signature's ASN.1 prefix (dissect_unknown_ber): every nested element
- *    must fit the data.
+ *  - the signature's ASN.1 prefix (dissect_unknown_ber): every nested
+ *    element's header must be in the data; a content running past it only
+ *    ends the walk.
  * What is inside a certificate or a name (the X.509 structure) is not
  * decoded: an error deep inside a malformed one can stop tshark where we go
  * on.
@@ -74,9 +75,11 @@ export function isSequence(h: BerHeader): boolean {
 
 /**
  * dissect_unknown_ber, as far as it decides whether tshark gives up: every
- * element header must be readable and every definite length must fit the
- * captured data; constructed elements are walked into. Iterative (an explicit
- * stack), and every step consumes at least the two header bytes.
+ * element's identifier and length octets must be in the captured data (even
+ * past the enclosing element); an element whose content runs past the data
+ * ends the walk without an error; constructed elements are walked into.
+ * Iterative (an explicit stack), and every step consumes at least the two
+ * header bytes.
  */
 export function berWalk(v: ByteView, o: number): void {
   const stack: number[] = [];
@@ -90,11 +93,10 @@ export function berWalk(v: ByteView, o: number): void {
       continue;
     }
     const h = berHeader(v, p);
-    if (berOverruns(v, p, h)) v.check(p, h.headerLength + h.length, 'BER element');
+    if (berOverruns(v, p, h)) return;
     const next = h.length >= 0 ? p + h.headerLength + h.length : v.captured;
     if (h.constructed && h.length > 0) {
-      if (end >= 0) stack.push(next, end);
-      else stack.push(next, next);
+      stack.push(next, end < 0 ? next : end);
       p += h.headerLength;
       end = p + h.length;
       continue;
