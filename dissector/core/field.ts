@@ -81,7 +81,8 @@ function hexWidth(t: FieldType): number {
 /**
  * A value as `tshark -T fields` prints it (4.0): booleans 1/0, hex fields
  * "0x" + zero-padded lower-case hex, decimal raw numbers (never the value
- * string), FT_NONE "1", bytes contiguous hex, strings with TAB/LF/CR escaped.
+ * string), FT_NONE "1", bytes contiguous hex (empty: "<MISSING>"), strings with
+ * TAB/LF/CR/BS/FF escaped (\t \n \r \b \f; nothing else is).
  */
 export function tsharkValue(n: FieldNode): string {
   const { def, value } = n;
@@ -102,14 +103,17 @@ export function tsharkValue(n: FieldNode): string {
       }
       return String(value);
     case 'bytes':
-      return value instanceof Uint8Array ? bytesToHex(value) : '';
+      // tshark 4.0 prints an empty byte string as <MISSING> (fields without BASE_ALLOW_ZERO).
+      return value instanceof Uint8Array ? (value.length ? bytesToHex(value) : '<MISSING>') : '';
     case 'reltime':
       return relTime(value);
     case 'string':
       return String(value ?? '')
         .replace(/\t/g, '\\t')
         .replace(/\n/g, '\\n')
-        .replace(/\r/g, '\\r');
+        .replace(/\r/g, '\\r')
+        .replace(/\x08/g, '\\b')
+        .replace(/\f/g, '\\f');
     default:
       return String(value ?? '');
   }
