@@ -15,3 +15,4 @@ export { tcp } from './transport/tcp.js';
 export { udp } from './transport/udp.js';
 export { isns } from './isns/index.js';
 export { iscsi } from './iscsi/iscsi.js';
+export { isakmp, esp, udpencap } from './isakmp/index.js';

@@ -15,6 +15,7 @@ import { tcp } from './transport/tcp.js';
 import { udp } from './transport/udp.js';
 import { isns } from './isns/index.js';
 import { iscsi, ISCSI_PORT } from './iscsi/iscsi.js';
+import { esp, ESP_PROTO, isakmp, ISAKMP_PORT, NAT_T_PORT, udpencap } from './isakmp/index.js';
 
 /** The iSNS well-known port (RFC 4171 §2.9), TCP and UDP. */
 export const ISNS_PORT = 3205;
@@ -54,9 +55,12 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
   r.add('ethertype', [0x86dd], ipv6);
   r.add('ip.proto', [6], tcp);
   r.add('ip.proto', [17], udp);
+  r.add('ip.proto', [ESP_PROTO], esp);
   r.add('tcp.port', [ISNS_PORT], isns);
   r.add('udp.port', [ISNS_PORT], isns);
   r.add('tcp.port', [ISCSI_PORT], iscsi);
+  r.add('udp.port', [ISAKMP_PORT], isakmp);
+  r.add('udp.port', [NAT_T_PORT], udpencap);
   for (const p of opts.isnsPorts ?? []) {
     if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}`);
     r.tcpPort.addIfAbsent(p, isns);

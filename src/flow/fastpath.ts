@@ -21,11 +21,22 @@ import type { TcpConv, TcpSide } from './conversations.js';
 export const LAYERED = 0;
 export const SKIPPED = 1;
 export const FAST = 2;
-export type Fixed = typeof LAYERED | typeof SKIPPED | typeof FAST;
+/** An ESP packet read at fixed offsets (see `espPacket`). */
+export const ESP_FAST = 3;
+export type Fixed = typeof LAYERED | typeof SKIPPED | typeof FAST | typeof ESP_FAST;
+
+/** An ESP packet's addresses (IPv4 as numbers), SPI and sequence number. */
+export interface FastEsp {
+  src: number;
+  dst: number;
+  spi: number;
+  seq: number | null;
+}
 
 const ETHERTYPE_IPV4 = 0x0800;
 const IP_TCP = 6;
 const IP_UDP = 17;
+const IP_ESP = 50;
 const LINKTYPE_ETHERNET = 1;
 
 /** A TCP/IPv4 conversation as the fast path finds it: addresses and ports as numbers, both sides resolved once. */
@@ -78,6 +89,10 @@ export class FastPath {
   private flows = new Map<number, FastFlow[]>();
   /** The segment found by the last classify() that returned FAST. */
   segment: FastSegment | null = null;
+  /** The ESP packet found by the last classify() that returned ESP_FAST (reused). */
+  readonly espPacket: FastEsp = { src: 0, dst: 0, spi: 0, seq: null };
+  /** Whether ESP packets are wanted (ESP is in the registry's ip.proto table and someone listens). */
+  esp = false;
 
   constructor(
     /** Whether the registry dissects Ethernet/IPv4/TCP with the built-in dissectors (the fast path assumes them). */
@@ -93,7 +108,7 @@ export class FastPath {
     if (vihl >> 4 !== 4) return LAYERED;
     if (be16(d, ip + IPV4.FRAG) & IPV4_FRAGMENT_BITS) return LAYERED; // a fragment: reassembly decides
     const proto = d[ip + IPV4.PROTO]!;
-    if (proto !== IP_TCP && proto !== IP_UDP) return SKIPPED;
+    if (proto !== IP_TCP && proto !== IP_UDP) return proto === IP_ESP && this.esp ? this.espAt(d, ip + (vihl & 15) * 4) : SKIPPED;
     const t = ip + (vihl & 15) * 4;
     if (d.length < t + 4) return LAYERED;
     const sport = be16(d, t + TCP.SPORT);
@@ -156,6 +171,17 @@ export class FastPath {
       to: o < ipEnd ? ipEnd : o,
     };
     return true;
+  }
+
+  /** An unfragmented IPv4 ESP packet: SPI and sequence number at their offsets (RFC 4303 §2). */
+  private espAt(d: Uint8Array, o: number): Fixed {
+    if (d.length < o + 4) return LAYERED;
+    const e = this.espPacket;
+    e.src = be32(d, ETH.HEADER + IPV4.SRC);
+    e.dst = be32(d, ETH.HEADER + IPV4.DST);
+    e.spi = be32(d, o);
+    e.seq = d.length >= o + 8 ? be32(d, o + 4) : null;
+    return ESP_FAST;
   }
 
   /** After the layered path handled an IPv4 TCP packet of `conv`: let the fast path take the next ones. */

@@ -20,7 +20,8 @@ import { finding, type Finding } from '../findings/registry.js';
 import type { CaptureProblem, CaptureSink, Packet, Timestamp } from '../types.js';
 import { Tally } from '../findings/tally.js';
 import { closeSides, openSide, type SideDeps, type TcpConv, type TcpSide } from './conversations.js';
-import { FAST, FastPath, LAYERED } from './fastpath.js';
+import { ESP_FAST, FAST, FastPath, LAYERED } from './fastpath.js';
+import { esp, type EspInfo } from '../../dissector/isakmp/index.js';
 import { IpReassembler, type ReasmLimits } from './ipreasm.js';
 import { LearnedPorts } from './learned-ports.js';
 import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
@@ -50,7 +51,20 @@ export interface TcpControl {
   readonly flags: number;
 }
 
+/** An ESP packet (IP protocol 50): who sent it to whom, its SPI and sequence number. */
+export interface EspPacket {
+  readonly file: string;
+  readonly frame: number;
+  readonly ts: Timestamp;
+  readonly src: string;
+  readonly dst: string;
+  readonly spi: number;
+  readonly seq: number | null;
+}
+
 export interface PipelineHandlers {
+  /** Every ESP packet (IP protocol 50; ESP inside UDP comes as a PDU of udpencap). */
+  esp?(e: EspPacket): void;
   /** A whole application PDU and the protocol whose table entry claimed it. */
   pdu(pdu: FramedPdu, app: AppProtocol): void;
   /** SYN, RST and FIN segments of claimed TCP conversations. */
@@ -78,6 +92,11 @@ const MAX_LAYERS = 12;
 const EMPTY = new Uint8Array(0);
 /** SYN, RST, FIN: a connection starts, is refused or ends. */
 const CONTROL_FLAGS = 0x07;
+
+/** Dotted-quad text of an IPv4 address held as a number. */
+function ipv4Text(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
 
 /** Bytes of a payload the capture's snaplen cut (not a length field's lie: the frame itself was cut). */
 function snaplenCut(p: Packet, payload: ByteView): number {
@@ -129,6 +148,7 @@ export class Pipeline implements CaptureSink {
   private cur: Packet | null = null;
   private readonly tcpProto: Protocol | undefined;
   private readonly udpProto: Protocol | undefined;
+  private readonly espProto: Protocol | undefined;
   packets = 0;
   appPdus = 0;
   /** Packets the fixed-offset fast path handled. */
@@ -145,6 +165,7 @@ export class Pipeline implements CaptureSink {
     this.ipReasm = new IpReassembler(limits.ip);
     this.tcpProto = registry.ipProto.get(6);
     this.udpProto = registry.ipProto.get(17);
+    this.espProto = registry.ipProto.get(50);
     const builtIn = registry.linktype.get(1) === eth && registry.ethertype.get(0x0800) === ipv4 && this.tcpProto === tcp;
     this.fast = new FastPath(builtIn, {
       claimed: (t, sport, dport) => {
@@ -152,6 +173,7 @@ export class Pipeline implements CaptureSink {
         return table.has(sport) || table.has(dport) || this.learned.mayMatch(t, sport, dport);
       },
     });
+    this.fast.esp = this.espProto === esp && handlers.esp !== undefined;
     this.sideDeps = {
       limits: this.tcpLimits,
       budget: this.budget,
@@ -189,6 +211,10 @@ export class Pipeline implements CaptureSink {
     if (fixed === FAST) {
       this.fastPackets++;
       this.fastSegment(p);
+    } else if (fixed === ESP_FAST) {
+      this.fastPackets++;
+      const e = this.fast.espPacket;
+      this.handlers.esp!({ file: p.file, frame: p.frame, ts: p.ts, src: ipv4Text(e.src), dst: ipv4Text(e.dst), spi: e.spi, seq: e.seq });
     }
     if (fixed !== LAYERED) {
       this.handlers.packetDone?.(p);
@@ -231,6 +257,11 @@ export class Pipeline implements CaptureSink {
       }
       const r: LayerResult = proto.dissect(view, this.ctx);
       if (r.problems?.length) (problems ??= []).push(...r.problems);
+      if (ip && proto === this.espProto) {
+        const e = r.info as EspInfo | null;
+        if (e && this.handlers.esp) this.handlers.esp({ file: p.file, frame: p.frame, ts: p.ts, src: ip.src, dst: ip.dst, spi: e.spi, seq: e.seq });
+        return;
+      }
       if (proto.layer === 'network' && r.info) {
         ip = r.info as IpInfo;
         if (ip.fragment && r.payload) {
