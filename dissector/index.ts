@@ -13,6 +13,7 @@ export { ipv4 } from './net/ipv4.js';
 export { ipv6 } from './net/ipv6.js';
 export { tcp } from './transport/tcp.js';
 export { udp } from './transport/udp.js';
+export { icmp, icmpv6 } from './net/icmp.js';
 export { isns } from './isns/index.js';
 export { iscsi } from './iscsi/iscsi.js';
 export { isakmp, esp, udpencap } from './isakmp/index.js';

@@ -13,6 +13,7 @@ import { ipv4 } from './net/ipv4.js';
 import { ipv6 } from './net/ipv6.js';
 import { tcp } from './transport/tcp.js';
 import { udp } from './transport/udp.js';
+import { icmp, icmpv6 } from './net/icmp.js';
 import { isns } from './isns/index.js';
 import { iscsi, ISCSI_PORT } from './iscsi/iscsi.js';
 import { esp, ESP_PROTO, isakmp, ISAKMP_PORT, NAT_T_PORT, udpencap } from './isakmp/index.js';
@@ -56,6 +57,8 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
   r.add('ip.proto', [6], tcp);
   r.add('ip.proto', [17], udp);
   r.add('ip.proto', [ESP_PROTO], esp);
+  r.add('ip.proto', [1], icmp);
+  r.add('ip.proto', [58], icmpv6);
   r.add('tcp.port', [ISNS_PORT], isns);
   r.add('udp.port', [ISNS_PORT], isns);
   r.add('tcp.port', [ISCSI_PORT], iscsi);

@@ -13,7 +13,7 @@ import { APPS, type BindContext, type Binder } from './apps.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import type { Finding } from './findings/registry.js';
 import { pduView, type FramedPdu } from './flow/pdu.js';
-import { Pipeline, type PipelineLimits } from './flow/pipeline.js';
+import { Pipeline, type EspPacket, type PipelineLimits } from './flow/pipeline.js';
 import type { MessageEvent } from './isns/assembler.js';
 import type { PortalRecord } from './isns/portals/builder.js';
 import type { InputSummary, Packet } from './types.js';
@@ -34,6 +34,15 @@ export interface AnalyzeOptions {
   readonly iscsiPorts?: readonly number[];
   /** Every iSCSI PDU with its dissection; when set, every iSCSI connection is followed to its end (not only its login). */
   readonly onIscsiPdu?: (pdu: FramedPdu, result: IscsiPdu) => void;
+  /**
+   * Every application PDU of every protocol, dissected, before its binder sees
+   * it (for `packets`: trees that depend on the connection are built here).
+   */
+  readonly onPdu?: (pdu: FramedPdu, app: AppProtocol, result: unknown) => void;
+  /** Every ESP packet (IP protocol 50). */
+  readonly onEsp?: (e: EspPacket) => void;
+  /** Follow every iSCSI connection to its end, not only its login (per-PDU output). */
+  readonly followAll?: boolean;
   /** PDUs of other application protocols registered in the registry (plugins). */
   readonly onOtherPdu?: (pdu: FramedPdu, app: AppProtocol) => void;
   /** After each packet is processed. */
@@ -76,7 +85,7 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
     ...(opts.onIsnsPdu ? { onIsnsPdu: opts.onIsnsPdu } : {}),
     ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
   });
-  const iscsiBinder = APPS.iscsi.bind(ctx, { followAll: opts.onIscsiPdu !== undefined, ...(opts.onIscsiPdu ? { onPdu: opts.onIscsiPdu } : {}) });
+  const iscsiBinder = APPS.iscsi.bind(ctx, { followAll: opts.followAll === true || opts.onIscsiPdu !== undefined, ...(opts.onIscsiPdu ? { onPdu: opts.onIscsiPdu } : {}) });
   const binders = new Map<AppProtocol, Binder>([
     [APPS.isns.protocol, isnsBinder as Binder],
     [APPS.iscsi.protocol, iscsiBinder as Binder],
@@ -85,16 +94,25 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
     registry,
     {
       pdu: (pdu, app) => {
+        // A datagram an ICMP error quotes is for display, never live traffic.
+        if (pdu.quoted) {
+          if (opts.onPdu) opts.onPdu(pdu, app, app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port }));
+          return;
+        }
         const b = binders.get(app);
-        if (!b) return opts.onOtherPdu?.(pdu, app);
-        b.pdu(pdu, app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port, connection: pdu.connection }));
+        if (!b && !opts.onPdu) return opts.onOtherPdu?.(pdu, app);
+        const r = app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port, connection: pdu.connection });
+        opts.onPdu?.(pdu, app, r);
+        if (b) b.pdu(pdu, r);
+        else opts.onOtherPdu?.(pdu, app);
       },
+      ...(opts.onEsp ? { esp: opts.onEsp } : {}),
       admit: (c) => binders.get(c.app)?.admit?.(c) ?? true,
       tcpControl: (c) => binders.get(c.app)?.tcpControl?.(c),
       finding: (f) => findings.push(f),
       ...(opts.onPacketDone ? { packetDone: opts.onPacketDone } : {}),
     },
-    opts.limits ?? {},
+    { ...opts.limits, ...(opts.onPdu ? { quotes: true } : {}) },
   );
 
   const inputs: InputReport[] = [];

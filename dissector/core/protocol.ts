@@ -43,6 +43,11 @@ export interface Protocol<I = unknown> {
    * that the pipeline reads for reassembly and conversations.
    */
   readonly layer?: 'link' | 'network' | 'transport';
+  /**
+   * Its `next` payload is a quoted packet (an ICMP error's copy of the packet
+   * that caused it): dissected for display only, never as live traffic.
+   */
+  readonly quotes?: boolean;
   readonly name: string;
   readonly fields: readonly FieldDef[];
   /**
@@ -132,4 +137,14 @@ export interface TreeContext {
   readonly dstPort: number;
   /** false: Wireshark 4.0's fields and limits; true: our complete decode (isnsx.*-style extras). */
   readonly full: boolean;
+  /**
+   * The connection's state (AppProtocol.connection), when the protocol keeps
+   * one: trees that depend on earlier PDUs (iSCSI task references) read and
+   * update it, so call tree() once per PDU, in capture order, before the
+   * binder sees the PDU.
+   */
+  readonly connection?: unknown;
+  /** The PDU's frame and its time (for such cross-references). */
+  readonly frame?: number;
+  readonly time?: { readonly sec: number; readonly nsec: number };
 }

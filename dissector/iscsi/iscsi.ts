@@ -85,6 +85,13 @@ export const iscsi: AppProtocol<IscsiPdu> & { readonly fields: readonly FieldDef
     return dissectIscsiPdu(v, c ? { ...c.neg.digests } : undefined);
   },
   tree(v: ByteView, ctx: TreeContext) {
-    return v.has(0, BHS_LENGTH) ? iscsiTree(v, { full: ctx.full }) : [];
+    if (!v.has(0, BHS_LENGTH)) return [];
+    const c = ctx.connection as IscsiConnection | undefined;
+    if (!c) return iscsiTree(v, { full: ctx.full });
+    // The digests in force for this PDU, and tshark's task references (which record it).
+    const digests = { ...c.neg.digests };
+    const tree = iscsiTree(v, { full: ctx.full, digests });
+    if (ctx.frame !== undefined && ctx.time) tree.push(...c.tasks.annotate(dissectIscsiPdu(v, digests), ctx.frame, ctx.time));
+    return tree;
   },
 };

@@ -19,10 +19,10 @@ export function parse(argv: string[], extra: ParseArgsConfig['options']): Return
   }
 }
 
-export function ports(v: unknown): number[] {
+export function ports(v: unknown, option = '--port'): number[] {
   const out: number[] = [];
   for (const s of (v as string[] | undefined) ?? []) {
-    if (!/^\d{1,5}$/.test(s) || +s < 1 || +s > 65535) fail(`--port: invalid port "${s}" (1-65535)`);
+    if (!/^\d{1,5}$/.test(s) || +s < 1 || +s > 65535) fail(`${option}: invalid port "${s}" (1-65535)`);
     out.push(+s);
   }
   return out;

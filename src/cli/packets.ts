@@ -3,12 +3,15 @@
  * JSON, or tshark-compatible `-e` field lines (one line per frame carrying
  * iSNS, values tab-separated, repeated values joined by ",").
  */
+import { ByteView } from '../../dissector/core/byteview.js';
 import { tsharkColumn, type FieldNode } from '../../dissector/core/field.js';
-import { isnsTree } from '../../dissector/isns/index.js';
+import { dissectEsp, EspSequenceAnalysis, udpencap, type EspInfo, type UdpEncapResult } from '../../dissector/isakmp/index.js';
+import { isns, isnsTree } from '../../dissector/isns/index.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
-import type { FramedPdu } from '../flow/pdu.js';
+import { pduView, type FramedPdu } from '../flow/pdu.js';
+import type { EspPacket } from '../flow/pipeline.js';
 import type { MessageEvent } from '../isns/assembler.js';
-import { knownFields, messageJson, pduJson, textPdu } from '../output/packets.js';
+import { knownFields, messageJson, pduJson, protocolOf, textPdu, treeShows } from '../output/packets.js';
 import { parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors, write } from './io.js';
 import { USAGE } from './usage.js';
@@ -20,6 +23,7 @@ export interface PacketsOptions {
   fields: string[];
   full: boolean;
   ports: number[];
+  iscsiPorts?: number[];
   read?: AnalyzeOptions['read'];
 }
 
@@ -30,7 +34,7 @@ interface Line {
 }
 
 export async function cmdPackets(rest: string[]): Promise<number> {
-    const { values, positionals } = parse(rest, { e: { type: 'string', short: 'e', multiple: true }, full: { type: 'boolean' } });
+    const { values, positionals } = parse(rest, { e: { type: 'string', short: 'e', multiple: true }, full: { type: 'boolean' }, 'iscsi-port': { type: 'string', multiple: true } });
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -45,6 +49,7 @@ export async function cmdPackets(rest: string[]): Promise<number> {
         fields: (values.e as string[] | undefined) ?? [],
         full: !!values.full,
         ports: ports(values.port),
+        iscsiPorts: ports(values['iscsi-port'], '--iscsi-port'),
         read: progress,
       });
     } catch (e) {
@@ -61,45 +66,61 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
     const known = knownFields(o.full);
     for (const f of o.fields) {
       if (!known.has(f)) {
-        const e = new Error(`-e: unknown field "${f}" (isns.* fields and frame.number)`);
+        const e = new Error(`-e: unknown field "${f}" (isns.*, iscsi.*, isakmp.*, esp.*, udpencap.* fields and frame.number)`);
         e.name = PACKET_FIELDS_ERROR;
         throw e;
       }
     }
   }
+  // The protocols a line is printed for: those of the fields asked (frame.number alone: iSNS).
+  const wanted = new Set(o.fields.map(protocolOf).filter((p): p is string => p !== null));
+  if (fieldMode && wanted.size === 0) wanted.add('isns');
   let buf = '';
   let pending: Line | null = null;
   const flushLine = (): void => {
     if (!pending) return;
     const l = pending;
     pending = null;
-    const cols = o.fields.map((f) => {
-      if (f === 'frame.number') return String(l.frame);
-      return tsharkColumn(l.trees, f);
-    });
+    if (!l.trees.some((t) => treeShows(t, wanted))) return;
+    const cols = o.fields.map((f) => (f === 'frame.number' ? String(l.frame) : tsharkColumn(l.trees, f)));
     buf += cols.join('\t') + '\n';
   };
   const jsonPdus: { pdu: FramedPdu; obj: Record<string, unknown> }[] = [];
-  let lastJson: { pdu: FramedPdu; obj: Record<string, unknown> } | null = null;
+  /** One PDU's tree, in the frame's order: a line (-e), a JSON object or a text tree. */
+  const shown = (pdu: FramedPdu, tree: FieldNode[], title: string): void => {
+    if (fieldMode) {
+      if (pending && (pending.frame !== pdu.frame || pending.file !== pdu.file)) flushLine();
+      if (!pending) pending = { file: pdu.file, frame: pdu.frame, trees: [] };
+      pending.trees.push(tree);
+    } else if (o.format === 'json') jsonPdus.push({ pdu, obj: pduJson(pdu, tree) });
+    else buf += textPdu(pdu, tree, title);
+  };
+  // tshark's ESP sequence analysis: per SPI, across IP and UDP, in capture order.
+  const espSeq = new EspSequenceAnalysis();
+  const withSeq = (tree: FieldNode[], frame: number, info: EspInfo | null): FieldNode[] => {
+    const extra = espSeq.observe(frame, info);
+    if (extra.length) tree.find((n) => n.def.abbrev === 'esp')?.children?.push(...extra);
+    return tree;
+  };
 
   const r = await analyze(files, {
     ports: o.ports,
+    iscsiPorts: o.iscsiPorts ?? [],
+    followAll: true,
     ...(o.read ? { read: o.read } : {}),
-    onIsnsPdu: (pdu) => {
-      const tree = isnsTree(pdu.bytes, { transport: pdu.transport, full: o.full });
-      if (fieldMode) {
-        if (pending && (pending.frame !== pdu.frame || pending.file !== pdu.file)) flushLine();
-        if (!pending) pending = { file: pdu.file, frame: pdu.frame, trees: [] };
-        pending.trees.push(tree);
-        return;
-      }
-      if (o.format === 'json') {
-        const obj = pduJson(pdu, tree);
-        lastJson = { pdu, obj };
-        jsonPdus.push(lastJson);
-        return;
-      }
-      buf += textPdu(pdu, tree);
+    onIsnsPdu: (pdu) => shown(pdu, isnsTree(pdu.bytes, { transport: pdu.transport, full: o.full }), 'Internet Storage Name Service'),
+    onPdu: (pdu, app, result) => {
+      if ((app === isns && !pdu.quoted) || !app.tree) return;
+      const tree = app === isns ? isnsTree(pdu.bytes, { transport: pdu.transport, full: o.full }) : app.tree(pduView(pdu), { transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port, full: o.full, connection: pdu.connection, frame: pdu.frame, time: pdu.ts });
+      if (tree.length === 0) return;
+      if (app === udpencap) withSeq(tree, pdu.frame, (result as UdpEncapResult).esp);
+      shown(pdu, tree, app.name);
+    },
+    onEsp: (e: EspPacket) => {
+      const d = dissectEsp(ByteView.of(e.bytes));
+      if (d.tree.length === 0) return;
+      const pdu: FramedPdu = { file: e.file, transport: 'udp', src: { addr: e.src, port: 0 }, dst: { addr: e.dst, port: 0 }, conversation: `esp ${e.src} ${e.dst}`, streamIndex: 0, bytes: e.bytes, frames: [e.frame], frame: e.frame, ts: e.ts };
+      shown(pdu, withSeq(d.tree, e.frame, d.info), 'Encapsulating Security Payload');
     },
     onMessage: (m: MessageEvent) => {
       if (o.format !== 'json' || fieldMode) return;
@@ -118,7 +139,6 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
       }
     },
   });
-  void lastJson;
   flushLine();
   for (const j of jsonPdus) buf += JSON.stringify(j.obj) + '\n';
   reportInputErrors(r);

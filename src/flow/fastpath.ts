@@ -27,6 +27,8 @@ export type Fixed = typeof LAYERED | typeof SKIPPED | typeof FAST | typeof ESP_F
 
 /** An ESP packet's addresses (IPv4 as numbers), SPI and sequence number. */
 export interface FastEsp {
+  /** Offset of the ESP header in the frame. */
+  at: number;
   src: number;
   dst: number;
   spi: number;
@@ -37,6 +39,7 @@ const ETHERTYPE_IPV4 = 0x0800;
 const IP_TCP = 6;
 const IP_UDP = 17;
 const IP_ESP = 50;
+const IP_ICMP = 1;
 const LINKTYPE_ETHERNET = 1;
 
 /** A TCP/IPv4 conversation as the fast path finds it: addresses and ports as numbers, both sides resolved once. */
@@ -90,9 +93,11 @@ export class FastPath {
   /** The segment found by the last classify() that returned FAST. */
   segment: FastSegment | null = null;
   /** The ESP packet found by the last classify() that returned ESP_FAST (reused). */
-  readonly espPacket: FastEsp = { src: 0, dst: 0, spi: 0, seq: null };
+  readonly espPacket: FastEsp = { at: 0, src: 0, dst: 0, spi: 0, seq: null };
   /** Whether ESP packets are wanted (ESP is in the registry's ip.proto table and someone listens). */
   esp = false;
+  /** Whether ICMP errors are dissected for the packets they quote. */
+  quotes = false;
 
   constructor(
     /** Whether the registry dissects Ethernet/IPv4/TCP with the built-in dissectors (the fast path assumes them). */
@@ -108,7 +113,7 @@ export class FastPath {
     if (vihl >> 4 !== 4) return LAYERED;
     if (be16(d, ip + IPV4.FRAG) & IPV4_FRAGMENT_BITS) return LAYERED; // a fragment: reassembly decides
     const proto = d[ip + IPV4.PROTO]!;
-    if (proto !== IP_TCP && proto !== IP_UDP) return proto === IP_ESP && this.esp ? this.espAt(d, ip + (vihl & 15) * 4) : SKIPPED;
+    if (proto !== IP_TCP && proto !== IP_UDP) return proto === IP_ESP && this.esp ? this.espAt(d, ip + (vihl & 15) * 4) : proto === IP_ICMP && this.quotes ? LAYERED : SKIPPED;
     const t = ip + (vihl & 15) * 4;
     if (d.length < t + 4) return LAYERED;
     const sport = be16(d, t + TCP.SPORT);
@@ -177,6 +182,7 @@ export class FastPath {
   private espAt(d: Uint8Array, o: number): Fixed {
     if (d.length < o + 4) return LAYERED;
     const e = this.espPacket;
+    e.at = o;
     e.src = be32(d, ETH.HEADER + IPV4.SRC);
     e.dst = be32(d, ETH.HEADER + IPV4.DST);
     e.spi = be32(d, o);

@@ -37,6 +37,8 @@ export interface FramedPdu {
   readonly fromClient?: boolean;
   /** The first PDU of its direction after bytes were lost or passed over: what came before it is unknown. */
   readonly resynced?: boolean;
+  /** A datagram quoted in an ICMP error (for display only: not live traffic). */
+  readonly quoted?: boolean;
 }
 
 /** The PDU's bytes as a view whose declared length counts what the snaplen cut. */

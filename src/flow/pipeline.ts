@@ -29,6 +29,8 @@ import { OooBudget, TcpStreamTable, type TcpLimits } from './reassembly.js';
 import { Slab } from './slab.js';
 
 export interface PipelineLimits {
+  /** Dissect the packets ICMP errors quote (UDP datagrams reach the handlers marked `quoted`; for display). */
+  readonly quotes?: boolean;
   readonly tcp?: Partial<TcpLimits>;
   readonly ip?: Partial<ReasmLimits>;
   /** Bytes buffered by one framer while a PDU is incomplete. */
@@ -60,6 +62,8 @@ export interface EspPacket {
   readonly dst: string;
   readonly spi: number;
   readonly seq: number | null;
+  /** The ESP header's bytes as captured (SPI, sequence number); valid only during the call. */
+  readonly bytes: Uint8Array;
 }
 
 export interface PipelineHandlers {
@@ -174,6 +178,7 @@ export class Pipeline implements CaptureSink {
       },
     });
     this.fast.esp = this.espProto === esp && handlers.esp !== undefined;
+    this.fast.quotes = limits.quotes === true;
     this.sideDeps = {
       limits: this.tcpLimits,
       budget: this.budget,
@@ -214,7 +219,7 @@ export class Pipeline implements CaptureSink {
     } else if (fixed === ESP_FAST) {
       this.fastPackets++;
       const e = this.fast.espPacket;
-      this.handlers.esp!({ file: p.file, frame: p.frame, ts: p.ts, src: ipv4Text(e.src), dst: ipv4Text(e.dst), spi: e.spi, seq: e.seq });
+      this.handlers.esp!({ file: p.file, frame: p.frame, ts: p.ts, src: ipv4Text(e.src), dst: ipv4Text(e.dst), spi: e.spi, seq: e.seq, bytes: p.data.subarray(e.at, e.at + 8) });
     }
     if (fixed !== LAYERED) {
       this.handlers.packetDone?.(p);
@@ -250,21 +255,29 @@ export class Pipeline implements CaptureSink {
     let ip: IpInfo | null = null;
     /** What the layers below the transport found wrong (reported if the packet belongs to an application). */
     let problems: LayerProblem[] | null = null;
+    /** Inside a packet an ICMP error quotes. */
+    let quoted = false;
     for (let depth = 0; depth < MAX_LAYERS && proto; depth++) {
       if (proto === this.tcpProto || proto === this.udpProto) {
-        if (ip) this.transport(proto, view, ip, p, problems);
+        if (!ip) return;
+        if (!quoted) this.transport(proto, view, ip, p, problems);
+        else if (proto === this.udpProto) this.quotedUdp(view, ip, p);
         return;
       }
+      if (proto.quotes && !this.limits.quotes) return;
       const r: LayerResult = proto.dissect(view, this.ctx);
       if (r.problems?.length) (problems ??= []).push(...r.problems);
       if (ip && proto === this.espProto) {
+        if (quoted) return;
         const e = r.info as EspInfo | null;
-        if (e && this.handlers.esp) this.handlers.esp({ file: p.file, frame: p.frame, ts: p.ts, src: ip.src, dst: ip.dst, spi: e.spi, seq: e.seq });
+        if (e && this.handlers.esp) this.handlers.esp({ file: p.file, frame: p.frame, ts: p.ts, src: ip.src, dst: ip.dst, spi: e.spi, seq: e.seq, bytes: view.bytes(0, Math.min(8, view.captured)) });
         return;
       }
+      if (proto.quotes && r.next) quoted = true;
       if (proto.layer === 'network' && r.info) {
         ip = r.info as IpInfo;
         if (ip.fragment && r.payload) {
+          if (quoted) return;
           const whole = this.reassembleIp(ip, r.payload, p);
           if (!whole) return;
           view = whole;
@@ -328,6 +341,21 @@ export class Pipeline implements CaptureSink {
     const what = problems.map((x) => `${x.message} (byte offset ${x.offset} in the frame${x.kind === 'truncated' ? ', cut by the snaplen' : ''})`).join('; ');
     const text = `frame ${p.frame} of this ${app.name} conversation has damaged headers: ${what}`;
     this.handlers.finding(finding('MALFORMED_PDU', { conversation: cid, text }, [p.frame], p.file));
+  }
+
+  /** A datagram an ICMP error quotes: to its application's handlers, marked, for display only. */
+  private quotedUdp(view: ByteView, ip: IpInfo, p: Packet): void {
+    const r = this.udpProto!.dissect(view, this.ctx) as LayerResult<UdpInfo | null>;
+    const u = r.info;
+    if (!u || !r.payload || r.payload.captured === 0) return;
+    const app = this.appFor('udp', ip, u.srcport, u.dstport);
+    if (!app) return;
+    const src = { addr: ip.src, port: u.srcport };
+    const dst = { addr: ip.dst, port: u.dstport };
+    const bytes = this.slab.keep(r.payload.bytes(0, r.payload.captured));
+    const cid = conversationId('udp', src, dst);
+    const missing = Math.max(0, r.payload.length - r.payload.captured);
+    this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex: -1, bytes, frames: [p.frame], frame: p.frame, ts: p.ts, quoted: true, ...(missing > 0 ? { missing } : {}) }, app);
   }
 
   /** A datagram to its application (returned), if one claims it. */

@@ -3,17 +3,45 @@
  * object (fields by abbreviation, the tree, the assembled message), and the
  * set of field names `-e` accepts.
  */
-import { displayText, safeText, tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
+import { displayText, safeText, tsharkValue, walk, type FieldDef, type FieldNode } from '../../dissector/core/field.js';
+import { esp, isakmp, udpencap } from '../../dissector/isakmp/index.js';
+import { iscsi } from '../../dissector/iscsi/iscsi.js';
 import { isns, type IsnsAttr } from '../../dissector/isns/index.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import type { MessageEvent } from '../isns/assembler.js';
 import { isoTime } from '../time.js';
 
-/** Field names `-e` accepts: every isns.* field of the table, and frame.number. */
+/** The protocols `packets` shows, with the prefixes of their field names (Wireshark's, then ours). */
+export const SHOWN_PROTOCOLS: readonly { readonly abbrev: string; readonly fields: readonly FieldDef[]; readonly extra: string | null }[] = [
+  { abbrev: 'isns', fields: isns.fields, extra: 'isnsx' },
+  { abbrev: 'iscsi', fields: iscsi.fields, extra: 'iscsix' },
+  { abbrev: 'isakmp', fields: isakmp.fields, extra: null },
+  { abbrev: 'udpencap', fields: udpencap.fields, extra: null },
+  { abbrev: 'esp', fields: esp.fields, extra: null },
+];
+
+/** Field names `-e` accepts: every field of the shown protocols (ours only with --full), and frame.number. */
 export function knownFields(full: boolean): Set<string> {
   const s = new Set<string>(['frame.number']);
-  for (const f of isns.fields) if (full || f.abbrev.startsWith('isns.')) s.add(f.abbrev);
+  for (const p of SHOWN_PROTOCOLS) for (const f of p.fields) if (full || !p.extra || !f.abbrev.startsWith(`${p.extra}.`)) s.add(f.abbrev);
   return s;
+}
+
+/** The protocol a field belongs to ("isns" for isnsx.*), by its name. */
+export function protocolOf(field: string): string | null {
+  for (const p of SHOWN_PROTOCOLS) if (field === p.abbrev || field.startsWith(`${p.abbrev}.`) || (p.extra && field.startsWith(`${p.extra}.`))) return p.abbrev;
+  return null;
+}
+
+/** Whether a tree holds a node of one of these protocols. */
+export function treeShows(tree: readonly FieldNode[], protocols: ReadonlySet<string>): boolean {
+  for (const n of walk(tree)) {
+    const a = n.def.abbrev;
+    const dot = a.indexOf('.');
+    const p = dot < 0 ? a : a.slice(0, dot);
+    if (protocols.has(p) || protocols.has(p.replace(/x$/, ''))) return true;
+  }
+  return false;
 }
 
 export function attrJson(a: IsnsAttr): unknown {
@@ -68,10 +96,10 @@ export function groupFields(tree: FieldNode[]): Map<string, string | string[]> {
   return m;
 }
 
-export function textPdu(pdu: FramedPdu, tree: FieldNode[]): string {
+export function textPdu(pdu: FramedPdu, tree: FieldNode[], title = 'Internet Storage Name Service'): string {
   let s = `Frame ${pdu.frame}${pdu.frames.length > 1 ? ` (reassembled from frames ${pdu.frames.join(', ')})` : ''}: ${safeText(pdu.file)} ${isoTime(pdu.ts)}\n`;
   s += `${pdu.transport.toUpperCase()} ${pdu.src.addr}:${pdu.src.port} → ${pdu.dst.addr}:${pdu.dst.port}\n`;
-  s += 'Internet Storage Name Service\n';
+  s += `${title}\n`;
   const rec = (nodes: FieldNode[], depth: number): void => {
     for (const n of nodes) {
       s += '    '.repeat(depth) + displayText(n) + '\n';
