@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../src/analyze.js';
-import { ethTcp, ethUdp, pcapFile, TCP_ACK, TCP_PSH } from '../tools/craft.js';
+import { ethernet, ethTcp, ethUdp, ipv4, MAC_A, MAC_B, pcapFile, TCP_ACK, TCP_PSH, udp } from '../tools/craft.js';
 
 function write(frames: Uint8Array[]): string {
   const f = join(mkdtempSync(join(tmpdir(), 'isns-layer-')), 'x.pcap');
@@ -43,4 +43,19 @@ test('a UDP length past the datagram on the iSNS port is reported too', async (t
   const r = await analyze([write([f])]);
   const m = r.findings.filter((x) => x.code === 'MALFORMED_PDU').map((x) => x.message);
   t.true(m.some((x) => x.includes('damaged headers') && x.includes('UDP')), m.join('\n'));
+});
+
+test('a first IPv4 fragment sent twice with different bytes is a finding on the iSNS conversation it carries', async (t) => {
+  // A UDP datagram to 3205 (a DevAttrQry) in two fragments; the first fragment comes twice, the copy with
+  // different bytes in its payload part (the UDP header and the iSNS header are the same).
+  const isnsPdu = Uint8Array.from([0, 1, 0, 2, 0, 8, 0x8c, 0, 0, 7, 0, 0, 0, 0, 0, 32, 0, 0, 0, 0]);
+  const seg = udp('10.0.0.2', '10.0.0.1', 40000, 3205, isnsPdu);
+  const first = seg.subarray(0, 16);
+  const other = Uint8Array.from(first);
+  other[15] ^= 0xff;
+  const rest = seg.subarray(16);
+  const f = (payload: Uint8Array, off: number, more: boolean): Uint8Array => ethernet(MAC_B, MAC_A, 0x0800, ipv4('10.0.0.2', '10.0.0.1', 17, payload, { id: 77, fragOffset: off, moreFragments: more }));
+  const r = await analyze([write([f(first, 0, true), f(other, 0, true), f(rest, 16, false)])]);
+  const m = r.findings.filter((x) => x.code === 'MALFORMED_PDU').map((x) => x.message);
+  t.true(m.some((x) => /IP reassembly: overlapping fragment \(frame 2\) disagrees/.test(x)), m.join('\n'));
 });

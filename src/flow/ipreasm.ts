@@ -56,6 +56,8 @@ interface Datagram {
   total: number;
   frames: number[];
   firstSec: number;
+  /** An overlapping fragment that disagreed with bytes already held (the first copy was kept). */
+  conflict: string | null;
 }
 
 export class IpReassembler {
@@ -91,7 +93,7 @@ export class IpReassembler {
    * `bytes` is only read during the call. Returns the whole payload and the
    * frames that carried it when this fragment completes the datagram.
    */
-  add(key: string, offset: number, more: boolean, bytes: Uint8Array, frame: number, tsSec: number): { payload: Uint8Array; frames: number[] } | null {
+  add(key: string, offset: number, more: boolean, bytes: Uint8Array, frame: number, tsSec: number): { payload: Uint8Array; frames: number[]; conflict: string | null } | null {
     const lim = this.limits;
     this.expire(tsSec);
     const len = bytes.length;
@@ -109,7 +111,7 @@ export class IpReassembler {
       return null;
     }
     if (!d) {
-      d = { buf: EMPTY, ranges: [], total: -1, frames: [], firstSec: tsSec };
+      d = { buf: EMPTY, ranges: [], total: -1, frames: [], firstSec: tsSec, conflict: null };
       while (this.map.size >= Math.max(1, lim.maxDatagrams)) this.evictOldest('too many datagrams under reassembly');
       this.map.set(key, d);
     }
@@ -141,7 +143,9 @@ export class IpReassembler {
       if (res & CONFLICT) {
         const frames = [...d.frames];
         addFrame(frames, frame);
-        this.event(`overlapping fragment (frame ${frame}) disagrees with data already received: the first copy was kept`, frames);
+        const reason = `overlapping fragment (frame ${frame}) disagrees with data already received: the first copy was kept`;
+        this.event(reason, frames);
+        d.conflict ??= reason;
       }
     } else if (!more) {
       addFrame(d.frames, frame);
@@ -150,7 +154,7 @@ export class IpReassembler {
     if (d.total >= 0 && (d.total === 0 || (d.ranges.length === 2 && d.ranges[0] === 0 && d.ranges[1] === d.total))) {
       this.remove(key, d);
       const payload = d.buf.length === d.total ? d.buf : d.buf.subarray(0, d.total);
-      return { payload, frames: d.frames };
+      return { payload, frames: d.frames, conflict: d.conflict };
     }
     return null;
   }

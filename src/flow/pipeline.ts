@@ -280,7 +280,8 @@ export class Pipeline implements CaptureSink {
           if (quoted) return;
           const whole = this.reassembleIp(ip, r.payload, p);
           if (!whole) return;
-          view = whole;
+          if (whole.conflict) (problems ??= []).push({ kind: 'malformed', offset: -1, message: `IP reassembly: ${whole.conflict}` });
+          view = whole.view;
           proto = this.registry.ipProto.get(ip.proto);
           continue;
         }
@@ -291,7 +292,7 @@ export class Pipeline implements CaptureSink {
     }
   }
 
-  private reassembleIp(ip: IpInfo, payload: ByteView, p: Packet): ByteView | null {
+  private reassembleIp(ip: IpInfo, payload: ByteView, p: Packet): { view: ByteView; conflict: string | null } | null {
     const f = ip.fragment!;
     const bytes = payload.bytes(0, payload.captured);
     const key = `${ip.version}|${ip.src}|${ip.dst}|${f.id}|${ip.proto}`;
@@ -300,7 +301,7 @@ export class Pipeline implements CaptureSink {
     // iSNS, the TCP stream reports the hole as a TCP_GAP.
     this.ipReasm.drain();
     if (!done) return null;
-    return ByteView.of(done.payload);
+    return { view: ByteView.of(done.payload), conflict: done.conflict };
   }
 
   /** The port appFor() found the protocol on (the server's). */
@@ -338,7 +339,7 @@ export class Pipeline implements CaptureSink {
    */
   private layerProblems(p: Packet, ip: IpInfo, t: { srcport: number; dstport: number }, app: AppProtocol, problems: LayerProblem[], udp: boolean): void {
     const cid = conversationId(udp ? 'udp' : 'tcp', { addr: ip.src, port: t.srcport }, { addr: ip.dst, port: t.dstport });
-    const what = problems.map((x) => `${x.message} (byte offset ${x.offset} in the frame${x.kind === 'truncated' ? ', cut by the snaplen' : ''})`).join('; ');
+    const what = problems.map((x) => (x.offset < 0 ? x.message : `${x.message} (byte offset ${x.offset} in the frame${x.kind === 'truncated' ? ', cut by the snaplen' : ''})`)).join('; ');
     const text = `frame ${p.frame} of this ${app.name} conversation has damaged headers: ${what}`;
     this.handlers.finding(finding('MALFORMED_PDU', { conversation: cid, text }, [p.frame], p.file));
   }
