@@ -146,6 +146,9 @@ export function isDdsMessage(functionId: number): boolean {
   return (functionId & 0x7fff) === FN.DDSReg || (functionId & 0x7fff) === FN.DDSDereg;
 }
 
+/** Attribute problems listed one by one per message. */
+const MAX_ATTR_PROBLEMS = 10;
+
 /** Requests that carry no source attribute (RFC 4171 §5.6.5): SCN and ESI start with their own attributes. */
 const NO_SOURCE = new Set([FN.SCN, FN.ESI, HEARTBEAT]);
 
@@ -177,6 +180,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   let object = -1;
   let prevTag = -1;
   const tlvs: IsnsAttr[] = [];
+  let badAttrs = 0;
   while (o < payload.length) {
     if (payload.length - o < 8) {
       if (!truncated) m.problems.push(`${payload.length - o} stray bytes at offset ${o}, too few for an attribute header`);
@@ -203,11 +207,13 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
     if (tag === 0 && len !== 0) prob = (prob ? prob + '; ' : '') + `delimiter with length ${len}`;
     if (prob) {
       a.problem = prob;
-      m.problems.push(`attribute ${a.name} (tag ${tag}) at offset ${o}: ${prob}`);
+      // Listed up to a bound per message, then counted (7,000 bad attributes make one line, not 7,000).
+      if (badAttrs++ < MAX_ATTR_PROBLEMS) m.problems.push(`attribute ${a.name} (tag ${tag}) at offset ${o}: ${prob}`);
     }
     tlvs.push(a);
     o += 8 + len;
   }
+  if (badAttrs > MAX_ATTR_PROBLEMS) m.problems.push(`${badAttrs - MAX_ATTR_PROBLEMS} more attributes with problems (not listed one by one)`);
   // Without a delimiter, messages that have none by design (SCN, ESI, their responses, and
   // responses in general) carry operating attributes; requests keep source + key.
   if (!seenDelim && (resp || NO_SOURCE.has(functionId))) for (const a of tlvs) if (a.role === 'key') a.role = 'operating';

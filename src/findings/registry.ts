@@ -49,11 +49,13 @@ const REGISTRY = {
     `${p.from} ${p.bitmap} enables IKE/IPsec but neither main (0x04) nor aggressive (0x08) mode: IKE phase 1 cannot be negotiated, so the IPsec logon fails`),
   BITMAP_CONFLICT: row<{ count: number; parts: string[] }>('error', 'portal', 'different bitmaps for the same portal', (p) =>
     `${p.count} different security bitmaps for this portal: ${p.parts.join('; ')}. The last one seen is reported; initiators use whichever they saw, so IPsec settings can differ between initiators and from the target's own configuration`),
-  ISNS_ERROR_STATUS: row<{ response: string; frame: number; request: string; portals?: string; status: string; effect?: string; count?: number; capped?: boolean }>(
+  ISNS_ERROR_STATUS: row<{ response: string; frame: number; request: string; portal?: string; others?: number; status: string; effect?: string; count?: number; capped?: boolean }>(
     'error', 'either', 'a response with a non-zero status', (p) => {
-      const base = p.portals === undefined
+      // A portal's finding names the message by frame and counts the other portals it named (never lists them).
+      const naming = p.portal === undefined ? '' : `, which named ${p.portal}${p.others ? ` and ${p.others} other portal${p.others === 1 ? '' : 's'}` : ''},`;
+      const base = p.effect === undefined
         ? `${p.response} (frame ${p.frame}) answered ${p.request} with status ${p.status}`
-        : `${p.response} (frame ${p.frame}) answered ${p.request} naming ${p.portals} with status ${p.status}: ${p.effect}`;
+        : `${p.response} (frame ${p.frame}) answered ${p.request}${naming} with status ${p.status}: ${p.effect}`;
       return p.count === undefined || p.count === 1 ? base : `${base}. The same status came back ${p.count} times in all${p.capped ? ' (the frames of the first ones are listed)' : ''}`;
     }),
   PORTAL_DEREGISTERED: row<{ frames: number[] }>('info', 'portal', 'the portal was deregistered', (p) =>
@@ -99,10 +101,21 @@ export interface Finding {
   readonly frames: number[];
 }
 
-/** A finding of `code`, its message made from `facts` by the registry's template. */
+/** Frames a finding lists at each end of a longer list (the count is said). */
+export const MAX_FRAMES_EACH_END = 10;
+
+/**
+ * A finding of `code`, its message made from `facts` by the registry's
+ * template. A long frame list (a PDU trickled over thousands of segments) is
+ * cut to its first and last frames, and the message says how many there are.
+ */
 export function finding<C extends FindingCode>(code: C, facts: FindingFacts<C>, frames: number[], file?: string): Finding {
   const spec = REGISTRY[code] as Spec<FindingFacts<C>>;
-  const message = spec.message(facts);
+  let message = spec.message(facts);
+  if (frames.length > 2 * MAX_FRAMES_EACH_END) {
+    message += ` (${frames.length} frames in all; the first and last ${MAX_FRAMES_EACH_END} are listed)`;
+    frames = [...frames.slice(0, MAX_FRAMES_EACH_END), ...frames.slice(-MAX_FRAMES_EACH_END)];
+  }
   return file === undefined ? { code, severity: spec.severity, message, frames } : { code, severity: spec.severity, message, file, frames };
 }
 

@@ -72,9 +72,25 @@ export interface FastSegment {
 const be16 = (d: Uint8Array, o: number): number => (d[o]! << 8) | d[o + 1]!;
 const be32 = (d: Uint8Array, o: number): number => ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
 
-/** Symmetric hash of an IPv4 TCP 4-tuple (the same for both directions). */
-function flowHash(a: number, b: number, aport: number, bport: number): number {
-  return (a ^ b ^ Math.imul(aport ^ bport, 0x9e3779b1)) >>> 0;
+/** murmur3's finaliser: every input bit moves every output bit. */
+function fmix(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/**
+ * Symmetric hash of an IPv4 TCP 4-tuple (the same for both directions): each
+ * endpoint's address and port mixed with a per-run random seed, the two
+ * summed. A capture cannot line its flows up in one bucket without knowing
+ * the seed (an unseeded src^dst hash let 1e5 flows share one).
+ */
+function flowHash(seed: number, a: number, b: number, aport: number, bport: number): number {
+  const ea = fmix(fmix(a ^ seed) ^ Math.imul(aport + seed, 0x9e3779b1));
+  const eb = fmix(fmix(b ^ seed) ^ Math.imul(bport + seed, 0x9e3779b1));
+  return (ea + eb) >>> 0;
 }
 
 /** A dotted-quad IPv4 address as an unsigned 32-bit number. */
@@ -98,6 +114,8 @@ export class FastPath {
   esp = false;
   /** Whether ICMP errors are dissected for the packets they quote. */
   quotes = false;
+  /** The flow hash's seed, random per run. */
+  private readonly seed = (Math.random() * 0x100000000) >>> 0;
 
   constructor(
     /** Whether the registry dissects Ethernet/IPv4/TCP with the built-in dissectors (the fast path assumes them). */
@@ -141,7 +159,7 @@ export class FastPath {
     if (thl < TCP.MIN_HEADER || t + thl > ipEnd) return false;
     const src = be32(d, ip + IPV4.SRC);
     const dst = be32(d, ip + IPV4.DST);
-    const bucket = this.flows.get(flowHash(src, dst, sport, dport));
+    const bucket = this.flows.get(flowHash(this.seed, src, dst, sport, dport));
     if (!bucket) return false;
     let flow: FastFlow | undefined;
     let forward = true;
@@ -197,7 +215,7 @@ export class FastPath {
     let f = conv.fast as FastFlow | undefined;
     if (!f) {
       const dst = ipv4Number(ip.dst);
-      f = { hash: flowHash(src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
+      f = { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
       conv.fast = f;
       const bucket = this.flows.get(f.hash);
       if (bucket) bucket.push(f);
@@ -212,7 +230,7 @@ export class FastPath {
     if (ip.version !== 4 || conv.fast) return;
     const src = ipv4Number(ip.src);
     const dst = ipv4Number(ip.dst);
-    const f: FastFlow = { hash: flowHash(src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
+    const f: FastFlow = { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
     conv.fast = f;
     const bucket = this.flows.get(f.hash);
     if (bucket) bucket.push(f);

@@ -77,7 +77,8 @@ const FIN = 1;
 
 export class TcpDirection {
   private next: number | null = null;
-  private held: Held[] = [];
+  /** Out-of-order segments, the lowest sequence number first (a heap: O(log n) per segment however they arrive). */
+  private held = new SeqHeap();
   private heldBytes = 0;
   private lastFrame: number | null = null;
   /** The highest sequence number the other side acknowledged, and the frame of that ACK. */
@@ -129,7 +130,7 @@ export class TcpDirection {
       return;
     }
     // Cannot hold it: what is held before it is delivered (after gaps), then the hole up to it is a gap.
-    while (this.held.length && ((this.held[0]!.seq - seq) | 0) < 0) this.skipTo(this.held[0]!);
+    while (this.held.size && ((this.held.peek().seq - seq) | 0) < 0) this.skipTo(this.held.peek());
     this.skipTo({ seq, bytes: s.payload, frame: s.frame, cut });
     const skip = (this.next - seq) | 0;
     if (skip >= 0 && skip < total) {
@@ -150,11 +151,7 @@ export class TcpDirection {
   }
 
   private insert(h: Held): void {
-    const base = this.next!;
-    const r = (h.seq - base) | 0;
-    let i = this.held.length;
-    while (i > 0 && ((this.held[i - 1]!.seq - base) | 0) > r) i--;
-    this.held.splice(i, 0, h);
+    this.held.push(h);
   }
 
   /** Declare the hole up to `h.seq` a gap (when `h` is held, deliver it and what follows). */
@@ -176,11 +173,11 @@ export class TcpDirection {
 
   /** Deliver held segments that are now in order. */
   private drain(): void {
-    while (this.held.length) {
-      const h = this.held[0]!;
+    while (this.held.size) {
+      const h = this.held.peek();
       const rel = (h.seq - this.next!) | 0;
       if (rel > 0) return;
-      this.held.shift();
+      this.held.pop();
       this.heldBytes -= h.bytes.length;
       this.budget.give(h.bytes.length);
       const skip = -rel;
@@ -202,14 +199,14 @@ export class TcpDirection {
       this.maxAck = ack >>> 0;
       this.maxAckFrame = frame;
     }
-    if (this.held.length === 0) return;
-    while (this.held.length && ((this.held[0]!.seq - ack) | 0) < 0) this.skipTo(this.held[0]!);
+    if (this.held.size === 0) return;
+    while (this.held.size && ((this.held.peek().seq - ack) | 0) < 0) this.skipTo(this.held.peek());
   }
 
   /** Drop what is held (the conversation is no longer followed); nothing is delivered. */
   release(): void {
-    for (const h of this.held) this.budget.give(h.bytes.length);
-    this.held = [];
+    for (const h of this.held.items()) this.budget.give(h.bytes.length);
+    this.held = new SeqHeap();
     this.heldBytes = 0;
   }
 
@@ -219,7 +216,7 @@ export class TcpDirection {
    * last segments lost) are a gap too.
    */
   finish(): void {
-    while (this.held.length) this.skipTo(this.held[0]!);
+    while (this.held.size) this.skipTo(this.held.peek());
     if (this.next !== null && this.maxAck !== null) {
       const end = this.fin !== null && ((this.maxAck - this.fin) | 0) === 1 ? this.fin : this.maxAck;
       const missing = (end - this.next) | 0;
@@ -228,6 +225,54 @@ export class TcpDirection {
         this.next = end;
       }
     }
+  }
+}
+
+/**
+ * A binary min-heap of held segments by sequence number, compared wrap-safe
+ * (every held segment lies within 2^30 of the expected sequence number, so
+ * the 32-bit difference orders them).
+ */
+class SeqHeap {
+  private readonly a: Held[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): Held {
+    return this.a[0]!;
+  }
+  items(): readonly Held[] {
+    return this.a;
+  }
+  push(h: Held): void {
+    const a = this.a;
+    a.push(h);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (((a[p]!.seq - h.seq) | 0) <= 0) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = h;
+  }
+  pop(): Held | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && ((a[r]!.seq - a[l]!.seq) | 0) < 0 ? r : l;
+      if (((a[c]!.seq - last.seq) | 0) >= 0) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+    return top;
   }
 }
 

@@ -30,6 +30,7 @@
 import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, knownFunction, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/index.js';
 import { copyBytes } from '../../dissector/core/byteview.js';
 import { finding, type Finding } from '../findings/registry.js';
+import { Tally } from '../findings/tally.js';
 import { PendingQueue } from './pending.js';
 import type { FramedPdu } from '../flow/pdu.js';
 
@@ -64,6 +65,8 @@ interface Partial {
 }
 
 const HEARTBEAT = 0x000e;
+/** MALFORMED_PDU findings listed one by one per conversation. */
+const MAX_MALFORMED = 20;
 /** Unanswered requests listed one by one per input file. */
 const MAX_LISTED = 20;
 
@@ -99,6 +102,8 @@ export interface AssemblerEvents {
 
 export class MessageAssembler {
   private readonly partial = new Map<string, Partial>();
+  /** MALFORMED_PDU findings made per conversation, and those only counted. */
+  private readonly malformedCount = new Map<string, { listed: number; more: Tally; file: string }>();
   /** Messages whose First PDU was lost with the capture's missing bytes: their later PDUs are dropped quietly. */
   private readonly orphans = new Set<string>();
   /** Requests awaiting a response, by conversation; beyond maxPending the oldest are no longer tracked. */
@@ -119,8 +124,22 @@ export class MessageAssembler {
     });
   }
 
-  private malformed(p: FramedPdu, msg: string, frames: number[] = [...p.frames]): void {
-    this.handlers.finding(finding('MALFORMED_PDU', { conversation: p.conversation, text: msg }, frames, p.file));
+  /**
+   * One MALFORMED_PDU per problem up to MAX_MALFORMED per conversation, then
+   * they are only counted: one summary per conversation at the end (a capture
+   * of malformed PDUs must not make a finding per attribute).
+   */
+  private malformed(p: FramedPdu, msg: string, frames: readonly number[] = p.frames): void {
+    let c = this.malformedCount.get(p.conversation);
+    if (c === undefined) {
+      if (this.malformedCount.size >= this.maxPending) return;
+      c = { listed: 0, more: new Tally(), file: p.file };
+      this.malformedCount.set(p.conversation, c);
+    }
+    if (c.listed < MAX_MALFORMED) {
+      c.listed++;
+      this.handlers.finding(finding('MALFORMED_PDU', { conversation: p.conversation, text: msg }, [...frames], p.file));
+    } else c.more.add(0, frames.length > 1 ? [frames[0]!, frames[frames.length - 1]!] : frames);
   }
 
   pdu(p: FramedPdu, r: IsnsPduResult): void {
@@ -273,5 +292,11 @@ export class MessageAssembler {
       this.handlers.finding(finding('UNANSWERED_REQUEST', { untracked: this.unansweredDropped, max: this.maxPending }, []));
     }
     this.unansweredDropped = 0;
+    for (const [conv, c] of this.malformedCount) {
+      if (c.more.count === 0) continue;
+      const text = `${c.more.count} more problems in this conversation's PDUs are not listed one by one (the first ${MAX_MALFORMED} are)`;
+      this.handlers.finding(finding('MALFORMED_PDU', { conversation: conv, text }, c.more.sorted(), c.file));
+    }
+    this.malformedCount.clear();
   }
 }

@@ -2,28 +2,50 @@
  * Items waiting for an answer (requests awaiting their response), grouped by
  * a stable key (the conversation), in arrival order, bounded.
  *
- * Why not one Map keyed per request: entries there are added and deleted
- * once per request, and V8 re-allocates a long-lived Map's hash table in the
- * old heap as it fills with deleted entries or shrinks — at tens of
+ * Cost: add, take and eviction are O(1) amortised whatever the number
+ * waiting, in one group or in many (a flood of unanswered requests on one
+ * connection must not make each lookup walk the others).
+ *  - A group holds its few items in a small array searched linearly (the
+ *    common case: a conversation rarely has more than a few requests
+ *    outstanding); beyond SMALL items it switches to a map by match value.
+ *  - Arrival order is one array of entries across all groups; a taken entry
+ *    is only marked dead there, and the array is compacted when most of it is
+ *    dead, so eviction (oldest first) and drain walk it in order.
+ * Why groups at all, not one Map keyed per request: entries there are added
+ * and deleted once per request, and V8 re-allocates a long-lived Map's hash
+ * table in the old heap as it fills with deleted entries — at tens of
  * thousands of requests a second that garbage, not the live data, set the
- * peak memory. Here the Map's keys are conversations, set once; each holds a
- * small array searched linearly (a conversation rarely has more than a few
- * requests outstanding).
+ * peak memory. Group keys are conversations, set once.
  */
 interface Entry<T> {
   readonly item: T;
   readonly match: number;
-  readonly seq: number;
+  readonly group: Group<T>;
+  dead: boolean;
 }
 
+interface Group<T> {
+  /** Up to SMALL entries, oldest first; null once `byMatch` is used. */
+  list: Entry<T>[] | null;
+  /** Entries by match value, oldest first in each array. */
+  byMatch: Map<number, Entry<T>[]> | null;
+  size: number;
+}
+
+/** Items in a group searched linearly before it switches to a map. */
+const SMALL = 16;
+
 export class PendingQueue<T> {
-  private groups = new Map<string, Entry<T>[]>();
+  private groups = new Map<string, Group<T>>();
+  /** Every entry in arrival order (dead ones are skipped, and compacted away). */
+  private order: Entry<T>[] = [];
+  private head = 0;
+  private dead = 0;
   private n = 0;
-  private seq = 0;
 
   /**
    * @param max items kept at once; beyond it the oldest eighth is evicted
-   *   (oldest first) through `onEvict`, so a flood costs O(log n) per item.
+   *   (oldest first) through `onEvict`.
    */
   constructor(
     private readonly max: number,
@@ -40,69 +62,132 @@ export class PendingQueue<T> {
     let g = this.groups.get(group);
     if (!g) {
       if (this.groups.size > 2 * this.n + 1024) this.purgeEmpty();
-      g = [];
+      g = { list: [], byMatch: null, size: 0 };
       this.groups.set(group, g);
     }
-    g.push({ item, match, seq: this.seq++ });
+    const e: Entry<T> = { item, match, group: g, dead: false };
+    if (g.list && g.list.length < SMALL) g.list.push(e);
+    else {
+      if (g.list) {
+        // Too many waiting in one group: switch it to a map by match value.
+        g.byMatch = new Map();
+        for (const x of g.list) pushTo(g.byMatch, x);
+        g.list = null;
+      }
+      pushTo(g.byMatch!, e);
+    }
+    g.size++;
+    this.order.push(e);
     this.n++;
   }
 
   /** Remove and return the oldest item of `group` with `match`. */
   take(group: string, match: number): T | undefined {
     const g = this.groups.get(group);
-    if (!g) return undefined;
-    for (let i = 0; i < g.length; i++) {
-      if (g[i]!.match === match) return this.removeAt(g, i);
+    if (!g || g.size === 0) return undefined;
+    if (g.list) {
+      for (let i = 0; i < g.list.length; i++) {
+        const e = g.list[i]!;
+        if (e.match === match) {
+          g.list.splice(i, 1);
+          return this.kill(e);
+        }
+      }
+      return undefined;
     }
-    return undefined;
+    const a = g.byMatch!.get(match);
+    if (!a || a.length === 0) return undefined;
+    const e = a.shift()!;
+    if (a.length === 0) g.byMatch!.delete(match);
+    return this.kill(e);
   }
 
   /** Remove `item` (by identity) from `group`; whether it was there. */
   remove(group: string, item: T): boolean {
     const g = this.groups.get(group);
     if (!g) return false;
-    for (let i = 0; i < g.length; i++) {
-      if (g[i]!.item === item) {
-        this.removeAt(g, i);
-        return true;
-      }
+    if (g.list) {
+      const i = g.list.findIndex((e) => e.item === item);
+      if (i < 0) return false;
+      this.kill(g.list.splice(i, 1)[0]!);
+      return true;
+    }
+    for (const [m, a] of g.byMatch!) {
+      const i = a.findIndex((e) => e.item === item);
+      if (i < 0) continue;
+      this.kill(a.splice(i, 1)[0]!);
+      if (a.length === 0) g.byMatch!.delete(m);
+      return true;
     }
     return false;
   }
 
   /** Every item still waiting, oldest first; the queue is left empty. */
   drain(): T[] {
-    const all: Entry<T>[] = [];
-    for (const g of this.groups.values()) for (const e of g) all.push(e);
-    all.sort((a, b) => a.seq - b.seq);
+    const out: T[] = [];
+    for (let i = this.head; i < this.order.length; i++) {
+      const e = this.order[i]!;
+      if (!e.dead) out.push(e.item);
+    }
     this.groups = new Map();
+    this.order = [];
+    this.head = 0;
+    this.dead = 0;
     this.n = 0;
-    return all.map((e) => e.item);
+    return out;
   }
 
-  private removeAt(g: Entry<T>[], i: number): T {
-    const e = g[i]!;
-    if (i === g.length - 1) g.pop();
-    else g.splice(i, 1);
+  /** Mark an entry (already unlinked from its group) taken. */
+  private kill(e: Entry<T>): T {
+    e.dead = true;
+    e.group.size--;
     this.n--;
+    this.dead++;
+    // Compact the arrival order once most of it is dead.
+    if (this.dead > 1024 && this.dead > (this.order.length - this.head) >> 1) {
+      this.order = this.order.slice(this.head).filter((x) => !x.dead);
+      this.head = 0;
+      this.dead = 0;
+    }
     return e.item;
   }
 
   private evictOldest(k: number): void {
-    const all: { g: Entry<T>[]; e: Entry<T> }[] = [];
-    for (const g of this.groups.values()) for (const e of g) all.push({ g, e });
-    all.sort((a, b) => a.e.seq - b.e.seq);
-    const out = all.slice(0, k);
-    for (const { g, e } of out) {
-      const i = g.indexOf(e);
-      if (i >= 0) this.removeAt(g, i);
+    const out: T[] = [];
+    while (out.length < k && this.head < this.order.length) {
+      const e = this.order[this.head++]!;
+      if (e.dead) {
+        this.dead--;
+        continue;
+      }
+      const g = e.group;
+      if (g.list) g.list.splice(g.list.indexOf(e), 1);
+      else {
+        const a = g.byMatch!.get(e.match)!;
+        a.splice(a.indexOf(e), 1);
+        if (a.length === 0) g.byMatch!.delete(e.match);
+      }
+      e.dead = true;
+      g.size--;
+      this.n--;
+      out.push(e.item);
     }
-    for (const { e } of out) this.onEvict(e.item);
+    if (this.head > 4096 && this.head > this.order.length >> 1) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
+    for (const item of out) this.onEvict(item);
   }
 
   private purgeEmpty(): void {
-    const m = new Map<string, Entry<T>[]>();
-    for (const [k, g] of this.groups) if (g.length) m.set(k, g);
+    const m = new Map<string, Group<T>>();
+    for (const [k, g] of this.groups) if (g.size > 0) m.set(k, g);
     this.groups = m;
   }
+}
+
+function pushTo<T>(m: Map<number, Entry<T>[]>, e: Entry<T>): void {
+  const a = m.get(e.match);
+  if (a) a.push(e);
+  else m.set(e.match, [e]);
 }

@@ -208,7 +208,6 @@ export class PortalBuilder {
       for (const f of frames) if (seenErr.frames.length < MAX_ERROR_FRAMES && !seenErr.frames.includes(f)) seenErr.frames.push(f);
     }
     if (fresh.length === 0) return;
-    const names = portals.map((p) => `${p.address}:${p.socket}/${p.transport}`).join(', ');
     const base = m.functionId & 0x7fff;
     const effect =
       base === FN.DevAttrReg
@@ -218,7 +217,7 @@ export class PortalBuilder {
           : 'the request had no effect';
     for (const p of fresh) {
       if (p.errors.size >= MAX_ERROR_KINDS) continue;
-      p.errors.set(key, { facts: { ...common, portals: names, effect }, frames: [...frames], file: rsp.last.file, count: 1 });
+      p.errors.set(key, { facts: { ...common, portal: `${p.address}:${p.socket}/${p.transport}`, others: portals.length - 1, effect }, frames: [...frames], file: rsp.last.file, count: 1 });
     }
   }
 

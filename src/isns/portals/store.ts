@@ -118,9 +118,13 @@ export class PortalStore {
    * IPv4 portals by address (ipv4Bits), so the portal a message names is found
    * without making its address text and key: the per-attribute common case.
    */
-  private readonly byV4 = new Map<number, PortalState[]>();
+  private readonly byV4 = new Map<number, Map<number, PortalState>>();
+  /** Portals whose portal groups name a node: a node leaving touches only those. */
+  private readonly pgByNode = new Map<string, Set<PortalState>>();
   readonly entities = new Map<string, EntityState>();
   readonly nodeTypes = new Map<string, number>();
+  /** Entities each node was registered under. */
+  private readonly nodeEntities = new Map<string, Set<string>>();
   readonly byIndex = new Map<number, string>();
 
   get(key: string): PortalState | undefined {
@@ -131,13 +135,7 @@ export class PortalStore {
   find(raw: Uint8Array, socket: number, udp: boolean): PortalState | undefined {
     if (raw.length !== 16) return undefined;
     const bits = ipv4Bits(raw);
-    if (bits !== null) {
-      const list = this.byV4.get(bits);
-      if (!list) return undefined;
-      const t = udp ? 'udp' : 'tcp';
-      for (const p of list) if (p.socket === socket && p.transport === t) return p;
-      return undefined;
-    }
+    if (bits !== null) return this.byV4.get(bits)?.get(socket * 2 + (udp ? 1 : 0));
     return this.portals.get(portalKey(formatIpv6(raw, 0), socket, udp));
   }
 
@@ -180,9 +178,9 @@ export class PortalStore {
       this.portals.set(p.key, p);
       const bits = ipv4Num(address);
       if (bits !== null) {
-        const list = this.byV4.get(bits | 0);
-        if (list) list.push(p);
-        else this.byV4.set(bits | 0, [p]);
+        let m = this.byV4.get(bits | 0);
+        if (!m) this.byV4.set(bits | 0, (m = new Map()));
+        m.set(socket * 2 + (udp ? 1 : 0), p);
       }
     } else setSeen(p.lastSeen, last);
     if (how === 'rejected') p.rejected++;
@@ -200,10 +198,30 @@ export class PortalStore {
     return (p.attempt ??= newPortal(p.address, p.socket, p.transport === 'udp', first, last));
   }
 
+  /** Tie a node to a portal (or a rejected registration's attempt) by a PG Tag (null: NULL, no access). */
+  setPg(p: PortalState, node: string, tag: number | null): void {
+    p.pg.set(node, tag);
+    let s = this.pgByNode.get(node);
+    if (!s) this.pgByNode.set(node, (s = new Set()));
+    s.add(p);
+  }
+
   /** A node left: it no longer belongs to any entity or portal group. */
   dropNode(name: string): void {
-    for (const e of this.entities.values()) e.nodes.delete(name);
-    for (const p of this.portals.values()) if (p.pg.has(name)) p.pg.delete(name);
+    const es = this.nodeEntities.get(name);
+    if (es) for (const eid of es) this.entities.get(eid)?.nodes.delete(name);
+    this.nodeEntities.delete(name);
+    const ps = this.pgByNode.get(name);
+    if (ps) for (const p of ps) p.pg.delete(name);
+    this.pgByNode.delete(name);
+  }
+
+  /** Record that `node` was registered under entity `eid`. */
+  addEntityNode(eid: string, node: string): void {
+    this.entity(eid).nodes.add(node);
+    let s = this.nodeEntities.get(node);
+    if (!s) this.nodeEntities.set(node, (s = new Set()));
+    s.add(eid);
   }
 }
 

@@ -139,7 +139,7 @@ class Walk {
       if (a.tag === 51) pgt = pgtOf(a);
       else if (a.tag === 48) {
         const name = textOf(a);
-        if (pgt !== undefined && name !== null) t.pg.set(name, pgt);
+        if (pgt !== undefined && name !== null) this.store.setPg(t, name, pgt);
       } else this.portalAttr(t, a, t === p);
     }
   }
@@ -203,7 +203,7 @@ class Walk {
     const node = textOf(obj[0]!);
     if (node === null) return;
     this.out.nodes.push(node);
-    if (this.entity && this.how === 'registered') this.store.entity(this.entity).nodes.add(node);
+    if (this.entity && this.how === 'registered') this.store.addEntityNode(this.entity, node);
     let typeSeen = false;
     let pgt: number | null | undefined;
     let addr: string | null = null;
@@ -226,7 +226,7 @@ class Walk {
           break;
         case 50: {
           const port = portOf(a);
-          if (pgt !== undefined && addr && port) this.target(this.touch(addr, port)).pg.set(node, pgt);
+          if (pgt !== undefined && addr && port) this.store.setPg(this.target(this.touch(addr, port)), node, pgt);
           addr = null;
           break;
         }
@@ -241,7 +241,7 @@ class Walk {
   private pgObject(obj: IsnsAttr[]): void {
     let pg: { name?: string; addr?: string; port?: { port: number; udp: boolean }; pgt?: number | null } = {};
     const flush = (): void => {
-      if (pg.name !== undefined && pg.addr && pg.port && pg.pgt !== undefined) this.target(this.touch(pg.addr, pg.port)).pg.set(pg.name, pg.pgt);
+      if (pg.name !== undefined && pg.addr && pg.port && pg.pgt !== undefined) this.store.setPg(this.target(this.touch(pg.addr, pg.port)), pg.name, pg.pgt);
       pg = {};
     };
     for (const a of obj) {
