@@ -2,7 +2,7 @@
  * iSCSI (RFC 7143) — the AppProtocol and the module's public surface.
  *
  *  - framing: iscsiFraming(digests, {sender, startInSync}) per connection
- *    direction (bhs.ts); the `iscsi` object's own framing assumes no digests
+ *    direction (framing.ts); the `iscsi` object's own framing assumes no digests
  *    and no direction (a connection that negotiated digests must be framed
  *    with its own state, see below);
  *  - dissectPdu / dissectIscsiPdu: the typed IscsiPdu a binder reads;
