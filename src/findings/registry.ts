@@ -59,8 +59,12 @@ const REGISTRY = {
   PORTAL_DEREGISTERED: row<{ frames: number[] }>('info', 'portal', 'the portal was deregistered', (p) =>
     `the portal was deregistered (frame ${p.frames.join(', ')}): initiators that query iSNS after that no longer discover it`),
   TRUNCATED_CAPTURE: row<{ text: string }>('warning', 'capture', 'the file ends inside a record or block', (p) => p.text),
-  TCP_GAP: row<{ conversation: string; bytes: number; from: string; frames: number[]; app: string }>('warning', 'capture', 'bytes of an iSNS TCP stream are missing', (p) =>
-    `${p.conversation}: ${p.bytes} bytes from ${p.from} are missing from the capture (between frames ${p.frames.join(' and ')}); ${p.app} PDUs in them are lost and the stream resynchronises at the next PDU header`),
+  TCP_GAP: row<{ conversation: string; bytes: number; from: string; frames: number[]; app: string }>('warning', 'capture', 'bytes of an iSNS TCP stream are missing', (p) => {
+    // frames: [the frame before the hole, the frame after it], or only the one after when nothing came before.
+    const [a, b] = p.frames;
+    const where = a !== undefined && b !== undefined && a !== b ? `between frames ${a} and ${b}` : b !== undefined ? `just before frame ${b}` : a !== undefined ? `at the start of the stream, before frame ${a}` : 'at an unknown place in the stream';
+    return `${p.conversation}: ${p.bytes} bytes from ${p.from} are missing from the capture (${where}); ${p.app} PDUs in them are lost and the stream resynchronises at the next PDU header`;
+  }),
   MALFORMED_PDU: row<{ conversation: string; text: string }>('warning', 'capture', 'an iSNS PDU or attribute violates RFC 4171', (p) => `${p.conversation}: ${p.text}`),
   UNSUPPORTED_LINK_TYPE: row<{ linktype: number; iface: number }>('warning', 'capture', 'frames of a link type the tool cannot decode', (p) =>
     `link type ${p.linktype} (interface ${p.iface}) is not supported: its frames are skipped, so iSNS traffic on it is not seen`),
