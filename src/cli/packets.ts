@@ -8,6 +8,7 @@ import { isnsTree } from '../../dissector/isns/index.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import type { MessageEvent } from '../isns/assembler.js';
+import { safeJson } from '../output/json.js';
 import { knownFields, messageJson, pduJson, textPdu } from '../output/packets.js';
 import { parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors, write } from './io.js';
@@ -109,7 +110,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
     },
     onPacketDone: () => {
       if (jsonPdus.length) {
-        for (const j of jsonPdus) buf += JSON.stringify(j.obj) + '\n';
+        for (const j of jsonPdus) buf += safeJson(j.obj) + '\n';
         jsonPdus.length = 0;
       }
       if (buf.length > 1 << 16) {
@@ -120,7 +121,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
   });
   void lastJson;
   flushLine();
-  for (const j of jsonPdus) buf += JSON.stringify(j.obj) + '\n';
+  for (const j of jsonPdus) buf += safeJson(j.obj) + '\n';
   reportInputErrors(r);
   await write(buf);
   return r.failed ? 1 : 0;
