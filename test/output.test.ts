@@ -81,15 +81,17 @@ test('json and ndjson round-trip the records', (t) => {
   t.deepEqual(Object.keys(j), ['inputs', 'portals', 'findings']);
   t.is(j.portals[0].iscsiNames[0].name, hostile);
   const lines = formatNdjson(result).trimEnd().split('\n').map((l) => JSON.parse(l));
-  t.is(lines.length, 3);
+  t.is(lines.length, 4);
   t.is(lines[2].type, 'finding');
   t.is(lines[2].code, 'TCP_GAP');
+  t.deepEqual(lines[3], { type: 'input', ...result.inputs[0] });
   t.is(lines[1].address, '2001:db8::1');
 });
 
-test('streamed JSON is byte for byte JSON.stringify(…, null, 2)', async (t) => {
+test('streamed JSON is byte for byte JSON.stringify(…, null, 2), with U+202E as \\u202e', async (t) => {
   const { jsonChunks, portalsJson } = await import('../src/output/portals.js');
-  t.is([...jsonChunks(result)].join(''), JSON.stringify(portalsJson(result), null, 2) + '\n');
+  const whole = (r: AnalyzeResult): string => JSON.stringify(portalsJson(r), null, 2).replace(/\u202e/g, '\\u202e') + '\n';
+  t.is([...jsonChunks(result)].join(''), whole(result));
   const empty: AnalyzeResult = { ...result, portals: [], findings: [] };
-  t.is([...jsonChunks(empty)].join(''), JSON.stringify(portalsJson(empty), null, 2) + '\n');
+  t.is([...jsonChunks(empty)].join(''), whole(empty));
 });

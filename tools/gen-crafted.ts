@@ -357,6 +357,56 @@ function queried(): { bytes: Uint8Array; truth: Truth } {
   };
 }
 
+/**
+ * Strings holding every control byte 0x01-0x1f, DEL, an embedded NUL, UTF-8
+ * (bidi, line separator, C1 controls), invalid UTF-8, backslashes and quotes
+ * and a CI workflow command: as entity identifier, portal symbolic name and
+ * node name. tshark's -T fields output for it (committed next to it) fixes
+ * exactly which characters `packets -e` escapes, and how.
+ */
+export const ESCAPE_STRINGS: readonly Uint8Array[] = [
+  ...Array.from({ length: 0x1f }, (_, i) => Uint8Array.of(0x61, i + 1, 0x62)),
+  Uint8Array.of(0x61, 0x7f, 0x62),
+  Uint8Array.of(0x61, 0x00, 0x62),
+  new TextEncoder().encode('é€😀\u202e\u2028\u0085\u009b'),
+  Uint8Array.of(0x61, 0xff, 0xfe, 0x62, 0xc3, 0x28, 0xe2, 0x82, 0xac, 0xed, 0xa0, 0x80),
+  new TextEncoder().encode('back\\slash "q" \'s\' \\t \\x1b'),
+  new TextEncoder().encode('x\n::set-output name=x::pwned\r\n::add-mask::s'),
+  new TextEncoder().encode('\x1b]0;pwned\x07\x1b[2J'),
+];
+
+function escapes(): { bytes: Uint8Array; truth: Truth } {
+  const cap = new Capture();
+  const file = 'crafted-escapes.pcap';
+  const at = (f: number): { file: string; frame: number; time: string } => ({ file, frame: f, time: cap.time(f, 6) });
+  // The text records hold: UTF-8 up to the first NUL, invalid sequences replaced (WHATWG decoding).
+  const text = (b: Uint8Array): string => {
+    const z = b.indexOf(0);
+    return new TextDecoder().decode(z >= 0 ? b.subarray(0, z) : b);
+  };
+  const portals: TruthPortal[] = [];
+  const pdus: Truth['pdus'] = [];
+  ESCAPE_STRINGS.forEach((s, i) => {
+    const addr = `10.9.0.${i + 1}`;
+    const raw = (tag: number): Uint8Array => tlv(tag, concat([s, new Uint8Array(1)]));
+    const xid = i + 1;
+    const f = cap.udp('10.9.0.100', '10.0.0.1', pdu(0x0001, xid, concat([tStr(32, 'iqn.2026-11.lab:escapes'), raw(1), DELIM, raw(1), tAddr(16, addr), tPort(17, 3260), raw(18), raw(32), tU32(33, 1)])));
+    const fr = cap.udp('10.0.0.1', '10.9.0.100', pdu(0x8001, xid, rsp(0)));
+    pdus.push([0, f, 0x0001, xid], [0, fr, 0x8001, xid]);
+    portals.push(portal({ address: addr, socket: 3260, symbolicName: text(s), entityId: text(s), iscsiNames: [{ name: text(s), nodeType: ['target'], pgTag: 1 }], state: 'registered', firstSeen: at(f), lastSeen: at(fr) }));
+  });
+  return {
+    bytes: pcapFile(cap.frames),
+    truth: {
+      files: [file],
+      portals,
+      captureFindingCodes: [],
+      pdus,
+      notes: 'One registration per hostile string (ESCAPE_STRINGS), each as entity identifier, portal symbolic name and node name; every one answered with success.',
+    },
+  };
+}
+
 // ------------------------------------------------------------------ one capture per link type
 
 interface LinkCase {
@@ -435,7 +485,7 @@ export function generateAll(dir: string): string[] {
   const s = sample();
   put('sample.pcapng', s.bytes);
   truth('sample.truth.json', s.truth);
-  for (const [name, g] of [['crafted-multipdu', multi], ['crafted-edge', edge], ['crafted-truncated', truncated], ['crafted-hostile', hostile], ['crafted-queried', queried]] as const) {
+  for (const [name, g] of [['crafted-multipdu', multi], ['crafted-edge', edge], ['crafted-truncated', truncated], ['crafted-hostile', hostile], ['crafted-queried', queried], ['crafted-escapes', escapes]] as const) {
     const r = g();
     put(r.truth.files[0]!, r.bytes);
     truth(`${name}.truth.json`, r.truth);

@@ -81,9 +81,13 @@ function hexWidth(t: FieldType): number {
 /**
  * A value as `tshark -T fields` prints it (4.0): booleans 1/0, hex fields
  * "0x" + zero-padded lower-case hex, decimal raw numbers (never the value
- * string), FT_NONE "1", bytes contiguous hex (empty: "<MISSING>"), strings with
- * TAB/LF/CR/BS/FF escaped (\t \n \r \b \f; nothing else is).
+ * string), FT_NONE "1", bytes contiguous hex, strings with BS, TAB, LF, FF and
+ * CR escaped as \b \t \n \f \r — exactly those five: tshark 4.0 prints every
+ * other byte (BEL, VT, ESC, DEL, backslash...) as it is (checked byte for byte
+ * on captures/crafted/crafted-escapes.pcap).
  */
+const TSHARK_ESCAPES: Record<string, string> = { '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+
 export function tsharkValue(n: FieldNode): string {
   const { def, value } = n;
   switch (def.type) {
@@ -108,12 +112,7 @@ export function tsharkValue(n: FieldNode): string {
     case 'reltime':
       return relTime(value);
     case 'string':
-      return String(value ?? '')
-        .replace(/\t/g, '\\t')
-        .replace(/\n/g, '\\n')
-        .replace(/\r/g, '\\r')
-        .replace(/\x08/g, '\\b')
-        .replace(/\f/g, '\\f');
+      return String(value ?? '').replace(/[\b\t\n\f\r]/g, (c) => TSHARK_ESCAPES[c]!);
     default:
       return String(value ?? '');
   }

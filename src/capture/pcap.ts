@@ -5,7 +5,12 @@
  *    shown the microsecond magic and the fraction is read as nanoseconds;
  *  - a record claiming a huge captured length, which pcap-parser would buffer
  *    without limit: rejected before it reaches the parser when larger than
- *    max(snaplen, maxRecordBytes), with the frame and byte offset;
+ *    max(snaplen, maxRecordBytes), with the frame and byte offset — a snaplen
+ *    counts up to 16 MiB only (libpcap and Wireshark refuse records over
+ *    256 KiB whatever the snaplen says; 0xFFFFFFFF must not mean "anything");
+ *  - a record split over many chunks (zlib hands out 64 KiB at a time) is
+ *    gathered in a buffer that grows geometrically (carry.ts), never
+ *    re-copied whole per chunk;
  *  - a truncated last record, on which pcap-parser ends silently: reported as
  *    TRUNCATED_CAPTURE with the byte offset;
  *  - no backpressure: the parser is driven synchronously through a tiny stream
@@ -24,6 +29,7 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { CaptureSink } from '../types.js';
+import { Carry } from './carry.js';
 import type { FormatReader } from './reader.js';
 
 const require = createRequire(import.meta.url);
@@ -45,8 +51,9 @@ class ChunkFeed extends EventEmitter {
 }
 
 const GLOBAL = 24;
-const EMPTY = Buffer.alloc(0);
 const REC = 16;
+/** The most a snaplen raises the record bound to (the pcapng block bound). */
+export const SNAPLEN_BOUND = 16 * 1024 * 1024;
 
 export class PcapGuard implements FormatReader {
   packets = 0;
@@ -57,11 +64,12 @@ export class PcapGuard implements FormatReader {
   private le = true;
   private nano = false;
   private limit = 0;
+  private snaplen = 0;
   private linktype = 1;
   /** Absolute offset of the current record header; bytes of it still needed. */
   private recOff = GLOBAL;
   /** Bytes of a record not yet complete (copied out of its chunk). */
-  private carry: Buffer = EMPTY;
+  private readonly carry = new Carry();
   private started = false;
   /** Offset of the next record pcap-parser will emit (to give packets their offset). */
   private emitOff = GLOBAL;
@@ -123,8 +131,9 @@ export class PcapGuard implements FormatReader {
   }
 
   private tooBig(cap: number): false {
+    const snap = this.snaplen > SNAPLEN_BOUND ? `; a snaplen over ${SNAPLEN_BOUND} counts as ${SNAPLEN_BOUND}` : '';
     return this.fatal(
-      `record claims ${cap} captured bytes, more than the ${this.limit} accepted (max of snaplen and ${this.maxRecord}); reading stops here`,
+      `record claims ${cap} captured bytes, more than the ${this.limit} accepted (max of snaplen and ${this.maxRecord}${snap}); reading stops here`,
       this.packets + 1,
       this.recOff,
     );
@@ -149,7 +158,8 @@ export class PcapGuard implements FormatReader {
       const snap = this.le ? h.readUInt32LE(16) : h.readUInt32BE(16);
       // The upper bits hold FCS information (libpcap's LT_LINKTYPE mask).
       this.linktype = (this.le ? h.readUInt32LE(20) : h.readUInt32BE(20)) & 0x03ffffff;
-      this.limit = Math.max(snap, this.maxRecord);
+      this.snaplen = snap;
+      this.limit = Math.max(Math.min(snap, SNAPLEN_BOUND), this.maxRecord);
       const fixed = Buffer.from(h);
       if (this.nano) fixed.writeUInt32BE(this.le ? 0xd4c3b2a1 : 0xa1b2c3d4, 0);
       this.feedRecords(fixed);
@@ -159,25 +169,26 @@ export class PcapGuard implements FormatReader {
     }
     const n = c.length;
     let i = 0;
-    // 1. Complete the record carried over from the previous chunk (a small copy).
-    if (this.carry.length > 0) {
-      if (this.carry.length < REC) {
-        const k = Math.min(REC - this.carry.length, n);
-        this.carry = Buffer.concat([this.carry, c.subarray(0, k)]);
+    // 1. Complete the record carried over from the previous chunk (only its new bytes are copied).
+    const carry = this.carry;
+    if (carry.length > 0) {
+      if (carry.length < REC) {
+        const k = Math.min(REC - carry.length, n);
+        carry.append(c.subarray(0, k), REC);
         i = k;
-        if (this.carry.length < REC) return true;
+        if (carry.length < REC) return true;
       }
-      const cap = this.capOf(this.carry, 0);
+      const cap = this.capOf(carry.bytes(), 0);
       if (cap > this.limit) return this.tooBig(cap);
       const total = REC + cap;
-      const k = Math.min(total - this.carry.length, n - i);
+      const k = Math.min(total - carry.length, n - i);
       if (k > 0) {
-        this.carry = Buffer.concat([this.carry, c.subarray(i, i + k)]);
+        carry.append(c.subarray(i, i + k), total);
         i += k;
       }
-      if (this.carry.length < total) return true;
-      this.feedRecords(this.carry);
-      this.carry = EMPTY;
+      if (carry.length < total) return true;
+      this.feedRecords(carry.bytes());
+      carry.clear();
       this.recOff += total;
     }
     // 2. Whole records straight from the chunk (no copy); stop in front of an oversized one.
@@ -194,7 +205,7 @@ export class PcapGuard implements FormatReader {
     }
     this.feedRecords(c.subarray(start, i));
     // 3. The unfinished record is carried (copied, so the chunk is not pinned).
-    if (i < n) this.carry = Buffer.from(c.subarray(i));
+    if (i < n) this.carry.append(c.subarray(i), n - i >= REC ? REC + this.capOf(c, i) : REC);
     return true;
   }
 
@@ -205,7 +216,7 @@ export class PcapGuard implements FormatReader {
       return;
     }
     if (this.carry.length > 0) {
-      const want = this.carry.length >= REC ? REC + this.capOf(this.carry, 0) : REC;
+      const want = this.carry.length >= REC ? REC + this.capOf(this.carry.bytes(), 0) : REC;
       const msg = `${this.file}: frame ${this.packets + 1}: byte offset ${this.recOff}: the file ends inside a record (${this.carry.length} of ${want} bytes)`;
       this.sink.problem({ code: 'TRUNCATED_CAPTURE', file: this.file, frame: this.packets + 1, offset: this.recOff, message: msg, fatal: true });
     }

@@ -9,6 +9,9 @@
  *   byte offset of the length field; earlier packets are kept.
  * - A block cut by the end of the file: TRUNCATED_CAPTURE with the offset of
  *   the block.
+ * - A block split over many chunks (zlib hands out 64 KiB at a time) is
+ *   gathered in a buffer that grows geometrically (carry.ts), never re-copied
+ *   whole per chunk.
  * - Frame numbers follow tshark 4.0: besides EPB/SPB/PB, Custom Blocks
  *   (0x0BAD, 0x40000BAD), systemd Journal Export (9) and Sysdig event blocks
  *   (0x204, 0x216, 0x221) are records there, so each takes a frame number here
@@ -24,6 +27,7 @@
  * are divided with plain numbers in 16-bit steps (exact), others with BigInt.
  */
 import type { CaptureSink } from '../types.js';
+import { Carry } from './carry.js';
 import type { FormatReader } from './reader.js';
 
 interface Iface {
@@ -37,7 +41,6 @@ interface Iface {
 }
 
 const SHB = 0x0a0d0d0a;
-const EMPTY = Buffer.alloc(0);
 const NS = 1_000_000_000;
 const NSn = 1_000_000_000n;
 
@@ -45,7 +48,7 @@ export class PcapngReader implements FormatReader {
   packets = 0;
   error: string | null = null;
   /** Bytes of an unfinished block (copied, so no chunk is pinned). */
-  private carry: Buffer = EMPTY;
+  private readonly carry = new Carry();
   /** Absolute offset of the next block (= of carry[0]). */
   private pos = 0;
   private le = true;
@@ -119,26 +122,27 @@ export class PcapngReader implements FormatReader {
     if (this.error) return false;
     const n = chunk.length;
     let i = 0;
-    // 1. Finish the block carried over from earlier chunks, copying only its own bytes.
-    if (this.carry.length > 0) {
-      if (this.carry.length < 12) {
-        const k = Math.min(12 - this.carry.length, n);
-        this.carry = Buffer.concat([this.carry, chunk.subarray(0, k)]);
+    // 1. Finish the block carried over from earlier chunks, copying only its own new bytes.
+    const carry = this.carry;
+    if (carry.length > 0) {
+      if (carry.length < 12) {
+        const k = Math.min(12 - carry.length, n);
+        carry.append(chunk.subarray(0, k), 12);
         i = k;
-        if (this.carry.length < 12) return true;
+        if (carry.length < 12) return true;
       }
-      const h = this.header(this.carry, 0, this.pos);
+      const h = this.header(carry.bytes(), 0, this.pos);
       if (!h) return false;
       const [type, len] = h;
-      const k = Math.min(len - this.carry.length, n - i);
+      const k = Math.min(len - carry.length, n - i);
       if (k > 0) {
-        this.carry = Buffer.concat([this.carry, chunk.subarray(i, i + k)], this.carry.length + k);
+        carry.append(chunk.subarray(i, i + k), len);
         i += k;
       }
-      if (this.carry.length < len) return true;
-      const b = this.carry;
-      this.carry = EMPTY;
-      if (!this.whole(b, 0, type, len, this.pos)) return false;
+      if (carry.length < len) return true;
+      const ok = this.whole(carry.bytes(), 0, type, len, this.pos);
+      carry.clear();
+      if (!ok) return false;
       this.pos += len;
     }
     // 2. Whole blocks straight from the chunk.
@@ -152,8 +156,8 @@ export class PcapngReader implements FormatReader {
       i += len;
       this.pos += len;
     }
-    // 3. The unfinished block is copied.
-    if (i < n) this.carry = Buffer.from(chunk.subarray(i));
+    // 3. The unfinished block is copied (its length was checked above when its header is here).
+    if (i < n) this.carry.append(chunk.subarray(i), n - i >= 12 ? this.u32(chunk, i + 4) : 12);
     return true;
   }
 
@@ -325,7 +329,7 @@ export class PcapngReader implements FormatReader {
       return;
     }
     if (this.carry.length > 0) {
-      const want = this.carry.length >= 12 ? ` of ${this.u32(this.carry, 4)}` : '';
+      const want = this.carry.length >= 12 ? ` of ${this.u32(this.carry.bytes(), 4)}` : '';
       const msg = `${this.file}: frame ${this.packets + 1}: byte offset ${this.pos}: the file ends inside a block (${this.carry.length}${want} bytes)`;
       this.sink.problem({ code: 'TRUNCATED_CAPTURE', file: this.file, frame: this.packets + 1, offset: this.pos, message: msg, fatal: true });
     }

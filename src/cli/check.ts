@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { safeText } from '../../dissector/core/field.js';
 import { hex32, securityShortNames } from '../isns/bitmap.js';
 import { severityAtLeast, type Finding } from '../findings/registry.js';
-import { portalsJson, portalLabel } from '../output/portals.js';
+import { portalsJson, portalLabel, safeJson } from '../output/portals.js';
 import type { PortalRecord } from '../isns/portals/builder.js';
 import { analyze, type AnalyzeResult } from '../analyze.js';
 import { youngGenerationCap } from './memory.js';
@@ -21,6 +21,8 @@ import type { Severity } from '../types.js';
 export interface CheckOptions {
   baseline: string;
   update: boolean;
+  /** With --update: write the baseline even when an input was read only in part. */
+  allowPartial?: boolean;
   failOn: 'error' | 'warning' | 'never';
   junit?: string | undefined;
   annotations: boolean;
@@ -212,7 +214,7 @@ export function baselineText(r: AnalyzeResult): string {
     };
   });
   const findings = [...j.findings].map((f) => ({ code: f.code, severity: f.severity, message: f.message })).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : a.message < b.message ? -1 : 1));
-  return JSON.stringify({ portals, findings }, null, 2) + '\n';
+  return safeJson({ portals, findings }, 2) + '\n';
 }
 
 // ------------------------------------------------------------------ JUnit and annotations
@@ -297,6 +299,13 @@ export async function runCheck(files: string[], o: CheckOptions): Promise<number
       process.stderr.write('isns-dissector: check: an input could not be read; the baseline was not written\n');
       return 1;
     }
+    // A read that stopped part-way would make a baseline missing whatever came after: never silently.
+    const partial = r.inputs.filter((i) => i.error).map((i) => safeText(i.file));
+    if (partial.length && !o.allowPartial) {
+      process.stderr.write(`isns-dissector: check: ${partial.join(', ')} could not be read to the end (partial read); the baseline was not written (--allow-partial writes it from what was read)\n`);
+      return 1;
+    }
+    if (partial.length) process.stderr.write(`isns-dissector: check: warning: baseline written from a partial read of ${partial.join(', ')}\n`);
     const tmp = `${o.baseline}.tmp-${process.pid}`;
     writeFileSync(tmp, baselineText(r));
     renameSync(tmp, o.baseline);
@@ -356,6 +365,7 @@ export async function cmdCheck(rest: string[]): Promise<number> {
     const { values, positionals } = parse(rest, {
       baseline: { type: 'string' },
       update: { type: 'boolean' },
+      'allow-partial': { type: 'boolean' },
       'fail-on': { type: 'string' },
       junit: { type: 'string' },
       annotations: { type: 'boolean' },
@@ -371,6 +381,7 @@ export async function cmdCheck(rest: string[]): Promise<number> {
     return await runCheck(positionals, {
       baseline: values.baseline as string,
       update: !!values.update,
+      allowPartial: !!values['allow-partial'],
       failOn: failOn as 'error' | 'warning' | 'never',
       junit: values.junit as string | undefined,
       annotations: values.annotations === true || (values.annotations === undefined && process.env.GITHUB_ACTIONS === 'true'),

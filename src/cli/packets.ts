@@ -11,6 +11,7 @@ import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { pduView, type FramedPdu } from '../flow/pdu.js';
 import type { EspPacket } from '../flow/pipeline.js';
 import type { MessageEvent } from '../isns/assembler.js';
+import { safeJson } from '../output/json.js';
 import { knownFields, messageJson, pduJson, protocolOf, textPdu, treeShows } from '../output/packets.js';
 import { parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors, write } from './io.js';
@@ -130,7 +131,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
     },
     onPacketDone: () => {
       if (jsonPdus.length) {
-        for (const j of jsonPdus) buf += JSON.stringify(j.obj) + '\n';
+        for (const j of jsonPdus) buf += safeJson(j.obj) + '\n';
         jsonPdus.length = 0;
       }
       if (buf.length > 1 << 16) {
@@ -140,7 +141,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
     },
   });
   flushLine();
-  for (const j of jsonPdus) buf += JSON.stringify(j.obj) + '\n';
+  for (const j of jsonPdus) buf += safeJson(j.obj) + '\n';
   reportInputErrors(r);
   await write(buf);
   return r.failed ? 1 : 0;

@@ -1,6 +1,6 @@
 /** `portals`: discovered-portal records and findings, in the format asked for. */
 import { analyze } from '../analyze.js';
-import { formatPortals, jsonChunks, type PortalFormat } from '../output/portals.js';
+import { portalChunks, type PortalFormat } from '../output/portals.js';
 import { bitmapOpt, parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors, write } from './io.js';
 import { USAGE } from './usage.js';
@@ -22,17 +22,15 @@ export async function cmdPortals(argv: string[]): Promise<number> {
   });
   progress.done();
   reportInputErrors(r);
-  if (format === 'json') {
-    // Streamed portal by portal, honouring backpressure: a large result is never one huge string.
-    let buf = '';
-    for (const chunk of jsonChunks(r)) {
-      buf += chunk;
-      if (buf.length > 1 << 16) {
-        await write(buf);
-        buf = '';
-      }
+  // Streamed record by record, honouring backpressure: a large result is never one huge string.
+  let buf = '';
+  for (const chunk of portalChunks(r, format as PortalFormat)) {
+    buf += chunk;
+    if (buf.length > 1 << 16) {
+      await write(buf);
+      buf = '';
     }
-    await write(buf);
-  } else await write(formatPortals(r, format as PortalFormat));
+  }
+  await write(buf);
   return r.failed ? 1 : 0;
 }

@@ -21,7 +21,8 @@ packets options:
 
 check options:
   --baseline <file.json>             the saved \`portals --format json\` to compare with (required)
-  --update                           write the baseline instead of comparing
+  --update                           write the baseline instead of comparing (refused after a partial read)
+  --allow-partial                    with --update: write it even when an input could not be read to its end
   --fail-on error|warning|never      finding severity that fails the check (default error)
   --junit <file>                     write a JUnit XML report
   --annotations                      print GitHub workflow annotations (default when GITHUB_ACTIONS=true)

@@ -180,7 +180,7 @@ function sideFindings(conv: TcpConv, side: TcpSide, convPdus: number, left: { by
       const parts: string[] = [];
       if (s.start.bytes > 0) parts.push(`the capture starts inside this stream: ${plural(s.start.bytes, 'byte')} before the first ${app} PDU header were passed over (${frameText(s.start.sorted(), s.start.count)})`);
       if (s.holes.count > 0) {
-        const where = s.holeFrames.map(([a, b]) => (a === null ? `before frame ${b}` : `between frames ${a} and ${b}`)).join(', ') + (s.holes.count > s.holeFrames.length ? ', …' : '');
+        const where = s.holeFrames.map(([a, b]) => (a === null ? `at the start of the stream, before frame ${b}` : `between frames ${a} and ${b}`)).join(', ') + (s.holes.count > s.holeFrames.length ? ', …' : '');
         parts.push(`${plural(s.holes.bytes, 'byte')} ${s.holes.bytes === 1 ? 'is' : 'are'} missing from the capture${s.holes.count > 1 ? ` in ${s.holes.count} holes` : ''} (${where})`);
         if (s.afterHole.bytes > 0) parts.push(`${plural(s.afterHole.bytes, 'byte')} after ${s.holes.count === 1 ? 'it' : 'them'} were passed over until the next PDU header`);
       }

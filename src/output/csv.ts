@@ -1,6 +1,21 @@
 /**
- * `--format csv`: a header row and one row per portal, lists joined by ";".
- * A cell that would start a spreadsheet formula is neutralised.
+ * `--format csv`: a header row, one row per portal (lists joined by ";"),
+ * then one row per input that could not be read to its end.
+ *
+ * Strings from the capture are data, never commands:
+ *  - control characters (C0 including CR, LF and TAB, DEL, C1), the line and
+ *    paragraph separators U+2028/U+2029 and the bidi controls are written as
+ *    \xNN / \uNNNN escapes, as the table shows them, and a backslash as \\ —
+ *    so every physical line of the CSV is one record (a quoted newline could
+ *    otherwise start a line with attacker text, e.g. a `::set-output` workflow
+ *    command once the CSV reaches a CI log), and the escapes decode back
+ *    unambiguously;
+ *  - a cell that would start a spreadsheet formula (= + - @) is prefixed with '.
+ *
+ * A read that stopped early (a broken block mid-file, a cut gzip stream...)
+ * adds a last row per such input with `state` "input-error", the address
+ * columns empty, `firstSeenFile` the input, `firstSeenFrame` the frame where
+ * reading stopped and `findings` the one-line error message.
  */
 import type { AnalyzeResult } from '../analyze.js';
 import { hex32 } from '../isns/bitmap.js';
@@ -12,16 +27,32 @@ const CSV_COLUMNS = [
   'lastSeenTime', 'findings',
 ] as const;
 
-/** One CSV cell: quoted when needed; a leading = + - @ (or TAB/CR) is neutralised with a quote char. */
+const COL = new Map<string, number>(CSV_COLUMNS.map((c, i) => [c, i]));
+
+/** Backslash, C0, DEL, C1, line/paragraph separators, bidi controls. */
+const ESCAPE = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeCell(s: string): string {
+  ESCAPE.lastIndex = 0;
+  if (!ESCAPE.test(s)) return s;
+  return s.replace(ESCAPE, (c) => {
+    if (c === '\\') return '\\\\';
+    const cp = c.charCodeAt(0);
+    return cp < 0x100 ? '\\x' + cp.toString(16).padStart(2, '0') : '\\u' + cp.toString(16).padStart(4, '0');
+  });
+}
+
+/** One CSV cell: control characters escaped; a leading = + - @ neutralised with '; quoted when needed. */
 export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
-  if (/[",\r\n]/.test(s) || s !== s.trim()) s = '"' + s.replace(/"/g, '""') + '"';
+  let s = escapeCell(v === null || v === undefined ? '' : String(v));
+  if (/^[=+\-@]/.test(s)) s = "'" + s;
+  if (/[",]/.test(s) || s !== s.trim()) s = '"' + s.replace(/"/g, '""') + '"';
   return s;
 }
 
-export function formatCsv(r: AnalyzeResult): string {
-  const rows: string[] = [CSV_COLUMNS.join(',')];
+/** The CSV's records, each with its CRLF. */
+export function* csvLines(r: AnalyzeResult): Generator<string> {
+  yield CSV_COLUMNS.join(',') + '\r\n';
   for (const p of r.portals) {
     const cells: unknown[] = [
       p.address, p.socket, p.transport, p.securityBitmap === null ? '' : hex32(p.securityBitmap), p.securityBitmapSource,
@@ -31,7 +62,21 @@ export function formatCsv(r: AnalyzeResult): string {
       p.state, p.firstSeen.file, p.firstSeen.frame, p.firstSeen.time, p.lastSeen.file, p.lastSeen.frame, p.lastSeen.time,
       [...new Set(p.findings.map((f) => f.code))].join(';'),
     ];
-    rows.push(cells.map(csvCell).join(','));
+    yield cells.map(csvCell).join(',') + '\r\n';
   }
-  return rows.join('\r\n') + '\r\n';
+  for (const i of r.inputs) {
+    if (!i.error) continue;
+    const cells: unknown[] = new Array(CSV_COLUMNS.length).fill('');
+    cells[COL.get('state')!] = 'input-error';
+    cells[COL.get('firstSeenFile')!] = i.file;
+    if (i.format !== null) cells[COL.get('firstSeenFrame')!] = i.packets + 1;
+    cells[COL.get('findings')!] = i.error;
+    yield cells.map(csvCell).join(',') + '\r\n';
+  }
+}
+
+export function formatCsv(r: AnalyzeResult): string {
+  let s = '';
+  for (const l of csvLines(r)) s += l;
+  return s;
 }

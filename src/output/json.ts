@@ -1,38 +1,82 @@
 /**
- * `--format json` (the contract's object, streamed portal by portal) and
- * `--format ndjson` (one line per portal, then one per capture-level finding).
+ * `--format json` (the contract's object, streamed portal by portal and
+ * finding by finding) and `--format ndjson` (one line per portal, then one
+ * per capture-level finding, then one per input).
+ *
+ * Strings from the capture are data: besides what JSON itself escapes (C0
+ * controls, quote, backslash), every character a terminal or a log viewer
+ * acts on — DEL, the C1 controls (U+0080–U+009F: NEL, CSI, OSC...), the line
+ * and paragraph separators U+2028/U+2029 and the bidi controls U+202A–U+202E
+ * and U+2066–U+2069 — is written as a \uXXXX escape, as the table shows them.
+ * These characters can only occur inside JSON strings, so the text stays
+ * valid JSON and parses back to the very same strings.
  */
-import type { AnalyzeResult } from '../analyze.js';
+import type { AnalyzeResult, InputReport } from '../analyze.js';
+
+/** Characters JSON.stringify leaves raw that a terminal or log viewer would act on. */
+const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** JSON.stringify, with the characters above escaped as \uXXXX. */
+export function safeJson(v: unknown, space?: number): string {
+  const s = JSON.stringify(v, null, space);
+  UNSAFE.lastIndex = 0;
+  return UNSAFE.test(s) ? s.replace(UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) : s;
+}
+
+function inputJson(i: InputReport): { file: string; format: string | null; packets: number; isnsPdus: number; bytes: number; error: string | null } {
+  return { file: i.file, format: i.format, packets: i.packets, isnsPdus: i.isnsPdus, bytes: i.bytes, error: i.error };
+}
 
 /** The contract's JSON object (key order as the contract shows it). */
 export function portalsJson(r: AnalyzeResult): unknown {
-  return {
-    inputs: r.inputs.map((i) => ({ file: i.file, format: i.format, packets: i.packets, isnsPdus: i.isnsPdus, bytes: i.bytes, error: i.error })),
-    portals: r.portals,
-    findings: r.findings,
-  };
+  return { inputs: r.inputs.map(inputJson), portals: r.portals, findings: r.findings };
 }
 
 export function formatJson(r: AnalyzeResult): string {
-  return [...jsonChunks(r)].join('');
+  let s = '';
+  for (const c of jsonChunks(r)) s += c;
+  return s;
 }
 
 const indent = (s: string, by: string): string => s.replace(/\n/g, `\n${by}`);
 
+/** A JSON array written one element at a time (the text of JSON.stringify(a, null, 2) at `depth` levels in). */
+function* arrayChunks(a: readonly unknown[], pad: string): Generator<string> {
+  if (a.length === 0) {
+    yield '[]';
+    return;
+  }
+  yield '[';
+  for (let i = 0; i < a.length; i++) yield `${i ? ',' : ''}\n${pad}  ${indent(safeJson(a[i], 2), `${pad}  `)}`;
+  yield `\n${pad}]`;
+}
+
 /**
- * The same text as JSON.stringify(portalsJson(r), null, 2) + "\n", one portal
- * at a time, so a large result is written without building one huge string.
+ * The same text as safeJson(portalsJson(r), 2) + "\n", one portal and one
+ * finding at a time, so a large result is written without building one huge string.
  */
 export function* jsonChunks(r: AnalyzeResult): Generator<string> {
-  const j = portalsJson(r) as { inputs: unknown[]; portals: unknown[]; findings: unknown[] };
-  yield `{\n  "inputs": ${indent(JSON.stringify(j.inputs, null, 2), '  ')},\n  "portals": [`;
-  for (let i = 0; i < j.portals.length; i++) yield `${i ? ',' : ''}\n    ${indent(JSON.stringify(j.portals[i], null, 2), '    ')}`;
-  yield `${j.portals.length ? '\n  ' : ''}],\n  "findings": ${indent(JSON.stringify(j.findings, null, 2), '  ')}\n}\n`;
+  yield `{\n  "inputs": ${indent(safeJson(r.inputs.map(inputJson), 2), '  ')},\n  "portals": `;
+  yield* arrayChunks(r.portals, '  ');
+  yield ',\n  "findings": ';
+  yield* arrayChunks(r.findings, '  ');
+  yield '\n}\n';
+}
+
+/**
+ * One line per portal, then one per capture-level finding (`"type": "finding"`),
+ * then one per input (`"type": "input"`: file, format, packets, isnsPdus,
+ * bytes, error — the json `inputs` entry), so a read that stopped early is in
+ * the data, not only on stderr.
+ */
+export function* ndjsonLines(r: AnalyzeResult): Generator<string> {
+  for (const p of r.portals) yield safeJson(p) + '\n';
+  for (const f of r.findings) yield safeJson({ type: 'finding', ...f }) + '\n';
+  for (const i of r.inputs) yield safeJson({ type: 'input', ...inputJson(i) }) + '\n';
 }
 
 export function formatNdjson(r: AnalyzeResult): string {
   let s = '';
-  for (const p of r.portals) s += JSON.stringify(p) + '\n';
-  for (const f of r.findings) s += JSON.stringify({ type: 'finding', ...f }) + '\n';
+  for (const l of ndjsonLines(r)) s += l;
   return s;
 }

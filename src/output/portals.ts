@@ -1,17 +1,18 @@
 /**
  * Output formats of `portals`: table (for people), json (the contract's
- * object), ndjson and csv.
+ * object), ndjson and csv — each also as a sequence of chunks, so the CLI
+ * writes a large result with backpressure instead of building one string.
  */
 import type { AnalyzeResult } from '../analyze.js';
-import { formatCsv } from './csv.js';
-import { formatJson, formatNdjson } from './json.js';
-import { formatTable } from './table.js';
+import { csvLines, formatCsv } from './csv.js';
+import { formatJson, formatNdjson, jsonChunks, ndjsonLines } from './json.js';
+import { formatTable, tableLines } from './table.js';
 
 export type PortalFormat = 'table' | 'json' | 'ndjson' | 'csv';
 
-export { portalsJson, jsonChunks, formatJson, formatNdjson } from './json.js';
-export { formatCsv, csvCell } from './csv.js';
-export { formatTable, portalLabel } from './table.js';
+export { portalsJson, jsonChunks, ndjsonLines, formatJson, formatNdjson, safeJson } from './json.js';
+export { formatCsv, csvCell, csvLines } from './csv.js';
+export { formatTable, tableLines, portalLabel } from './table.js';
 
 export function formatPortals(r: AnalyzeResult, f: PortalFormat): string {
   switch (f) {
@@ -23,5 +24,19 @@ export function formatPortals(r: AnalyzeResult, f: PortalFormat): string {
       return formatCsv(r);
     default:
       return formatTable(r);
+  }
+}
+
+/** The output text in pieces (concatenated, they are formatPortals(r, f)). */
+export function* portalChunks(r: AnalyzeResult, f: PortalFormat): Generator<string> {
+  switch (f) {
+    case 'json':
+      return yield* jsonChunks(r);
+    case 'ndjson':
+      return yield* ndjsonLines(r);
+    case 'csv':
+      return yield* csvLines(r);
+    default:
+      for (const l of tableLines(r)) yield l + '\n';
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `--format table`: an aligned table for people, then every finding
  * explained. Strings from the capture are data: never written raw to a
- * terminal.
+ * terminal. Produced line by line (tableLines): no array as large as the
+ * data is ever spread into call arguments, and no one huge string is built.
  */
 import { safeText } from '../../dissector/core/field.js';
 import type { AnalyzeResult } from '../analyze.js';
@@ -14,9 +15,23 @@ export function portalLabel(p: Pick<PortalRecord, 'address' | 'socket' | 'transp
   return `${a}:${p.socket}/${p.transport}`;
 }
 
+/** Length in code points (the strings are already terminal-safe). */
+function cpLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point (counted at the low one).
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) continue;
+    }
+    n++;
+  }
+  return n;
+}
+
 function pad(s: string, n: number): string {
-  // Width by code points (the strings are already terminal-safe).
-  const len = [...s].length;
+  const len = cpLength(s);
   return len >= n ? s : s + ' '.repeat(n - len);
 }
 
@@ -28,7 +43,13 @@ function truncate(s: string, n: number): string {
 const SEV_ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };
 
 export function formatTable(r: AnalyzeResult): string {
-  const out: string[] = [];
+  let s = '';
+  for (const l of tableLines(r)) s += l + '\n';
+  return s;
+}
+
+/** The table's lines (without their newlines), in order. */
+export function* tableLines(r: AnalyzeResult): Generator<string> {
   const head = ['PORTAL', 'BITMAP', 'FLAGS', 'NODES', 'STATE', 'FINDINGS'];
   const rows = r.portals.map((p) => {
     const bm = p.securityBitmap === null ? '-' : hex32(p.securityBitmap) + (p.securityBitmapSource === 'default' ? '*' : '');
@@ -39,39 +60,42 @@ export function formatTable(r: AnalyzeResult): string {
     const fc = codes.join(',') + (info ? `${codes.length ? ' ' : ''}(+${info} info)` : '');
     return [portalLabel(p), bm, flags, truncate(nodes, 60), p.state, fc || '-'].map((c) => safeText(c));
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]!].length)));
+  // Column widths: a loop, not Math.max(...rows) (a spread of 130 000 rows overflows the stack).
+  const widths = head.map((h) => h.length);
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const w = cpLength(row[i]!);
+      if (w > widths[i]!) widths[i] = w;
+    }
+  }
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd();
-  out.push(line(head));
-  for (const row of rows) out.push(line(row));
-  if (r.portals.length === 0) out.push('(no portals found in the iSNS traffic)');
-  if (r.portals.some((p) => p.securityBitmapSource === 'default')) out.push('* bitmap from --default-security-bitmap');
+  yield line(head);
+  for (const row of rows) yield line(row);
+  if (r.portals.length === 0) yield '(no portals found in the iSNS traffic)';
+  if (r.portals.some((p) => p.securityBitmapSource === 'default')) yield '* bitmap from --default-security-bitmap';
 
   // Findings explained: portal ones, then capture-level ones.
-  const explained: string[] = [];
+  let first = true;
+  const explain = function* (l: string): Generator<string> {
+    if (first) {
+      first = false;
+      yield '';
+      yield 'Findings:';
+    }
+    yield l;
+  };
   for (const p of r.portals) {
     const fs = [...p.findings].sort((a, b) => SEV_ORDER[a.severity]! - SEV_ORDER[b.severity]!);
     for (const f of fs) {
       if (f.severity === 'info' && (f.code === 'BITMAP_ABSENT' || f.code === 'DEFAULT_BITMAP_APPLIED')) continue;
-      explained.push(findingLine(f, portalLabel(p)));
+      yield* explain(findingLine(f, portalLabel(p)));
     }
   }
-  for (const f of [...r.findings].sort((a, b) => SEV_ORDER[a.severity]! - SEV_ORDER[b.severity]!)) explained.push(findingLine(f, f.file ?? 'capture'));
+  for (const f of [...r.findings].sort((a, b) => SEV_ORDER[a.severity]! - SEV_ORDER[b.severity]!)) yield* explain(findingLine(f, f.file ?? 'capture'));
   const absent = r.portals.filter((p) => p.findings.some((f) => f.code === 'BITMAP_ABSENT')).length;
-  if (absent) explained.push(`info     BITMAP_ABSENT  ${absent} portal(s) got no security bitmap from iSNS; a Windows initiator uses its DefaultSecurityBitmap registry value for them (see --default-security-bitmap)`);
-  if (explained.length) {
-    out.push('');
-    out.push('Findings:');
-    out.push(...explained);
-  }
-  const errs = r.inputs.filter((i) => i.error);
-  out.push('');
-  out.push(
-    r.inputs
-      .map((i) => `${safeText(i.file)}: ${i.packets} packets, ${i.isnsPdus} iSNS PDUs${i.error ? ' (read error)' : ''}`)
-      .join('; '),
-  );
-  void errs;
-  return out.join('\n') + '\n';
+  if (absent) yield* explain(`info     BITMAP_ABSENT  ${absent} portal(s) got no security bitmap from iSNS; a Windows initiator uses its DefaultSecurityBitmap registry value for them (see --default-security-bitmap)`);
+  yield '';
+  yield r.inputs.map((i) => `${safeText(i.file)}: ${i.packets} packets, ${i.isnsPdus} iSNS PDUs${i.error ? ' (read error)' : ''}`).join('; ');
 }
 
 function findingLine(f: Finding, where: string): string {

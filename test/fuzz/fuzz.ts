@@ -4,6 +4,9 @@
  *
  *   npm run fuzz                       # default: 100 000 in-process + 300 CLI runs
  *   npm run fuzz -- --count 5000 --cli 20 --seed 7
+ *   npm run fuzz -- --adversarial [--quick] [--pattern NAME,...] [--scale 1,3,10]
+ *                                      # adversarial captures at growing sizes: time, memory,
+ *                                      # output bounds and correctness (test/fuzz/adversarial.ts)
  *
  * Mutations: bit flips, truncation, duplicated and deleted spans, and length
  * fields (pcap record lengths, pcapng block lengths, iSNS PDU and attribute
@@ -165,6 +168,11 @@ function save(bytes: Uint8Array, why: string): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--adversarial')) {
+    const { adversarial } = await import('./adversarial.js');
+    process.exitCode = await adversarial();
+    return;
+  }
   const count = arg('count', 100_000);
   const cliCount = arg('cli', 300);
   const seed = arg('seed', 1);
