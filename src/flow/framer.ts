@@ -20,6 +20,7 @@
  */
 import { ByteView, copyBytes } from '../../dissector/core/byteview.js';
 import type { Framing } from '../../dissector/core/protocol.js';
+import { StreamBuffer } from './stream-buffer.js';
 
 export interface FramerPdu {
   /** Owned copy of the PDU (only the captured bytes when `missing` > 0). */
@@ -56,13 +57,8 @@ export interface FramerOptions {
 const MAX_SKIP_FRAMES = 20;
 
 export class PduFramer {
-  private buf = new Uint8Array(0);
-  private len = 0;
-  /** Segments of buffered bytes: segEnd[i] is the buffer offset where segFrame[i]'s bytes end. */
-  private readonly segEnd: number[] = [];
-  private readonly segFrame: number[] = [];
-  /** Whether segment i's first byte in the buffer is where the sender's segment started. */
-  private readonly segStarts: boolean[] = [];
+  /** The bytes held, with the frames and segment starts they came with. */
+  private readonly sb = new StreamBuffer();
   private readonly maxBuffered: number;
   private readonly keep: (b: Uint8Array, from: number, to: number) => Uint8Array;
   syncing: boolean;
@@ -102,7 +98,7 @@ export class PduFramer {
       bytes = bytes.subarray(n);
       segmentStart = false;
     }
-    if (this.len === 0 && !this.syncing) {
+    if (this.sb.len === 0 && !this.syncing) {
       // Fast path: whole PDUs straight out of the chunk, one copy each.
       const o = this.inSync(bytes, bytes.length, frame, false);
       if (o < bytes.length) this.append(bytes.subarray(o), frame, o === 0 && segmentStart);
@@ -111,9 +107,9 @@ export class PduFramer {
     }
     this.append(bytes, frame, segmentStart);
     this.process(false);
-    if (this.len > this.maxBuffered) {
-      this.events.skipped(this.len, this.framesOf(0, this.len), 'resync-after-invalid: incomplete PDU larger than the buffer bound');
-      this.consume(this.len);
+    if (this.sb.len > this.maxBuffered) {
+      this.events.skipped(this.sb.len, this.framesOf(0, this.sb.len), 'resync-after-invalid: incomplete PDU larger than the buffer bound');
+      this.consume(this.sb.len);
       this.lose('resync-after-invalid: incomplete PDU larger than the buffer bound');
     }
   }
@@ -122,7 +118,7 @@ export class PduFramer {
   gap(): void {
     // The bytes before the hole end there: a candidate PDU they hold whole is taken first.
     if (this.syncing) this.process(true);
-    this.passOver(this.len);
+    this.passOver(this.sb.len);
     this.drop = 0;
     this.lose('after a gap');
   }
@@ -148,33 +144,33 @@ export class PduFramer {
     if (this.syncing && !this.cutAtSegmentStart()) {
       // Nothing to place the cut in: the captured bytes of the segment are passed over with it.
       if (this.skippedBytes === 0) this.reason = 'after a snaplen cut';
-      this.passOver(this.len);
+      this.passOver(this.sb.len);
       return;
     }
-    if (!this.syncing && this.len > 0 && this.len < this.framing.headerLength && this.framing.startsHeader?.(new ByteView(this.buf, 0, this.len))) {
+    if (!this.syncing && this.sb.len > 0 && this.sb.len < this.framing.headerLength && this.framing.startsHeader?.(new ByteView(this.sb.buf, 0, this.sb.len))) {
       // The cut falls inside a header: the PDU is kept with the header bytes there are.
-      this.emit(this.buf, 0, this.len, n);
+      this.emit(this.sb.buf, 0, this.sb.len, n);
       this.lose('after a snaplen cut');
       return;
     }
-    if (this.syncing || this.len < this.framing.headerLength) {
+    if (this.syncing || this.sb.len < this.framing.headerLength) {
       // No PDU header to place the cut bytes in: they are lost like a gap's.
-      this.passOver(this.len);
+      this.passOver(this.sb.len);
       this.lose('after a snaplen cut');
       return;
     }
-    const r = this.framing.pduLength(new ByteView(this.buf, 0, this.len));
-    if (!('length' in r) || r.length <= this.len) {
+    const r = this.framing.pduLength(new ByteView(this.sb.buf, 0, this.sb.len));
+    if (!('length' in r) || r.length <= this.sb.len) {
       // (Whole PDUs were emitted when their bytes arrived: a header that is not one, or lies.)
-      this.passOver(this.len);
+      this.passOver(this.sb.len);
       this.lose('after a snaplen cut');
       return;
     }
     // The buffered bytes are a PDU's first `len` bytes (whole PDUs were emitted already). It is
     // decoded as far as it was captured before the cut: its later bytes, even those captured in
     // later segments, are not put after a hole.
-    const missing = r.length - this.len;
-    this.emit(this.buf, 0, this.len, missing);
+    const missing = r.length - this.sb.len;
+    this.emit(this.sb.buf, 0, this.sb.len, missing);
     if (n < missing) this.drop = missing - n; // the PDU's last bytes arrive in later segments: pass over them
     else if (n > missing) this.lose('after a snaplen cut');
     void frame;
@@ -189,14 +185,10 @@ export class PduFramer {
   private cutAtSegmentStart(): boolean {
     const fr = this.framing;
     const H = fr.headerLength;
-    let start = 0;
-    for (let i = 0; i < this.segEnd.length; i++) {
-      const s = start;
-      start = this.segEnd[i]!;
-      if (!this.segStarts[i] || s >= this.len) continue;
-      const v = new ByteView(this.buf, s, this.len - s);
-      const whole = this.len - s >= H && (!fr.plausible || fr.plausible(v)) && 'length' in fr.pduLength(v);
-      const part = this.len - s > 0 && this.len - s < H && fr.startsHeader?.(v) === true;
+    for (const s of this.sb.segmentStarts()) {
+      const v = new ByteView(this.sb.buf, s, this.sb.len - s);
+      const whole = this.sb.len - s >= H && (!fr.plausible || fr.plausible(v)) && 'length' in fr.pduLength(v);
+      const part = this.sb.len - s > 0 && this.sb.len - s < H && fr.startsHeader?.(v) === true;
       if (!whole && !part) continue;
       this.passOver(s);
       this.report();
@@ -211,10 +203,10 @@ export class PduFramer {
   /** End of stream: an unconfirmed but complete PDU is taken; what is left is reported. Returns the unfinished bytes. */
   end(): { bytes: number; frames: number[] } {
     if (this.syncing) this.process(true);
-    const left = this.syncing ? 0 : this.len;
-    const r = { bytes: left, frames: this.framesOf(0, this.len) };
-    if (this.syncing) this.passOver(this.len);
-    else this.consume(this.len);
+    const left = this.syncing ? 0 : this.sb.len;
+    const r = { bytes: left, frames: this.framesOf(0, this.sb.len) };
+    if (this.syncing) this.passOver(this.sb.len);
+    else this.consume(this.sb.len);
     this.report();
     return r;
   }
@@ -239,7 +231,7 @@ export class PduFramer {
         this.report();
         this.syncing = false;
       }
-      const o = this.inSync(this.buf, this.len, this.segFrame[this.segFrame.length - 1] ?? 0, true);
+      const o = this.inSync(this.sb.buf, this.sb.len, this.sb.lastFrame(), true);
       this.consume(o);
       if (!this.syncing) return;
     }
@@ -295,19 +287,19 @@ export class PduFramer {
     const fr = this.framing;
     const H = fr.headerLength;
     const head = (at: number): number | 'need' | null => {
-      const v = new ByteView(this.buf, at, this.len - at);
+      const v = new ByteView(this.sb.buf, at, this.sb.len - at);
       if (fr.plausible && !fr.plausible(v)) return null;
       const r = fr.pduLength(v);
       return 'length' in r ? r.length : 'need' in r ? 'need' : null;
     };
-    if (this.len - o < H) return { st: final ? 'no' : 'open', end: 0 };
+    if (this.sb.len - o < H) return { st: final ? 'no' : 'open', end: 0 };
     const L = head(o);
     if (L === null) return { st: 'no', end: 0 };
     if (L === 'need') return { st: final ? 'no' : 'open', end: 0 };
     const next = o + L;
-    if (next === this.len) return { st: 'yes', end: next }; // ends where the captured data ends
-    if (next > this.len) return { st: final ? 'no' : 'open', end: next };
-    if (this.len - next < H) return { st: final ? 'yes' : 'open', end: next };
+    if (next === this.sb.len) return { st: 'yes', end: next }; // ends where the captured data ends
+    if (next > this.sb.len) return { st: final ? 'no' : 'open', end: next };
+    if (this.sb.len - next < H) return { st: final ? 'yes' : 'open', end: next };
     return { st: head(next) !== null ? 'yes' : 'no', end: next }; // confirmed by the next header
   }
 
@@ -331,7 +323,7 @@ export class PduFramer {
         foundEnd = r.end;
       } else if (r.st === 'open') open.push(c);
     }
-    for (let o = this.scanned; found < 0 && o + H <= this.len; o++) {
+    for (let o = this.scanned; found < 0 && o + H <= this.sb.len; o++) {
       const r = this.candidate(o, final);
       if (r.st === 'yes') {
         found = o;
@@ -341,13 +333,11 @@ export class PduFramer {
     }
     if (found >= 0) {
       // A confirmed header at a segment start inside the claimed PDU is the likelier truth.
-      let start = 0;
-      for (let i = 0; i < this.segEnd.length; i++) {
-        if (this.segStarts[i] && start > found && start < foundEnd && this.candidate(start, final).st === 'yes') {
+      for (const start of this.sb.segmentStarts()) {
+        if (start > found && start < foundEnd && this.candidate(start, final).st === 'yes') {
           found = start;
           break;
         }
-        start = this.segEnd[i]!;
       }
       this.open = [];
       this.scanned = 0;
@@ -356,7 +346,7 @@ export class PduFramer {
     this.open = open;
     if (final) return -1;
     // Nothing confirmed: keep from the first open candidate, or the last H-1 bytes.
-    this.passOver(Math.min(open.length ? open[0]! : this.scanned, Math.max(0, this.len - H + 1)));
+    this.passOver(Math.min(open.length ? open[0]! : this.scanned, Math.max(0, this.sb.len - H + 1)));
     return -1;
   }
 
@@ -381,21 +371,7 @@ export class PduFramer {
   }
 
   private append(bytes: Uint8Array, frame: number, segmentStart: boolean): void {
-    const need = this.len + bytes.length;
-    if (need > this.buf.length) {
-      const nb = new Uint8Array(Math.max(need, this.buf.length * 2, 4096));
-      nb.set(this.buf.subarray(0, this.len));
-      this.buf = nb;
-    }
-    this.buf.set(bytes, this.len);
-    this.len = need;
-    const last = this.segFrame.length - 1;
-    if (last >= 0 && this.segFrame[last] === frame && !segmentStart) this.segEnd[last] = need;
-    else {
-      this.segEnd.push(need);
-      this.segFrame.push(frame);
-      this.segStarts.push(segmentStart);
-    }
+    this.sb.append(bytes, frame, segmentStart);
   }
 
   private consume(n: number): void {
@@ -404,45 +380,10 @@ export class PduFramer {
       this.scanned = Math.max(0, this.scanned - n);
       if (this.open.length) this.open = this.open.filter((c) => c >= n).map((c) => c - n);
     }
-    // Arrays and buffer are reused in place: the framer lives as long as its stream, and fresh
-    // ones per PDU would be moved to V8's old heap as garbage.
-    if (n >= this.len) {
-      this.len = 0;
-      this.segEnd.length = 0;
-      this.segFrame.length = 0;
-      this.segStarts.length = 0;
-      if (this.buf.length > 65536) this.buf = new Uint8Array(0);
-      return;
-    }
-    this.buf.copyWithin(0, n, this.len);
-    this.len -= n;
-    let k = 0;
-    while (k < this.segEnd.length && this.segEnd[k]! <= n) k++;
-    let j = 0;
-    for (let i = k; i < this.segEnd.length; i++, j++) {
-      this.segEnd[j] = this.segEnd[i]! - n;
-      this.segFrame[j] = this.segFrame[i]!;
-      // A segment whose first bytes were consumed no longer starts at its own start.
-      const startOff = i === 0 ? 0 : this.segEnd[i - 1]!;
-      this.segStarts[j] = this.segStarts[i]! && startOff >= n;
-    }
-    this.segEnd.length = j;
-    this.segFrame.length = j;
-    this.segStarts.length = j;
+    this.sb.consume(n);
   }
 
   private framesOf(from: number, to: number): number[] {
-    const out: number[] = [];
-    let prev = 0;
-    for (let i = 0; i < this.segEnd.length; i++) {
-      const e = this.segEnd[i]!;
-      if (e > from && prev < to) {
-        const f = this.segFrame[i]!;
-        if (out[out.length - 1] !== f) out.push(f);
-      }
-      prev = e;
-      if (prev >= to) break;
-    }
-    return out.sort((a, b) => a - b).filter((x, i, a) => i === 0 || a[i - 1] !== x);
+    return this.sb.framesOf(from, to);
   }
 }

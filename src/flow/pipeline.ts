@@ -18,7 +18,6 @@ import { tcp, type TcpInfo } from '../../dissector/transport/tcp.js';
 import type { UdpInfo } from '../../dissector/transport/udp.js';
 import { finding, type Finding } from '../findings/registry.js';
 import type { CaptureProblem, CaptureSink, Packet, Timestamp } from '../types.js';
-import { Tally } from '../findings/tally.js';
 import { closeSides, openSide, type SideDeps, type TcpConv, type TcpSide } from './conversations.js';
 import { ESP_FAST, FAST, FastPath, LAYERED } from './fastpath.js';
 import { esp, type EspInfo } from '../../dissector/isakmp/index.js';
@@ -28,110 +27,10 @@ import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
 import { OooBudget, TcpStreamTable, type TcpLimits } from './reassembly.js';
 import { Slab } from './slab.js';
 
-export interface PipelineLimits {
-  /** Dissect the packets ICMP errors quote (UDP datagrams reach the handlers marked `quoted`; for display). */
-  readonly quotes?: boolean;
-  readonly tcp?: Partial<TcpLimits>;
-  readonly ip?: Partial<ReasmLimits>;
-  /** Bytes buffered by one framer while a PDU is incomplete. */
-  readonly maxPduBuffer?: number;
-}
+import { CONTROL_FLAGS, DEFAULT_TCP, EMPTY, FrameTimes, ipv4Text, MAX_LAYERS, snaplenCut, UdpCuts } from './frame-times.js';
+import type { EspPacket, PipelineHandlers, PipelineLimits, TcpControl } from './events.js';
 
-/** A TCP segment with SYN, RST or FIN on a conversation a protocol claims (connection attempts and their answers). */
-export interface TcpControl {
-  readonly conversation: string;
-  readonly app: AppProtocol;
-  readonly file: string;
-  readonly frame: number;
-  readonly ts: Timestamp;
-  /** The sender. */
-  readonly src: Endpoint;
-  readonly dst: Endpoint;
-  /** Whether the sender is the client (its peer holds the claimed port). */
-  readonly fromClient: boolean;
-  /** TCP flags (FIN 1, SYN 2, RST 4, ACK 0x10). */
-  readonly flags: number;
-}
-
-/** An ESP packet (IP protocol 50): who sent it to whom, its SPI and sequence number. */
-export interface EspPacket {
-  readonly file: string;
-  readonly frame: number;
-  readonly ts: Timestamp;
-  readonly src: string;
-  readonly dst: string;
-  readonly spi: number;
-  readonly seq: number | null;
-  /** The ESP header's bytes as captured (SPI, sequence number); valid only during the call. */
-  readonly bytes: Uint8Array;
-}
-
-export interface PipelineHandlers {
-  /** Every ESP packet (IP protocol 50; ESP inside UDP comes as a PDU of udpencap). */
-  esp?(e: EspPacket): void;
-  /** A whole application PDU and the protocol whose table entry claimed it. */
-  pdu(pdu: FramedPdu, app: AppProtocol): void;
-  /** SYN, RST and FIN segments of claimed TCP conversations. */
-  tcpControl?(c: TcpControl): void;
-  /**
-   * A claimed TCP conversation seen for the first time (with the flags of its
-   * first segment): false to skip it from the start (e.g. an iSCSI connection
-   * whose login was not captured).
-   */
-  admit?(c: TcpControl): boolean;
-  finding(f: Finding): void;
-  /** Called after each packet has been fully processed (PDUs of it emitted). */
-  packetDone?(p: Packet): void;
-}
-
-const DEFAULT_TCP: TcpLimits = {
-  maxOooBytesPerStream: 1 << 20,
-  maxOooBytesTotal: 64 << 20,
-  maxStreams: 100_000,
-};
-
-/** Nesting bound for link/network layers (VLAN stacks, tunnels). */
-const MAX_LAYERS = 12;
-
-const EMPTY = new Uint8Array(0);
-/** SYN, RST, FIN: a connection starts, is refused or ends. */
-const CONTROL_FLAGS = 0x07;
-
-/** Dotted-quad text of an IPv4 address held as a number. */
-function ipv4Text(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-/** Bytes of a payload the capture's snaplen cut (not a length field's lie: the frame itself was cut). */
-function snaplenCut(p: Packet, payload: ByteView): number {
-  return p.origlen > p.caplen ? Math.max(0, Math.min(payload.length - payload.captured, p.origlen - p.caplen)) : 0;
-}
-
-/** UDP conversations with datagrams the snaplen cut, told at the end of the file (bounded). */
-const MAX_UDP_CUT_CONVERSATIONS = 10_000;
-
-/**
- * Timestamps of recent frames, to time PDUs completed by a held (earlier)
- * segment. Kept as numbers: holding the frames' own timestamp objects for
- * thousands of packets would move every one of them to V8's old heap.
- */
-class FrameTimes {
-  private readonly frames = new Int32Array(4096).fill(-1);
-  private readonly sec = new Float64Array(4096);
-  private readonly nsec = new Int32Array(4096);
-  private readonly digits = new Int8Array(4096);
-  set(frame: number, ts: Timestamp): void {
-    const i = frame & 4095;
-    this.frames[i] = frame;
-    this.sec[i] = ts.sec;
-    this.nsec[i] = ts.nsec;
-    this.digits[i] = ts.digits;
-  }
-  get(frame: number, fallback: Timestamp): Timestamp {
-    const i = frame & 4095;
-    return this.frames[i] === frame ? { sec: this.sec[i]!, nsec: this.nsec[i]!, digits: this.digits[i]! } : fallback;
-  }
-}
+export type { EspPacket, PipelineHandlers, PipelineLimits, TcpControl } from './events.js';
 
 export class Pipeline implements CaptureSink {
   private readonly ctx = { tree: false } as const;
@@ -143,7 +42,7 @@ export class Pipeline implements CaptureSink {
   private readonly convIndex = new Map<string, number>();
   private readonly frameTimes = new FrameTimes();
   /** UDP datagrams the snaplen cut, per conversation, for one TRUNCATED_PDU each at the end of the file. */
-  private udpCuts = new Map<string, { tally: Tally; app: AppProtocol; src: string }>();
+  private readonly udpCuts = new UdpCuts();
   /** Conversation-bound ports learned at run time (ESI/SCN ports). */
   private readonly learned = new LearnedPorts();
   private readonly fast: FastPath;
@@ -372,7 +271,7 @@ export class Pipeline implements CaptureSink {
     const cid = conversationId('udp', src, dst);
     const bytes = this.slab.keep(r.payload.bytes(0, n));
     const missing = snaplenCut(p, r.payload);
-    if (missing > 0) this.udpCut(cid, p, missing, app);
+    if (missing > 0) this.udpCuts.add(cid, p, missing, app);
     this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex: this.indexOf(cid), bytes, frames: [p.frame], frame: p.frame, ts: p.ts, ...(missing > 0 ? { missing } : {}) }, app);
     return app;
   }
@@ -486,24 +385,9 @@ export class Pipeline implements CaptureSink {
     this.handlers.pdu(pdu, app);
   }
 
-  private udpCut(cid: string, p: Packet, missing: number, app: AppProtocol): void {
-    let e = this.udpCuts.get(cid);
-    if (!e) {
-      if (this.udpCuts.size >= MAX_UDP_CUT_CONVERSATIONS) return;
-      e = { tally: new Tally(), app, src: p.file };
-      this.udpCuts.set(cid, e);
-    }
-    e.tally.add(missing, [p.frame]);
-  }
-
   /** End of one input file: flush its TCP streams (streams do not continue across files). */
   endFile(): void {
-    for (const [cid, e] of this.udpCuts) {
-      const t = e.tally;
-      const text = `the capture's snaplen cut ${t.bytes} bytes from ${t.count} datagram${t.count === 1 ? '' : 's'} (frame${t.frames.length > 1 ? 's' : ''} ${t.sorted().join(', ')}${t.count > t.frames.length ? ', …' : ''}): the ${e.app.name} PDUs in them are decoded only as far as they were captured`;
-      this.handlers.finding(finding('TRUNCATED_PDU', { conversation: cid, text }, t.sorted(), e.src));
-    }
-    this.udpCuts = new Map();
+    this.udpCuts.flush((f) => this.handlers.finding(f));
     for (const c of this.tcpStreams.values()) this.closeConv(c);
     this.tcpStreams = this.newStreamTable();
     this.fast.reset();
