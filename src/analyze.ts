@@ -11,6 +11,7 @@ import type { IscsiPdu } from '../dissector/iscsi/iscsi.js';
 import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
+import { FindingCollector } from './findings/collector.js';
 import type { Finding } from './findings/registry.js';
 import { pduView, type FramedPdu } from './flow/pdu.js';
 import { Pipeline, type EspPacket, type PipelineLimits } from './flow/pipeline.js';
@@ -72,11 +73,11 @@ export interface AnalyzeResult {
 /** Analyze captures (paths, or "-" for stdin) in the order given, as one timeline. */
 export async function analyze(files: readonly string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const registry = opts.registry ?? createRegistry({ isnsPorts: opts.ports ?? [], iscsiPorts: opts.iscsiPorts ?? [] });
-  const findings: Finding[] = [];
+  const findings = new FindingCollector();
   let pipeline: Pipeline | null = null;
   const ctx: BindContext = {
-    finding: (f) => findings.push(f),
-    learnPort: (transport, host, port, app) => pipeline!.addConversationPort(transport, host, port, app),
+    finding: (f) => findings.add(f),
+    learnPort: (transport, host, port, app, peer) => pipeline!.addConversationPort(transport, host, port, app, peer ?? null),
     ignoreConversation: (cid) => pipeline!.ignoreConversation(cid),
   };
   const isnsBinder = APPS.isns.bind(ctx, {
@@ -109,7 +110,7 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
       ...(opts.onEsp ? { esp: opts.onEsp } : {}),
       admit: (c) => binders.get(c.app)?.admit?.(c) ?? true,
       tcpControl: (c) => binders.get(c.app)?.tcpControl?.(c),
-      finding: (f) => findings.push(f),
+      finding: (f) => findings.add(f),
       ...(opts.onPacketDone ? { packetDone: opts.onPacketDone } : {}),
     },
     { ...opts.limits, ...(opts.onPdu ? { quotes: true } : {}) },
@@ -135,5 +136,6 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
   }
   for (const b of binders.values()) b.finish();
   const res = isnsBinder.portals();
-  return { inputs, portals: res.portals, findings: [...findings, ...res.findings], failed };
+  for (const f of res.findings) findings.add(f);
+  return { inputs, portals: res.portals, findings: findings.finish(), failed };
 }

@@ -7,8 +7,13 @@ import type { TcpControl } from './flow/pipeline.js';
 /** What a binder may ask of the run it is part of. */
 export interface BindContext {
   finding(f: Finding): void;
-  /** Dissect traffic to/from one host's port as `app` from now on (a port announced in the traffic). */
-  learnPort(transport: 'tcp' | 'udp', host: string, port: number, app: AppProtocol): void;
+  /**
+   * Dissect traffic to/from one host's port as `app` from now on (a port
+   * announced in the traffic); with `peer`, only traffic between it and that
+   * address. Ports the dissector tables already give to a protocol are never
+   * learned.
+   */
+  learnPort(transport: 'tcp' | 'udp', host: string, port: number, app: AppProtocol, peer?: string): void;
   /** Stop following a TCP conversation: its packets are skipped from now on. */
   ignoreConversation(conversation: string): void;
 }

@@ -119,6 +119,12 @@ export function finding<C extends FindingCode>(code: C, facts: FindingFacts<C>, 
   return file === undefined ? { code, severity: spec.severity, message, frames } : { code, severity: spec.severity, message, file, frames };
 }
 
+/** A finding that sums up others of its code (a bound was reached): its message is the summary itself. */
+export function summaryFinding(code: FindingCode, message: string, frames: number[], file?: string): Finding {
+  const severity = REGISTRY[code].severity;
+  return file === undefined ? { code, severity, message, frames } : { code, severity, message, file, frames };
+}
+
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 export function severityAtLeast(s: Severity, min: Severity): boolean {
   return RANK[s] >= RANK[min];

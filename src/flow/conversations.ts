@@ -14,9 +14,9 @@ import { finding, type Finding } from '../findings/registry.js';
 import { MAX_LISTED_FRAMES, Tally } from '../findings/tally.js';
 
 export { Tally } from '../findings/tally.js';
-import { PduFramer, type SkipReason } from './framer.js';
+import { PduFramer, type FramerEvents, type FramerPdu, type SkipReason } from './framer.js';
 import type { Endpoint } from './pdu.js';
-import { TcpDirection, type OooBudget, type TcpLimits } from './reassembly.js';
+import { TcpDirection, type DirectionEvents, type GapInfo, type OooBudget, type TcpLimits } from './reassembly.js';
 
 /** What happened to one direction's bytes. */
 export interface SideStats {
@@ -43,6 +43,9 @@ function newStats(): SideStats {
   return { holes: new Tally(), holeFrames: [], start: new Tally(), afterHole: new Tally(), invalid: new Tally(), invalidWhy: [], cuts: new Tally(), afterCut: new Tally(), truncatedPdus: 0, bytes: 0 };
 }
 
+/** Stats of a direction nothing went wrong on (shared, never written: a side gets its own on its first event). */
+const CLEAN: SideStats = Object.freeze(newStats());
+
 export interface TcpSide {
   readonly conv: TcpConv;
   /** The sender is the client (its peer's port is the one the protocol claims). */
@@ -51,6 +54,7 @@ export interface TcpSide {
   framer: PduFramer | null;
   readonly src: Endpoint;
   readonly dst: Endpoint;
+  /** What went wrong on this direction (CLEAN until something does). */
   readonly stats: SideStats;
 }
 
@@ -83,71 +87,86 @@ export interface SideDeps {
   finding(f: Finding): void;
 }
 
-function skipped(stats: SideStats, bytes: number, frames: number[], reason: SkipReason): void {
-  if (reason === 'joined mid-stream') stats.start.add(bytes, frames);
-  else if (reason === 'after a gap') stats.afterHole.add(bytes, frames);
-  else if (reason === 'after a snaplen cut') stats.afterCut.add(bytes, frames);
-  else {
-    stats.invalid.add(bytes, frames);
-    const why = reason.slice('resync-after-invalid: '.length);
-    if (stats.invalidWhy.length < 3 && !stats.invalidWhy.includes(why)) stats.invalidWhy.push(why);
+/**
+ * One direction of a conversation: reassembly, then framing (the framer is
+ * made when the first bytes, a hole or a cut arrive). A class whose methods
+ * are the reassembler's and the framer's events: no closures per stream (a
+ * hundred thousand streams must cost little each).
+ */
+class Side implements TcpSide, DirectionEvents, FramerEvents {
+  framer: PduFramer | null = null;
+  readonly dir: TcpDirection;
+  stats: SideStats = CLEAN;
+
+  constructor(
+    readonly conv: TcpConv,
+    readonly fromClient: boolean,
+    readonly src: Endpoint,
+    readonly dst: Endpoint,
+    private readonly deps: SideDeps,
+  ) {
+    this.dir = new TcpDirection(this, deps.limits, deps.budget);
+  }
+
+  private own(): SideStats {
+    if (this.stats === CLEAN) this.stats = newStats();
+    return this.stats;
+  }
+
+  private framerOf(): PduFramer | null {
+    if (this.framer) return this.framer;
+    const app = this.conv.app;
+    const inSync = this.dir.sawSyn;
+    const framing = app.connection ? app.connection.framing((this.conv.state ??= app.connection.open(inSync)), this.fromClient, inSync) : app.framing;
+    if (!framing) return null;
+    this.framer = new PduFramer(framing, this, { startInSync: inSync, maxBuffered: this.deps.maxPduBuffer ?? Math.max(256 * 1024, framing.maxPduLength), keep: this.deps.keep });
+    return this.framer;
+  }
+
+  // The reassembler's events.
+  data(bytes: Uint8Array, frame: number, segmentStart: boolean): void {
+    const f = this.framerOf();
+    if (f) f.push(bytes, frame, segmentStart);
+    else this.deps.pdu(this, this.deps.keep(bytes), [frame], frame, 0, false);
+  }
+
+  gap(g: GapInfo): void {
+    const st = this.own();
+    st.holes.add(g.bytes, g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter]);
+    if (st.holeFrames.length < 5) st.holeFrames.push([g.frameBefore, g.frameAfter]);
+    // (A hole before the first bytes: the framer must start out of sync.)
+    this.framerOf()?.gap();
+  }
+
+  cut(n: number, frame: number): void {
+    this.own().cuts.add(n, [frame]);
+    this.framerOf()?.cut(n, frame);
+  }
+
+  // The framer's events.
+  pdu(fp: FramerPdu): void {
+    if (fp.missing > 0) this.own().truncatedPdus++;
+    this.deps.pdu(this, fp.bytes, fp.frames, fp.frame, fp.missing, fp.resynced);
+  }
+
+  skipped(bytes: number, frames: number[], reason: SkipReason): void {
+    const st = this.own();
+    if (reason === 'joined mid-stream') st.start.add(bytes, frames);
+    else if (reason === 'after a gap') st.afterHole.add(bytes, frames);
+    else if (reason === 'after a snaplen cut') st.afterCut.add(bytes, frames);
+    else {
+      st.invalid.add(bytes, frames);
+      const why = reason.slice('resync-after-invalid: '.length);
+      if (st.invalidWhy.length < 3 && !st.invalidWhy.includes(why)) st.invalidWhy.push(why);
+    }
   }
 }
 
-/** One direction of a conversation: reassembly, then framing (framing starts once the first bytes arrive). */
+/** One direction of a conversation. */
 export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: SideDeps): TcpSide {
-  const app = conv.app;
-  const stats = newStats();
   // Both ports the claimed one (3205 to 3205): the first direction seen is taken as the client's.
   const fromClient = src.port !== dst.port ? dst.port === conv.serverPort : conv.sides.size === 0;
-  const side: TcpSide = { conv, fromClient, src, dst, framer: null, dir: null as unknown as TcpDirection, stats };
-  const framingOf = (inSync: boolean) => (app.connection ? app.connection.framing(conv.state ??= app.connection.open(inSync), fromClient, inSync) : app.framing);
-  const makeFramer = (inSync: boolean): PduFramer | null => {
-    const framing = framingOf(inSync);
-    return framing
-      ? new PduFramer(
-          framing,
-          {
-            pdu: (fp) => {
-              if (fp.missing > 0) stats.truncatedPdus++;
-              deps.pdu(side, fp.bytes, fp.frames, fp.frame, fp.missing, fp.resynced);
-            },
-            skipped: (bytes, frames, reason) => skipped(stats, bytes, frames, reason),
-          },
-          { startInSync: inSync, maxBuffered: deps.maxPduBuffer ?? Math.max(256 * 1024, framing.maxPduLength), keep: deps.keep },
-        )
-      : null;
-  };
-  const framer = (): PduFramer | null => {
-    if (!side.framer && (app.framing || app.connection)) side.framer = makeFramer(side.dir.sawSyn);
-    return side.framer;
-  };
-  let started = false;
-  (side as { dir: TcpDirection }).dir = new TcpDirection(
-    {
-      data: (bytes, frame, segmentStart) => {
-        stats.bytes += bytes.length;
-        if (!started) started = true;
-        const f = framer();
-        if (f) f.push(bytes, frame, segmentStart);
-        else deps.pdu(side, deps.keep(bytes), [frame], frame, 0, false);
-      },
-      gap: (g) => {
-        stats.holes.add(g.bytes, g.frameBefore === null ? [g.frameAfter] : [g.frameBefore, g.frameAfter]);
-        if (stats.holeFrames.length < 5) stats.holeFrames.push([g.frameBefore, g.frameAfter]);
-        // (A hole before the first bytes: the framer must start out of sync.)
-        framer()?.gap();
-      },
-      cut: (n, frame) => {
-        stats.cuts.add(n, [frame]);
-        started = true;
-        framer()?.cut(n, frame);
-      },
-    },
-    deps.limits,
-    deps.budget,
-  );
-  return side;
+  return new Side(conv, fromClient, src, dst, deps);
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -101,7 +101,7 @@ function ipv4Number(text: string): number {
 
 /** Which TCP/UDP ports something is dissected on (the registry's tables and the learned ports). */
 export interface PortClaims {
-  claimed(transport: 'tcp' | 'udp', sport: number, dport: number): boolean;
+  claimed(transport: 'tcp' | 'udp', src: number, sport: number, dst: number, dport: number): boolean;
 }
 
 export class FastPath {
@@ -136,7 +136,7 @@ export class FastPath {
     if (d.length < t + 4) return LAYERED;
     const sport = be16(d, t + TCP.SPORT);
     const dport = be16(d, t + TCP.DPORT);
-    if (!this.ports.claimed(proto === IP_TCP ? 'tcp' : 'udp', sport, dport)) return SKIPPED;
+    if (!this.ports.claimed(proto === IP_TCP ? 'tcp' : 'udp', be32(d, ip + IPV4.SRC), sport, be32(d, ip + IPV4.DST), dport)) return SKIPPED;
     if (proto !== IP_TCP || !this.enabled || !this.knownTcp(d, origlen, t, sport, dport)) return LAYERED;
     return this.segment ? FAST : SKIPPED;
   }

@@ -78,3 +78,28 @@ export class UdpCuts {
     this.cuts = new Map();
   }
 }
+
+/**
+ * Conversation indexes in order of first appearance (like tcp.stream),
+ * remembered for `max` conversations; beyond that a conversation seen again
+ * gets a fresh index (the map must not grow with the capture).
+ */
+export class StreamIndexes {
+  private readonly map = new Map<string, number>();
+  private extra = 0;
+  constructor(private readonly max: number) {}
+  of(cid: string): number {
+    const i = this.map.get(cid);
+    if (i !== undefined) return i;
+    const n = this.map.size;
+    if (n < this.max) {
+      this.map.set(cid, n);
+      return n;
+    }
+    return n + this.extra++;
+  }
+  clear(): void {
+    this.map.clear();
+    this.extra = 0;
+  }
+}

@@ -53,6 +53,9 @@ export interface FramerOptions {
   keep?: ((b: Uint8Array, from: number, to: number) => Uint8Array) | undefined;
 }
 
+/** A shared empty list (never written): most streams never need theirs. */
+const NONE: number[] = [];
+
 /** Frames listed per skip report (first ones; the count is always exact). */
 const MAX_SKIP_FRAMES = 20;
 
@@ -66,7 +69,7 @@ export class PduFramer {
   private reason: SkipReason;
   /** Bytes passed over in the current episode, and their first frames. */
   private skippedBytes = 0;
-  private skippedFrames: number[] = [];
+  private skippedFrames: number[] = NONE;
   /** In sync: bytes of the next PDU still to be passed over (the rest of a PDU cut by the snaplen). */
   private drop = 0;
   /** PDUs emitted so far. */
@@ -74,7 +77,7 @@ export class PduFramer {
   /** Bytes were lost or passed over since the last PDU emitted (set from the start when joined mid-stream). */
   private resynced: boolean;
   /** While resynchronising: buffered offsets of plausible headers not confirmable yet, and the next offset to examine. */
-  private open: number[] = [];
+  private open: number[] = NONE;
   private scanned = 0;
 
   constructor(
@@ -193,7 +196,7 @@ export class PduFramer {
       this.passOver(s);
       this.report();
       this.syncing = false;
-      this.open = [];
+      this.open = NONE;
       this.scanned = 0;
       return true;
     }
@@ -216,7 +219,7 @@ export class PduFramer {
     if (!this.syncing) {
       this.syncing = true;
       this.reason = reason;
-      this.open = [];
+      this.open = NONE;
       this.scanned = 0;
     }
   }
@@ -314,21 +317,21 @@ export class PduFramer {
     const H = this.framing.headerLength;
     let found = -1;
     let foundEnd = 0;
-    const open: number[] = [];
+    let open: number[] = NONE;
     for (const c of this.open) {
       if (found >= 0) break;
       const r = this.candidate(c, final);
       if (r.st === 'yes') {
         found = c;
         foundEnd = r.end;
-      } else if (r.st === 'open') open.push(c);
+      } else if (r.st === 'open') (open === NONE ? (open = []) : open).push(c);
     }
     for (let o = this.scanned; found < 0 && o + H <= this.sb.len; o++) {
       const r = this.candidate(o, final);
       if (r.st === 'yes') {
         found = o;
         foundEnd = r.end;
-      } else if (r.st === 'open') open.push(o);
+      } else if (r.st === 'open') (open === NONE ? (open = []) : open).push(o);
       this.scanned = o + 1;
     }
     if (found >= 0) {
@@ -339,7 +342,7 @@ export class PduFramer {
           break;
         }
       }
-      this.open = [];
+      this.open = NONE;
       this.scanned = 0;
       return found;
     }
@@ -355,6 +358,7 @@ export class PduFramer {
     if (n <= 0) return;
     this.skippedBytes += n;
     if (this.skippedFrames.length < MAX_SKIP_FRAMES) {
+      if (this.skippedFrames === NONE) this.skippedFrames = [];
       for (const f of this.framesOf(0, n)) {
         if (this.skippedFrames.length >= MAX_SKIP_FRAMES) break;
         if (!this.skippedFrames.includes(f)) this.skippedFrames.push(f);
@@ -367,7 +371,7 @@ export class PduFramer {
   private report(): void {
     if (this.skippedBytes > 0) this.events.skipped(this.skippedBytes, this.skippedFrames.sort((a, b) => a - b), this.reason);
     this.skippedBytes = 0;
-    this.skippedFrames = [];
+    this.skippedFrames = NONE;
   }
 
   private append(bytes: Uint8Array, frame: number, segmentStart: boolean): void {

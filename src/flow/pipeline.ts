@@ -27,7 +27,7 @@ import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
 import { OooBudget, TcpStreamTable, type TcpLimits } from './reassembly.js';
 import { Slab } from './slab.js';
 
-import { CONTROL_FLAGS, DEFAULT_TCP, EMPTY, FrameTimes, ipv4Text, MAX_LAYERS, snaplenCut, UdpCuts } from './frame-times.js';
+import { CONTROL_FLAGS, DEFAULT_TCP, EMPTY, FrameTimes, ipv4Text, MAX_LAYERS, snaplenCut, StreamIndexes, UdpCuts } from './frame-times.js';
 import type { EspPacket, PipelineHandlers, PipelineLimits, TcpControl } from './events.js';
 
 export type { EspPacket, PipelineHandlers, PipelineLimits, TcpControl } from './events.js';
@@ -39,7 +39,7 @@ export class Pipeline implements CaptureSink {
   private tcpStreams: TcpStreamTable<TcpConv>;
   private ipReasm: IpReassembler;
   private readonly unsupported = new Set<string>();
-  private readonly convIndex = new Map<string, number>();
+  private readonly convIndex: StreamIndexes;
   private readonly frameTimes = new FrameTimes();
   /** UDP datagrams the snaplen cut, per conversation, for one TRUNCATED_PDU each at the end of the file. */
   private readonly udpCuts = new UdpCuts();
@@ -65,15 +65,16 @@ export class Pipeline implements CaptureSink {
     this.tcpLimits = { ...DEFAULT_TCP, ...limits.tcp };
     this.budget = new OooBudget(this.tcpLimits.maxOooBytesTotal);
     this.tcpStreams = this.newStreamTable();
+    this.convIndex = new StreamIndexes(2 * this.tcpLimits.maxStreams);
     this.ipReasm = new IpReassembler(limits.ip);
     this.tcpProto = registry.ipProto.get(6);
     this.udpProto = registry.ipProto.get(17);
     this.espProto = registry.ipProto.get(50);
     const builtIn = registry.linktype.get(1) === eth && registry.ethertype.get(0x0800) === ipv4 && this.tcpProto === tcp;
     this.fast = new FastPath(builtIn, {
-      claimed: (t, sport, dport) => {
+      claimed: (t, src, sport, dst, dport) => {
         const table = t === 'tcp' ? registry.tcpPort : registry.udpPort;
-        return table.has(sport) || table.has(dport) || this.learned.mayMatch(t, sport, dport);
+        return table.has(sport) || table.has(dport) || this.learned.mayMatch(t, src, sport, dst, dport);
       },
     });
     this.fast.esp = this.espProto === esp && handlers.esp !== undefined;
@@ -92,9 +93,14 @@ export class Pipeline implements CaptureSink {
     return new TcpStreamTable<TcpConv>(this.tcpLimits.maxStreams, (c) => this.closeConv(c));
   }
 
-  /** Make traffic to/from `addr:port` (one host's ESI/SCN port) dissected by `app`. */
-  addConversationPort(transport: 'tcp' | 'udp', addr: string, port: number, app: AppProtocol): void {
-    this.learned.add(transport, addr, port, app);
+  /**
+   * Make traffic to/from `addr:port` (one host's ESI/SCN port, a discovered
+   * portal) dissected by `app` from now on — with `peer`, only traffic with
+   * that address — unless the dissector tables give the port to a protocol.
+   */
+  addConversationPort(transport: 'tcp' | 'udp', addr: string, port: number, app: AppProtocol, peer: string | null = null): void {
+    if ((transport === 'tcp' ? this.registry.tcpPort : this.registry.udpPort).has(port)) return;
+    this.learned.add(transport, addr, port, app, peer);
   }
 
   problem(p: CaptureProblem): void {
@@ -372,12 +378,7 @@ export class Pipeline implements CaptureSink {
   }
 
   private indexOf(cid: string): number {
-    let i = this.convIndex.get(cid);
-    if (i === undefined) {
-      i = this.convIndex.size;
-      if (this.convIndex.size < 1_000_000) this.convIndex.set(cid, i);
-    }
-    return i;
+    return this.convIndex.of(cid);
   }
 
   private emit(pdu: FramedPdu, app: AppProtocol): void {

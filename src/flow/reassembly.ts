@@ -228,13 +228,16 @@ export class TcpDirection {
   }
 }
 
+const NO_HELD: Held[] = [];
+
 /**
  * A binary min-heap of held segments by sequence number, compared wrap-safe
  * (every held segment lies within 2^30 of the expected sequence number, so
  * the 32-bit difference orders them).
  */
 class SeqHeap {
-  private readonly a: Held[] = [];
+  /** Shared and empty until the first push (most streams never hold a segment). */
+  private a: Held[] = NO_HELD;
   get size(): number {
     return this.a.length;
   }
@@ -245,6 +248,7 @@ class SeqHeap {
     return this.a;
   }
   push(h: Held): void {
+    if (this.a === NO_HELD) this.a = [];
     const a = this.a;
     a.push(h);
     let i = a.length - 1;

@@ -9,11 +9,13 @@
 export class StreamBuffer {
   buf = new Uint8Array(0);
   len = 0;
-  /** segEnd[i]: the buffer offset where segment i's bytes end (segFrame[i] carried them). */
-  private readonly segEnd: number[] = [];
-  private readonly segFrame: number[] = [];
-  /** Whether segment i's first byte in the buffer is where the sender's segment started. */
-  private readonly segStarts: boolean[] = [];
+  /**
+   * The segments held, three numbers each (one array: a stream holding one
+   * segment costs one small array, not three): where segment i's bytes end in
+   * the buffer (seg[3i]), the frame that carried them (seg[3i+1]), and 1 when
+   * its first byte here is where the sender's segment started (seg[3i+2]).
+   */
+  private seg: number[] = [];
 
   append(bytes: Uint8Array, frame: number, segmentStart: boolean): void {
     const need = this.len + bytes.length;
@@ -26,67 +28,63 @@ export class StreamBuffer {
     }
     this.buf.set(bytes, this.len);
     this.len = need;
-    const last = this.segFrame.length - 1;
-    if (last >= 0 && this.segFrame[last] === frame && !segmentStart) this.segEnd[last] = need;
-    else {
-      this.segEnd.push(need);
-      this.segFrame.push(frame);
-      this.segStarts.push(segmentStart);
-    }
+    const g = this.seg;
+    const last = g.length - 3;
+    if (last >= 0 && g[last + 1] === frame && !segmentStart) g[last] = need;
+    else g.push(need, frame, segmentStart ? 1 : 0);
   }
 
   /** Drop the first n bytes. */
   consume(n: number): void {
     if (n <= 0) return;
+    const g = this.seg;
     if (n >= this.len) {
       this.len = 0;
-      this.segEnd.length = 0;
-      this.segFrame.length = 0;
-      this.segStarts.length = 0;
+      g.length = 0;
       if (this.buf.length > 65536) this.buf = new Uint8Array(0);
       return;
     }
     this.buf.copyWithin(0, n, this.len);
     this.len -= n;
     let k = 0;
-    while (k < this.segEnd.length && this.segEnd[k]! <= n) k++;
+    while (k < g.length && g[k]! <= n) k += 3;
     let j = 0;
-    let start = k === 0 ? 0 : this.segEnd[k - 1]!;
-    for (let i = k; i < this.segEnd.length; i++, j++) {
-      const end = this.segEnd[i]!;
+    let start = k === 0 ? 0 : g[k - 3]!;
+    for (let i = k; i < g.length; i += 3, j += 3) {
+      const end = g[i]!;
       // A segment whose first bytes were consumed no longer starts at its own start.
-      this.segStarts[j] = this.segStarts[i]! && start >= n;
-      this.segEnd[j] = end - n;
-      this.segFrame[j] = this.segFrame[i]!;
+      g[j + 2] = g[i + 2]! && start >= n ? 1 : 0;
+      g[j] = end - n;
+      g[j + 1] = g[i + 1]!;
       start = end;
     }
-    this.segEnd.length = j;
-    this.segFrame.length = j;
-    this.segStarts.length = j;
+    g.length = j;
   }
 
   /** Buffer offsets where a sender's segment starts, ascending. */
   *segmentStarts(): Generator<number> {
+    const g = this.seg;
     let start = 0;
-    for (let i = 0; i < this.segEnd.length; i++) {
-      if (this.segStarts[i] && start < this.len) yield start;
-      start = this.segEnd[i]!;
+    for (let i = 0; i < g.length; i += 3) {
+      if (g[i + 2] && start < this.len) yield start;
+      start = g[i]!;
     }
   }
 
   /** The frame of the last bytes held (0 when empty). */
   lastFrame(): number {
-    return this.segFrame[this.segFrame.length - 1] ?? 0;
+    return this.seg.length ? this.seg[this.seg.length - 2]! : 0;
   }
 
   /** Frames that carried bytes [from, to), ascending, unique. */
   framesOf(from: number, to: number): number[] {
     const out: number[] = [];
+    const g = this.seg;
     let prev = 0;
-    for (let i = 0; i < this.segEnd.length; i++) {
-      const e = this.segEnd[i]!;
+    for (let i = 0; i < g.length; i += 3) {
+      const e = g[i]!;
       if (e > from && prev < to) {
-        const f = this.segFrame[i]!;
+        const f = g[i + 1]!;
         if (out[out.length - 1] !== f) out.push(f);
       }
       prev = e;

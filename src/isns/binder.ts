@@ -66,10 +66,12 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
   /** ESI/SCN ports announced in registrations: dissect their traffic too. */
   private learnPorts(ev: MessageEvent): void {
     const m = ev.message;
+    // The registering host, and the iSNS server that will open ESI connections to it or send it SCNs.
     const host = m.isResponse ? ev.first.dst.addr : ev.first.src.addr;
+    const server = m.isResponse ? ev.first.src.addr : ev.first.dst.addr;
     for (const a of m.attrs) {
       if ((a.tag === 20 || a.tag === 23) && a.value.kind === 'port' && a.value.port > 0) {
-        this.ctx.learnPort(a.value.udp ? 'udp' : 'tcp', host, a.value.port, isns);
+        this.ctx.learnPort(a.value.udp ? 'udp' : 'tcp', host, a.value.port, isns, server);
       }
     }
   }
