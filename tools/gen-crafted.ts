@@ -101,6 +101,8 @@ function portal(p: Partial<TruthPortal> & Pick<TruthPortal, 'address' | 'socket'
     isakmpPhase2: null,
     entityId: null,
     iscsiNames: [],
+    // Discovered by iSNS only when a server response (or SCN) lists the portal: a registration alone does not.
+    discoveredBy: [],
     findingCodes: bm === null ? ['BITMAP_ABSENT'] : [],
     ...p,
   } as TruthPortal;
@@ -165,7 +167,7 @@ function sample(): { bytes: Uint8Array; truth: Truth } {
   const truth: Truth = {
     files: [file],
     portals: [
-      portal({ address: '192.0.2.10', socket: 3260, securityBitmap: 0x3b, symbolicName: 'ctrl-a-eth0', isakmpPhase1: hex(ISAKMP_P1), isakmpPhase2: hex(ISAKMP_P2), entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fQryRsp), findingCodes: ['BITMAP_CONFLICT'] }),
+      portal({ address: '192.0.2.10', socket: 3260, discoveredBy: ['isns'], securityBitmap: 0x3b, symbolicName: 'ctrl-a-eth0', isakmpPhase1: hex(ISAKMP_P1), isakmpPhase2: hex(ISAKMP_P2), entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fQryRsp), findingCodes: ['BITMAP_CONFLICT'] }),
       portal({ address: '192.0.2.11', socket: 3260, securityBitmap: 0x3e, symbolicName: 'ctrl-a-eth1', entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fRegRsp), findingCodes: ['BITMAP_NOT_VALID'] }),
       portal({ address: '192.0.2.12', socket: 3260, securityBitmap: 0x03, entityId: 'lab.array9', iscsiNames: node9, state: 'deregistered', firstSeen: at(fReg), lastSeen: at(fDeregRsp), findingCodes: ['IKE_WITHOUT_PHASE1_MODE', 'PORTAL_DEREGISTERED'] }),
       portal({ address: '198.51.100.5', socket: 3260, transport: 'udp', securityBitmap: 0x05, entityId: 'lab.udp1', iscsiNames: [{ name: 'iqn.2026-11.lab:udp1.t1', nodeType: ['target'], pgTag: 1 }], state: 'registered', firstSeen: at(fUdp), lastSeen: at(fUdpRsp), findingCodes: ['IPSEC_MODE_WITHOUT_IKE'] }),
@@ -347,7 +349,7 @@ function queried(): { bytes: Uint8Array; truth: Truth } {
     truth: {
       files: [file],
       portals: [
-        portal({ address: '10.8.0.1', socket: 3260, securityBitmap: 0xfe000000, entityId: 'lab.legacy', iscsiNames: [], state: 'queried', firstSeen: at(fQr), lastSeen: at(fQr), findingCodes: ['BITMAP_NOT_VALID', 'UNKNOWN_BITMAP_BITS'] }),
+        portal({ address: '10.8.0.1', socket: 3260, discoveredBy: ['isns'], securityBitmap: 0xfe000000, entityId: 'lab.legacy', iscsiNames: [], state: 'queried', firstSeen: at(fQr), lastSeen: at(fQr), findingCodes: ['BITMAP_NOT_VALID', 'UNKNOWN_BITMAP_BITS'] }),
         portal({ address: '10.8.0.2', socket: 3260, securityBitmap: 0x37, esiInterval: 20, esiPort: 5000, entityId: 'lab.esi', state: 'registered', firstSeen: at(fR), lastSeen: at(fEr) }),
       ],
       captureFindingCodes: [],
