@@ -3,6 +3,7 @@ export const USAGE = `Usage: isns-dissector <command> [options] <capture>...
 
 Commands:
   portals   discovered-portal records and IPsec triage findings (the main job)
+  logons    one logon story per initiator and portal: discovery, IKE, ESP, TCP, iSCSI Login
   packets   per-PDU iSNS dissection (text tree, JSON, or tshark-compatible -e fields)
   check     compare portal records with a baseline, for CI
 
@@ -12,6 +13,13 @@ portals options:
   --format table|json|ndjson|csv     output format (default table)
   --default-security-bitmap <n>      bitmap for portals iSNS gave none (decimal or 0x hex)
   --port <n>                         another TCP/UDP port to dissect as iSNS (repeatable)
+
+logons options:
+  --format table|json|ndjson|csv     output format (default table)
+  --default-security-bitmap <n>      bitmap for portals iSNS gave none (decimal or 0x hex)
+  --port <n>                         another TCP/UDP port to dissect as iSNS (repeatable)
+  --iscsi-port <n>                   another TCP port to dissect as iSCSI (repeatable; 3260 and
+                                     every discovered portal's port always are)
 
 packets options:
   --format text|json                 output format (default text)
