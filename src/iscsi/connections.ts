@@ -22,7 +22,9 @@ import { sendTargetsEntries, type SendTargetsEntry } from './target-address.js';
 
 export const CONN_BOUNDS = {
   /** Connection attempts remembered per run (beyond: counted, not described). */
-  connections: 100_000,
+  connections: 50_000,
+  /** Login and SendTargets text held (not yet complete) over all connections at once. */
+  textBytesTotal: 16 * 1024 * 1024,
   /** Login text joined per direction (C=1 continuations). */
   loginTextBytes: 64 * 1024,
   /** One SendTargets answer joined (C=1 / F=0 PDUs). */
@@ -83,18 +85,27 @@ function push(list: number[], f: number): void {
   if (list.length < CONN_BOUNDS.frames && !list.includes(f)) list.push(f);
 }
 
-function append(t: Text, data: Uint8Array, max: number): void {
-  if (data.length === 0 || t.bytes >= max) return;
-  const take = data.subarray(0, max - t.bytes);
-  t.parts.push(take.slice());
-  t.bytes += take.length;
-}
-
-function take(t: Text): KeyValue[] {
-  const kv = parseKeyValues(joinText(t.parts));
-  t.parts = [];
-  t.bytes = 0;
-  return kv;
+/** Text held by every connection's incomplete login or SendTargets answer (CONN_BOUNDS.textBytesTotal). */
+class TextBudget {
+  held = 0;
+  append(t: Text, data: Uint8Array, max: number): void {
+    const room = Math.min(max - t.bytes, CONN_BOUNDS.textBytesTotal - this.held);
+    if (data.length === 0 || room <= 0) return;
+    const part = data.subarray(0, room);
+    t.parts.push(part.slice());
+    t.bytes += part.length;
+    this.held += part.length;
+  }
+  take(t: Text): KeyValue[] {
+    const kv = parseKeyValues(joinText(t.parts));
+    this.release(t);
+    return kv;
+  }
+  release(t: Text): void {
+    this.held -= t.bytes;
+    t.parts = [];
+    t.bytes = 0;
+  }
 }
 
 function lastOf(kv: readonly KeyValue[], key: string): string | null {
@@ -118,14 +129,32 @@ export class IscsiConnections {
   /** The current attempt of each conversation. */
   private readonly current = new Map<string, ConnState>();
   dropped = 0;
+  private readonly text = new TextBudget();
 
   constructor(private readonly tick: () => number) {}
+
+  /** Text bytes held now (incomplete logins and SendTargets answers). */
+  get textHeld(): number {
+    return this.text.held;
+  }
+
+  /** An attempt ends (FIN, RST, or a new attempt on its conversation): its unfinished text goes. */
+  private end(s: ConnState): void {
+    s.ended = true;
+    if (s.login) {
+      this.text.release(s.login.req);
+      this.text.release(s.login.rsp);
+    }
+    if (s.sendTargets) this.text.release(s.sendTargets);
+  }
 
   private open(conversation: string, client: { addr: string; port: number }, server: { addr: string; port: number }, file: string): ConnState | null {
     if (this.all.length >= CONN_BOUNDS.connections) {
       this.dropped++;
       return null;
     }
+    const prev = this.current.get(conversation);
+    if (prev) this.end(prev);
     const c: ConnState = {
       conversation, initiator: client.addr, portal: server.addr, port: server.port, file, order: this.tick(),
       tcp: 'no-response', tcpFrames: [], ended: false, login: null, sendTargets: null,
@@ -164,8 +193,8 @@ export class IscsiConnections {
         s.tcp = 'refused';
         push(s.tcpFrames, c.frame);
       }
-      s.ended = true;
-    } else if (flags & FIN) s.ended = true;
+      this.end(s);
+    } else if (flags & FIN) this.end(s);
   }
 
   /** One iSCSI PDU; returns the portals of a SendTargets answer it completed, if any. */
@@ -183,9 +212,9 @@ export class IscsiConnections {
     else if (r.opcode === OP.TEXT && fromClient) {
       if (s.sendTargets === null && parseKeyValues(r.data.subarray(0, 256)).some((kv) => kv.key === 'SendTargets')) s.sendTargets = { parts: [], bytes: 0 };
     } else if (r.opcode === OP.TEXT_RSP && !fromClient && s.sendTargets) {
-      append(s.sendTargets, r.data, CONN_BOUNDS.sendTargetsBytes);
+      this.text.append(s.sendTargets, r.data, CONN_BOUNDS.sendTargetsBytes);
       if (r.final && !r.cont) {
-        const kv = take(s.sendTargets);
+        const kv = this.text.take(s.sendTargets);
         s.sendTargets = null;
         return sendTargetsEntries(kv);
       }
@@ -201,9 +230,9 @@ export class IscsiConnections {
     if (!l.awaiting) l.awaitingFrames = [];
     push(l.awaitingFrames, p.frame);
     l.awaiting = true;
-    append(l.req, r.data, CONN_BOUNDS.loginTextBytes);
+    this.text.append(l.req, r.data, CONN_BOUNDS.loginTextBytes);
     if (r.cont) return;
-    const kv = take(l.req);
+    const kv = this.text.take(l.req);
     l.initiatorName = lastOf(kv, 'InitiatorName') ?? l.initiatorName;
     l.targetName = lastOf(kv, 'TargetName') ?? l.targetName;
     l.sessionType = lastOf(kv, 'SessionType') ?? l.sessionType;
@@ -217,14 +246,18 @@ export class IscsiConnections {
     l.awaiting = false;
     l.statusClass = r.statusClass;
     l.statusDetail = r.statusDetail;
-    append(l.rsp, r.data, CONN_BOUNDS.loginTextBytes);
-    if (!r.cont) l.authChosen = lastOf(take(l.rsp), 'AuthMethod') ?? l.authChosen;
+    this.text.append(l.rsp, r.data, CONN_BOUNDS.loginTextBytes);
+    if (!r.cont) l.authChosen = lastOf(this.text.take(l.rsp), 'AuthMethod') ?? l.authChosen;
     if (r.statusClass !== null && r.statusClass !== 0) {
       l.outcome = 'failed';
       l.finished = true;
     } else if (r.statusClass === 0 && r.final && r.nsg === 3) {
       l.outcome = 'success';
       l.finished = true;
+    }
+    if (l.finished) {
+      this.text.release(l.req);
+      this.text.release(l.rsp);
     }
   }
 }

@@ -73,3 +73,29 @@ export function mapFrames(v: unknown, at: number): unknown {
   };
   return walk(v, null);
 }
+
+export interface Payload {
+  readonly proto: 'tcp' | 'udp';
+  readonly src: string;
+  readonly dst: string;
+  readonly sport: number;
+  readonly dport: number;
+  readonly bytes: Uint8Array;
+}
+
+/** The TCP and UDP payloads of crafted Ethernet/IPv4 frames (seeds for mutation). */
+export function payloads(frames: readonly CraftFrame[]): Payload[] {
+  const out: Payload[] = [];
+  for (const f of frames) {
+    const d = f.data;
+    if (d.length < 34 || d[12] !== 0x08 || d[13] !== 0x00 || (d[14]! & 0x0f) !== 5) continue;
+    const seg = d.subarray(34, 14 + ((d[16]! << 8) | d[17]!));
+    const sport = (seg[0]! << 8) | seg[1]!;
+    const dport = (seg[2]! << 8) | seg[3]!;
+    if (d[23] === 6) {
+      const p = seg.subarray((seg[12]! >> 4) * 4);
+      if (p.length) out.push({ proto: 'tcp', src: ip4(d, 26), dst: ip4(d, 30), sport, dport, bytes: p.slice() });
+    } else if (d[23] === 17) out.push({ proto: 'udp', src: ip4(d, 26), dst: ip4(d, 30), sport, dport, bytes: seg.subarray(8).slice() });
+  }
+  return out;
+}
