@@ -206,20 +206,21 @@ function sendTargetsChap(): { bytes: Uint8Array; truth: LogonTruth } {
 function refused(): { bytes: Uint8Array; truth: LogonTruth } {
   const s = new Story('logon-refused.pcap');
   const A: ListedPortal = { ip: '10.90.7.20', port: 3260, bitmap: 0x01, target: 'iqn.2026-11.lab:t7', pgt: 1 };
-  const B: ListedPortal = { ip: '10.90.7.21', port: 3260, bitmap: 0x01, target: 'iqn.2026-11.lab:t7', pgt: 1 };
+  // B listens on 3262: connections to it are followed only because iSNS named the port.
+  const B: ListedPortal = { ip: '10.90.7.21', port: 3262, bitmap: 0x01, target: 'iqn.2026-11.lab:t7', pgt: 1 };
   const fRsp = isnsQuery(s, '10.90.7.10', 49007, HOST(7), 1, 'lab.t7', [A, B]);
   const r1 = s.syn('10.90.7.10', 49700, A.ip, 3260, 'rst');
   const r2 = s.syn('10.90.7.10', 49701, A.ip, 3260, 'rst');
-  const n1 = s.syn('10.90.7.10', 49702, B.ip, 3260, 'none', 3);
+  const n1 = s.syn('10.90.7.10', 49702, B.ip, 3262, 'none', 3);
   return {
     bytes: pcapFile(s.frames),
     truth: {
       files: [s.file], portals: [queriedPortal(s, A, 'lab.t7', fRsp), queriedPortal(s, B, 'lab.t7', fRsp)], captureFindingCodes: [], pdus: s.pdus,
       logons: [
         logon({ initiator: '10.90.7.10', portal: { address: A.ip, socket: 3260 }, discoveredBy: ['isns'], securityBitmap: 0x01, securityBitmapSource: 'isns', connections: [{ tcp: 'refused', frames: r1, login: null }, { tcp: 'refused', frames: r2, login: null }], outcome: 'failed', findingCodes: ['ISCSI_CONNECT_FAILED'] }),
-        logon({ initiator: '10.90.7.10', portal: { address: B.ip, socket: 3260 }, discoveredBy: ['isns'], securityBitmap: 0x01, securityBitmapSource: 'isns', connections: [{ tcp: 'no-response', frames: n1, login: null }], outcome: 'failed', findingCodes: ['ISCSI_CONNECT_FAILED'] }),
+        logon({ initiator: '10.90.7.10', portal: { address: B.ip, socket: 3262 }, discoveredBy: ['isns'], securityBitmap: 0x01, securityBitmapSource: 'isns', connections: [{ tcp: 'no-response', frames: n1, login: null }], outcome: 'failed', findingCodes: ['ISCSI_CONNECT_FAILED'] }),
       ],
-      notes: 'iSNS lists two portals with bitmap 0x01 (VALID only: no IPsec). Two connection attempts to 10.90.7.20:3260 are answered by RST/ACK; one to 10.90.7.21:3260 is a SYN sent three times (the same connection: same port and sequence number) with no answer.',
+      notes: 'iSNS lists two portals with bitmap 0x01 (VALID only: no IPsec). Two connection attempts to 10.90.7.20:3260 are answered by RST/ACK; one to 10.90.7.21:3262 (a port iSCSI is followed on only because the iSNS answer named it) is a SYN sent three times (the same connection: same port and sequence number) with no answer.',
     },
   };
 }
