@@ -220,6 +220,12 @@ test('logons --format ndjson, csv and table', (t) => {
   t.regex(table, /error {4}ISCSI_LOGIN_FAILED {2}10\.90\.6\.10 -> 10\.90\.6\.20:3260: .*0x0201.*Authentication failure.*ISDSC_AUTHENTICATION_FAILURE \(0xEFFF0009\)/);
 });
 
+test('portals --format csv carries discoveredBy', (t) => {
+  const csv = run(['portals', '--format', 'csv', join(ISCSI_DIR, 'iscsi-sendtargets.pcap')]).stdout.split('\r\n');
+  const head = csv[0]!.split(',');
+  t.is(csv[1]!.split(',')[head.indexOf('discoveredBy')], 'sendtargets');
+});
+
 test('logons --iscsi-port follows a port off 3260; bad options exit 2', (t) => {
   const nl = join(ISCSI_DIR, 'iscsi-no-listener.pcap');
   t.deepEqual(JSON.parse(run(['logons', '--format', 'json', nl]).stdout).logons, []);
