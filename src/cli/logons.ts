@@ -16,7 +16,11 @@ export async function cmdLogons(argv: string[]): Promise<number> {
   const format = (values.format as string | undefined) ?? 'table';
   if (!['table', 'json', 'ndjson', 'csv'].includes(format)) fail(`--format: unknown format "${format}" (table, json, ndjson, csv)`);
   if (positionals.length === 0) fail('logons: no capture file given');
-  const iscsiPorts = ports(values['iscsi-port']);
+  const iscsiPorts: number[] = [];
+  for (const v of (values['iscsi-port'] as string[] | undefined) ?? []) {
+    if (!/^\d{1,5}$/.test(v) || +v < 1 || +v > 65535) fail(`--iscsi-port: invalid port "${v}" (1-65535)`);
+    iscsiPorts.push(+v);
+  }
   const progress = progressReporter(values.progress !== false);
   const r = await analyze(positionals, {
     ports: ports(values.port),
