@@ -15,6 +15,13 @@ import { FindingCollector } from './findings/collector.js';
 import type { Finding } from './findings/registry.js';
 import { pduView, type FramedPdu } from './flow/pdu.js';
 import { Pipeline, type EspPacket, type PipelineLimits } from './flow/pipeline.js';
+import { IkeTracker, newClock } from './ike/tracker.js';
+import { IscsiConnections } from './iscsi/connections.js';
+import { ISCSI_DEFAULT_PORT } from './iscsi/target-address.js';
+import { buildLogons } from './logons/build.js';
+import { DiscoveryStore } from './logons/discovery.js';
+import type { LogonRecord } from './logons/types.js';
+import { iscsi } from '../dissector/iscsi/iscsi.js';
 import type { MessageEvent } from './isns/assembler.js';
 import type { PortalRecord } from './isns/portals/builder.js';
 import type { InputSummary, Packet } from './types.js';
@@ -64,6 +71,8 @@ export interface InputReport {
 export interface AnalyzeResult {
   inputs: InputReport[];
   portals: PortalRecord[];
+  /** Logon records (the `logons` command), in contract order. */
+  logons?: LogonRecord[];
   /** Capture-level findings. */
   findings: Finding[];
   /** True when some input could not be read at all. */
@@ -80,16 +89,37 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
     learnPort: (transport, host, port, app, peer) => pipeline!.addConversationPort(transport, host, port, app, peer ?? null),
     ignoreConversation: (cid) => pipeline!.ignoreConversation(cid),
   };
+  // The logon story's inputs: one timeline (clock) for IKE, ESP and iSCSI events, and what discovery told each initiator.
+  const clock = newClock();
+  const ike = new IkeTracker(clock);
+  const connections = new IscsiConnections(clock.tick);
+  const discovery = new DiscoveryStore();
   const isnsBinder = APPS.isns.bind(ctx, {
     defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null,
+    onListed: (l) => {
+      if (l.transport !== 'tcp') return;
+      discovery.add(l.initiator, l.address, l.socket, 'isns');
+      // Connections to a discovered portal's port are followed like 3260's.
+      if (l.socket > 0 && l.socket !== ISCSI_DEFAULT_PORT) ctx.learnPort('tcp', l.address, l.socket, iscsi);
+    },
     ...(opts.limits?.maxMessageBytes !== undefined ? { maxMessageBytes: opts.limits.maxMessageBytes } : {}),
     ...(opts.onIsnsPdu ? { onIsnsPdu: opts.onIsnsPdu } : {}),
     ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
   });
-  const iscsiBinder = APPS.iscsi.bind(ctx, { followAll: opts.followAll === true || opts.onIscsiPdu !== undefined, ...(opts.onIscsiPdu ? { onPdu: opts.onIscsiPdu } : {}) });
+  const iscsiBinder = APPS.iscsi.bind(ctx, {
+    followAll: opts.followAll === true || opts.onIscsiPdu !== undefined,
+    ...(opts.onIscsiPdu ? { onPdu: opts.onIscsiPdu } : {}),
+    connections,
+    onSendTargets: (e, pdu) => {
+      discovery.add(pdu.dst.addr, e.address, e.port, 'sendtargets');
+      isnsBinder.sendTargets(e, pdu);
+    },
+  });
   const binders = new Map<AppProtocol, Binder>([
     [APPS.isns.protocol, isnsBinder as Binder],
     [APPS.iscsi.protocol, iscsiBinder as Binder],
+    [APPS.isakmp.protocol, APPS.isakmp.bind(ctx, { tracker: ike }) as Binder],
+    [APPS.udpencap.protocol, APPS.udpencap.bind(ctx, { tracker: ike }) as Binder],
   ]);
   pipeline = new Pipeline(
     registry,
@@ -107,9 +137,12 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
         if (b) b.pdu(pdu, r);
         else opts.onOtherPdu?.(pdu, app);
       },
-      ...(opts.onEsp ? { esp: opts.onEsp } : {}),
       admit: (c) => binders.get(c.app)?.admit?.(c) ?? true,
       tcpControl: (c) => binders.get(c.app)?.tcpControl?.(c),
+      esp: (e) => {
+        opts.onEsp?.(e);
+        ike.esp(e, false);
+      },
       finding: (f) => findings.add(f),
       ...(opts.onPacketDone ? { packetDone: opts.onPacketDone } : {}),
     },
@@ -137,5 +170,6 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
   for (const b of binders.values()) b.finish();
   const res = isnsBinder.portals();
   for (const f of res.findings) findings.add(f);
-  return { inputs, portals: res.portals, findings: findings.finish(), failed };
+  const logons = buildLogons({ pairs: ike.pairs.values(), connections: connections.all, discovery, portals: res.portals, defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null });
+  return { inputs, portals: res.portals, logons, findings: findings.finish(), failed };
 }

@@ -19,6 +19,8 @@ export { addressText as portalAddress } from '../dissector/isns/index.js';
 export { SECURITY_FLAGS, securityFlagNames, parseBitmapArg, describeBitmap } from './isns/bitmap.js';
 export { FINDINGS, finding, severityAtLeast, type Finding, type FindingCode } from './findings/registry.js';
 export { formatPortals, portalsJson, type PortalFormat } from './output/portals.js';
+export { buildLogons, type LogonInputs } from './logons/build.js';
+export type { LogonRecord, LogonIke, LogonEsp, LogonConnection, LogonLogin, DiscoveredBy } from './logons/types.js';
 export type { FramedPdu, Endpoint } from './flow/pdu.js';
 export type { Packet, Timestamp, CaptureSink, CaptureProblem, InputSummary, SeenAt, Severity } from './types.js';
 export * from '../dissector/index.js';

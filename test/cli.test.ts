@@ -43,7 +43,7 @@ test('portals: exit 0 on a capture, JSON has the contract keys', (t) => {
   t.deepEqual(Object.keys(j), ['inputs', 'portals', 'findings']);
   t.deepEqual(Object.keys(j.inputs[0]), ['file', 'format', 'packets', 'isnsPdus', 'bytes', 'error']);
   t.is(j.inputs[0].format, 'pcapng');
-  t.deepEqual(Object.keys(j.portals[0]), ['address', 'socket', 'transport', 'securityBitmap', 'securityBitmapSource', 'securityFlags', 'keySize', 'key', 'symbolicName', 'portalIndex', 'esiInterval', 'esiPort', 'scnPort', 'isakmpPhase1', 'isakmpPhase2', 'entityId', 'iscsiNames', 'state', 'firstSeen', 'lastSeen', 'findings']);
+  t.deepEqual(Object.keys(j.portals[0]), ['address', 'socket', 'transport', 'securityBitmap', 'securityBitmapSource', 'securityFlags', 'keySize', 'key', 'symbolicName', 'portalIndex', 'esiInterval', 'esiPort', 'scnPort', 'isakmpPhase1', 'isakmpPhase2', 'entityId', 'iscsiNames', 'state', 'discoveredBy', 'firstSeen', 'lastSeen', 'findings']);
 });
 
 test('"-" reads stdin; gzip is recognised by magic, not name', (t) => {

@@ -37,7 +37,7 @@ const NASTY = [
 
 function rec(i: number, s: string): PortalRecord {
   return {
-    address: `192.0.2.${i + 1}`, socket: 3260, transport: 'tcp', securityBitmap: null, securityBitmapSource: 'none',
+    address: `192.0.2.${i + 1}`, socket: 3260, transport: 'tcp', discoveredBy: [], securityBitmap: null, securityBitmapSource: 'none',
     securityFlags: [], keySize: 0, key: null, symbolicName: s, portalIndex: null, esiInterval: null, esiPort: null,
     scnPort: null, isakmpPhase1: null, isakmpPhase2: null, entityId: s, iscsiNames: [{ name: s, nodeType: ['target'], pgTag: 1 }], state: 'registered',
     firstSeen: { file: s, frame: 1, time: '2026-11-23T19:51:20.123456Z' },

@@ -17,7 +17,7 @@ function big(): AnalyzeResult {
   const findings: Finding[] = [];
   for (let i = 0; i < N; i++) {
     portals.push({
-      address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, socket: 3260, transport: 'tcp', securityBitmap: 0x37, securityBitmapSource: 'isns',
+      address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, socket: 3260, transport: 'tcp', discoveredBy: [], securityBitmap: 0x37, securityBitmapSource: 'isns',
       securityFlags: [], keySize: 0, key: null, symbolicName: null, portalIndex: null, esiInterval: null, esiPort: null, scnPort: null,
       isakmpPhase1: null, isakmpPhase2: null, entityId: null, iscsiNames: [], state: 'registered',
       firstSeen: { file: 'a.pcap', frame: i + 1, time: 't' }, lastSeen: { file: 'a.pcap', frame: i + 1, time: 't' },

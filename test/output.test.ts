@@ -11,7 +11,7 @@ function rec(over: Partial<PortalRecord>): PortalRecord {
   return {
     address: '192.0.2.10', socket: 3260, transport: 'tcp', securityBitmap: 0x37, securityBitmapSource: 'isns',
     securityFlags: [], keySize: 0, key: null, symbolicName: null, portalIndex: null, esiInterval: null, esiPort: null,
-    scnPort: null, isakmpPhase1: null, isakmpPhase2: null, entityId: 'e1', iscsiNames: [], state: 'registered',
+    scnPort: null, isakmpPhase1: null, isakmpPhase2: null, entityId: 'e1', iscsiNames: [], state: 'registered', discoveredBy: [],
     firstSeen: { file: 'a.pcap', frame: 1, time: '2026-11-23T19:51:20.123456Z' },
     lastSeen: { file: 'a.pcap', frame: 2, time: '2026-11-23T19:51:20.223456Z' },
     findings: [], ...over,

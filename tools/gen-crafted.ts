@@ -18,6 +18,8 @@ import { be32 } from './craft.js';
 
 const tlv8 = (tag: number, v: bigint): Uint8Array => tlv(tag, concat([be32(Number(v >> 32n)), be32(Number(v & 0xffffffffn))]));
 import { securityFlagNames } from '../src/isns/bitmap.js';
+import type { TruthLogon } from './gen-logons.js';
+import { aggressiveRefused } from './logon-story.js';
 import type { PortalRecord } from '../src/isns/portals/builder.js';
 
 // ------------------------------------------------------------------ capture builder
@@ -78,6 +80,8 @@ interface Truth {
   captureFindingCodes: string[];
   /** Every iSNS PDU: [file index, owning frame, function id, transaction id]. */
   pdus: [number, number, number, number][];
+  /** The logon records (captures with IKE/ESP/iSCSI between an initiator and a portal). */
+  logons?: TruthLogon[];
   notes: string;
 }
 
@@ -101,6 +105,8 @@ function portal(p: Partial<TruthPortal> & Pick<TruthPortal, 'address' | 'socket'
     isakmpPhase2: null,
     entityId: null,
     iscsiNames: [],
+    // Discovered by iSNS only when a server response (or SCN) lists the portal: a registration alone does not.
+    discoveredBy: [],
     findingCodes: bm === null ? ['BITMAP_ABSENT'] : [],
     ...p,
   } as TruthPortal;
@@ -160,12 +166,17 @@ function sample(): { bytes: Uint8Array; truth: Truth } {
   // B: a last query the capture never sees answered.
   const fQry2 = last(b.send(0, pdu(0x0002, 2, concat([tStr(32, 'iqn.2026-11.lab:host7'), tEmpty(32), DELIM, tEmpty(16), tEmpty(17)]))));
   pdus.push([0, fQry2, 0x0002, 2]);
+  // D (appended, so the frames above keep their numbers): host7 (192.0.2.200) got 192.0.2.10 from the
+  // query response above with bitmap 0x3b (VALID|IKE|AGGR|PFS|TRANSPORT: aggressive mode) and starts IKE
+  // aggressive mode toward it; the responder, set up for main mode as the target registered (0x37),
+  // answers message 1 with a plaintext Informational carrying AUTHENTICATION-FAILED.
+  const ike = aggressiveRefused({ udp: (src, sp, dst, dp, payload) => cap.add(ethUdp(src, dst, sp, dp, payload)) }, '192.0.2.200', '192.0.2.10', '7c1e5a9d3b2f4068', 'e2d4c6b8a0193857', 24);
 
   const node9 = [{ name: T9, nodeType: ['target'], pgTag: 1 }];
   const truth: Truth = {
     files: [file],
     portals: [
-      portal({ address: '192.0.2.10', socket: 3260, securityBitmap: 0x3b, symbolicName: 'ctrl-a-eth0', isakmpPhase1: hex(ISAKMP_P1), isakmpPhase2: hex(ISAKMP_P2), entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fQryRsp), findingCodes: ['BITMAP_CONFLICT'] }),
+      portal({ address: '192.0.2.10', socket: 3260, discoveredBy: ['isns'], securityBitmap: 0x3b, symbolicName: 'ctrl-a-eth0', isakmpPhase1: hex(ISAKMP_P1), isakmpPhase2: hex(ISAKMP_P2), entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fQryRsp), findingCodes: ['BITMAP_CONFLICT'] }),
       portal({ address: '192.0.2.11', socket: 3260, securityBitmap: 0x3e, symbolicName: 'ctrl-a-eth1', entityId: 'lab.array9', iscsiNames: node9, state: 'registered', firstSeen: at(fReg), lastSeen: at(fRegRsp), findingCodes: ['BITMAP_NOT_VALID'] }),
       portal({ address: '192.0.2.12', socket: 3260, securityBitmap: 0x03, entityId: 'lab.array9', iscsiNames: node9, state: 'deregistered', firstSeen: at(fReg), lastSeen: at(fDeregRsp), findingCodes: ['IKE_WITHOUT_PHASE1_MODE', 'PORTAL_DEREGISTERED'] }),
       portal({ address: '198.51.100.5', socket: 3260, transport: 'udp', securityBitmap: 0x05, entityId: 'lab.udp1', iscsiNames: [{ name: 'iqn.2026-11.lab:udp1.t1', nodeType: ['target'], pgTag: 1 }], state: 'registered', firstSeen: at(fUdp), lastSeen: at(fUdpRsp), findingCodes: ['IPSEC_MODE_WITHOUT_IKE'] }),
@@ -175,7 +186,12 @@ function sample(): { bytes: Uint8Array; truth: Truth } {
     ],
     captureFindingCodes: ['UNANSWERED_REQUEST'],
     pdus,
-    notes: 'DevAttrReg split over two TCP segments; 192.0.2.11 sent IPv4-compatible (::192.0.2.11); the query response gives 192.0.2.10 bitmap 0x3b after the registration gave 0x37 (conflict); the rogue registration is answered with status 8: its portal is rejected and keeps the bitmap it tried to register (0x37), with no default bitmap and no BITMAP_ABSENT; the second query is never answered.',
+    logons: [{
+      initiator: '192.0.2.200', portal: { address: '192.0.2.10', socket: 3260 }, discoveredBy: ['isns'], securityBitmap: 0x3b, securityBitmapSource: 'isns',
+      ike: { version: 1, phase1: { exchange: 'aggressive', outcome: 'incomplete', messages: 1, frames: [ike.m1] }, phase2: null, notifications: [{ type: 24, name: 'AUTHENTICATION-FAILED', frame: ike.info }] },
+      esp: null, connections: [], outcome: 'failed', findingCodes: ['IKE_PHASE1_FAILED', 'IKE_ERROR_NOTIFY'],
+    }],
+    notes: `DevAttrReg split over two TCP segments; 192.0.2.11 sent IPv4-compatible (::192.0.2.11); the query response gives 192.0.2.10 bitmap 0x3b after the registration gave 0x37 (conflict); the rogue registration is answered with status 8: its portal is rejected and keeps the bitmap it tried to register (0x37), with no default bitmap and no BITMAP_ABSENT; the second query is never answered. Appended (frames ${ike.m1}-${ike.info}): host7 (192.0.2.200), told bitmap 0x3b (aggressive mode) by the query response, starts IKE aggressive mode toward 192.0.2.10 (frame ${ike.m1}); the responder, set up for main mode as the target registered (0x37), answers with a plaintext AUTHENTICATION-FAILED (frame ${ike.info}): IKE_PHASE1_FAILED and IKE_ERROR_NOTIFY on the logon record, BITMAP_CONFLICT on the portal.`,
   };
   const w = new PcapngWriter().section().iface({ linktype: 1, tsresol: 9 });
   for (const f of cap.frames) w.packet(0, BigInt(f.sec) * 1_000_000_000n + BigInt(f.nsec), f.data);
@@ -347,7 +363,7 @@ function queried(): { bytes: Uint8Array; truth: Truth } {
     truth: {
       files: [file],
       portals: [
-        portal({ address: '10.8.0.1', socket: 3260, securityBitmap: 0xfe000000, entityId: 'lab.legacy', iscsiNames: [], state: 'queried', firstSeen: at(fQr), lastSeen: at(fQr), findingCodes: ['BITMAP_NOT_VALID', 'UNKNOWN_BITMAP_BITS'] }),
+        portal({ address: '10.8.0.1', socket: 3260, discoveredBy: ['isns'], securityBitmap: 0xfe000000, entityId: 'lab.legacy', iscsiNames: [], state: 'queried', firstSeen: at(fQr), lastSeen: at(fQr), findingCodes: ['BITMAP_NOT_VALID', 'UNKNOWN_BITMAP_BITS'] }),
         portal({ address: '10.8.0.2', socket: 3260, securityBitmap: 0x37, esiInterval: 20, esiPort: 5000, entityId: 'lab.esi', state: 'registered', firstSeen: at(fR), lastSeen: at(fEr) }),
       ],
       captureFindingCodes: [],

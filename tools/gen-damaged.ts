@@ -173,6 +173,8 @@ function portal(p: Partial<TruthPortal> & Pick<TruthPortal, 'address' | 'socket'
     isakmpPhase2: null,
     entityId: null,
     iscsiNames: [],
+    // Discovered by iSNS only when a decoded server response lists the portal (a registration alone does not).
+    discoveredBy: [],
     findingCodes: bm === null ? ['BITMAP_ABSENT'] : [],
     ...p,
   } as TruthPortal;
@@ -225,8 +227,8 @@ function midstreamServer(): Generated {
     truth: {
       files: [cap.file],
       portals: [
-        portal({ address: P1.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'registered', firstSeen: cap.at(last(fReg)), lastSeen: cap.at(fQryRsp) }),
-        portal({ address: P2.ip, socket: 3260, securityBitmap: 0x27, entityId: E, iscsiNames: target(T), state: 'registered', firstSeen: cap.at(last(fReg)), lastSeen: cap.at(fQryRsp) }),
+        portal({ address: P1.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'registered', firstSeen: cap.at(last(fReg)), lastSeen: cap.at(fQryRsp) }),
+        portal({ address: P2.ip, socket: 3260, securityBitmap: 0x27, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'registered', firstSeen: cap.at(last(fReg)), lastSeen: cap.at(fQryRsp) }),
       ],
       captureFindingCodes: f.set,
       pdus: [[0, last(fReg), 1, 4], [0, fRegRsp, 0x8001, 4], [0, fQry, 2, 5], [0, fQryRsp, 0x8002, 5]],
@@ -270,8 +272,8 @@ function midstreamClient(): Generated {
     truth: {
       files: [cap.file],
       portals: [
-        portal({ address: P1.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
-        portal({ address: P2.ip, socket: 3260, securityBitmap: 0x3b, entityId: E, iscsiNames: target(T), state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
+        portal({ address: P1.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
+        portal({ address: P2.ip, socket: 3260, securityBitmap: 0x3b, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
         portal({ address: P3.ip, socket: 3260, securityBitmap: 0x27, entityId: E, iscsiNames: target(T), state: 'registered', firstSeen: cap.at(last(fReg)), lastSeen: cap.at(fRegRsp) }),
       ],
       captureFindingCodes: f.set,
@@ -323,8 +325,8 @@ function midstreamV1(): Generated {
     truth: {
       files: [cap.file],
       portals: [
-        portal({ address: '10.42.0.1', socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
-        portal({ address: '10.42.0.2', socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
+        portal({ address: '10.42.0.1', socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
+        portal({ address: '10.42.0.2', socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'queried', firstSeen: cap.at(fQryRsp), lastSeen: cap.at(fQryRsp) }),
         portal({ address: '10.42.0.3', socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'registered', firstSeen: cap.at(fReg), lastSeen: cap.at(fRegRsp) }),
       ],
       captureFindingCodes: f.set,
@@ -375,7 +377,7 @@ function snaplen(): Generated {
     truth: {
       files: [cap.file],
       portals: [
-        portal({ address: A.ip, socket: 3260, securityBitmap: 0x37, entityId: E, state: 'registered', firstSeen: cap.at(fReg), lastSeen: cap.at(fQryRsp) }),
+        portal({ address: A.ip, socket: 3260, securityBitmap: 0x37, entityId: E, discoveredBy: ['isns'], state: 'registered', firstSeen: cap.at(fReg), lastSeen: cap.at(fQryRsp) }),
         portal({ address: C5.ip, socket: 3260, securityBitmap: 0x27, entityId: 'lab.s5', state: 'registered', firstSeen: cap.at(fReg3), lastSeen: cap.at(fReg3Rsp) }),
       ],
       captureFindingCodes: f.set,
@@ -418,7 +420,7 @@ function snaplenHeader(): Generated {
     truth: {
       files: [cap.file],
       portals: [
-        portal({ address: P.ip, socket: 3260, securityBitmap: 0x37, entityId: E, state: 'registered', firstSeen: cap.at(fBoth), lastSeen: cap.at(fRsp3) }),
+        portal({ address: P.ip, socket: 3260, securityBitmap: 0x37, entityId: E, discoveredBy: ['isns'], state: 'registered', firstSeen: cap.at(fBoth), lastSeen: cap.at(fRsp3) }),
       ],
       captureFindingCodes: f.set,
       pdus: [[0, fBoth, 1, 1], [0, fBoth, -1, -1], [0, fRsp1, 0x8001, 1], [0, fRsp2, 0x8002, 2], [0, fQry3, 2, 3], [0, fRsp3, 0x8002, 3]],
@@ -509,7 +511,7 @@ function twoLost(): Generated {
   c.close();
   const f = counts(['TCP_GAP', 'TCP_GAP', 'UNANSWERED_REQUEST']);
   const queried = (p: PortalSpec): TruthPortal =>
-    portal({ address: p.ip, socket: 3260, securityBitmap: p.bitmap, symbolicName: p.sym, entityId: E, iscsiNames: target(T), state: 'queried', firstSeen: cap.at(fRsp3), lastSeen: cap.at(fRsp3) });
+    portal({ address: p.ip, socket: 3260, securityBitmap: p.bitmap, symbolicName: p.sym, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'queried', firstSeen: cap.at(fRsp3), lastSeen: cap.at(fRsp3) });
   return {
     name,
     bytes: pcapFile(cap.frames),
@@ -517,7 +519,7 @@ function twoLost(): Generated {
     truth: {
       files: [cap.file],
       portals: [
-        portal({ address: P1.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'registered', firstSeen: cap.at(fReg1), lastSeen: cap.at(fRsp5) }),
+        portal({ address: P1.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'registered', firstSeen: cap.at(fReg1), lastSeen: cap.at(fRsp5) }),
         queried(P2), queried(P3), queried(P4),
       ],
       captureFindingCodes: f.set,
@@ -561,7 +563,7 @@ function multipduLoss(): Generated {
   c.close();
   const f = counts(['TCP_GAP']);
   const queried = (p: PortalSpec): TruthPortal =>
-    portal({ address: p.ip, socket: 3260, securityBitmap: p.bitmap, symbolicName: p.sym, entityId: E, iscsiNames: target(T), state: 'queried', firstSeen: cap.at(fR[0]!), lastSeen: cap.at(fR[2]!) });
+    portal({ address: p.ip, socket: 3260, securityBitmap: p.bitmap, symbolicName: p.sym, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'queried', firstSeen: cap.at(fR[0]!), lastSeen: cap.at(fR[2]!) });
   return {
     name,
     bytes: pcapFile(cap.frames),
@@ -610,7 +612,7 @@ function junkUdp(): Generated {
     facts: { captureFindingCounts: f.counts, frames: { reg: fReg, rsp: fRsp, junk: fJunk, qry: fQry, qryRsp: fQryRsp } },
     truth: {
       files: [cap.file],
-      portals: [portal({ address: P.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'registered', firstSeen: cap.at(fReg), lastSeen: cap.at(fQryRsp) })],
+      portals: [portal({ address: P.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'registered', firstSeen: cap.at(fReg), lastSeen: cap.at(fQryRsp) })],
       captureFindingCodes: f.set,
       pdus: [[0, fReg, 1, 1], [0, fRsp, 0x8001, 1], [0, fQry, 2, 2], [0, fQryRsp, 0x8002, 2]],
       notes: `Frame ${fJunk}: a 77-byte UDP datagram from 10.48.0.66:61000 to port 3205 of random bytes (first words ${hex(junk.subarray(0, 4))}: not version 1 with a known function id; tshark shows it as plain UDP data). It is not an iSNS PDU: not counted, no PDU, one NOT_ISNS (info) for its UDP conversation, no MALFORMED_PDU or UNANSWERED_REQUEST. The iSNS exchange over UDP from 10.48.0.100:40123 (registration and query, both answered) is unaffected.`,
@@ -644,7 +646,7 @@ function junkTcp(): Generated {
     facts: { captureFindingCounts: f.counts, frames: { http: fHttp, reg: fReg, rsp: fRsp, qry: fQry, qryRsp: fQryRsp } },
     truth: {
       files: [cap.file],
-      portals: [portal({ address: P.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), state: 'registered', firstSeen: cap.at(fReg), lastSeen: cap.at(fQryRsp) })],
+      portals: [portal({ address: P.ip, socket: 3260, securityBitmap: 0x37, entityId: E, iscsiNames: target(T), discoveredBy: ['isns'], state: 'registered', firstSeen: cap.at(fReg), lastSeen: cap.at(fQryRsp) })],
       captureFindingCodes: f.set,
       pdus: [[0, fReg, 1, 1], [0, fRsp, 0x8001, 1], [0, fQry, 2, 2], [0, fQryRsp, 0x8002, 2]],
       notes: `Frame ${fHttp}: an HTTP GET (${http.length} bytes) on a TCP connection from 10.49.0.66:58000 to port 3205 (handshake and close captured; the server sends nothing). Not iSNS: one NOT_ISNS (info) for that TCP conversation, no PDU, no MALFORMED_PDU, no TCP_GAP (no byte is missing), no UNANSWERED_REQUEST. The iSNS connection from 10.49.0.100:58001 (registration and query, both answered) is unaffected.`,

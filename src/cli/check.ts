@@ -31,7 +31,7 @@ export interface CheckOptions {
 }
 
 /** The parts of a record that are compared (no frames, times or counts). */
-export type BaselinePortal = Omit<PortalRecord, 'firstSeen' | 'lastSeen' | 'findings' | 'state' | 'securityBitmapSource'> & {
+export type BaselinePortal = Omit<PortalRecord, 'firstSeen' | 'lastSeen' | 'findings' | 'state' | 'securityBitmapSource' | 'discoveredBy'> & {
   state: string;
   securityBitmapSource: string;
   findings: { code: string; severity?: string }[];

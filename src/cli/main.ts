@@ -7,6 +7,7 @@
 import { safeText } from '../../dissector/core/field.js';
 import { cmdCheck } from './check.js';
 import { UsageError, fail } from './io.js';
+import { cmdLogons } from './logons.js';
 import { cmdPackets } from './packets.js';
 import { cmdPortals } from './portals.js';
 import { USAGE } from './usage.js';
@@ -27,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdPackets(rest);
       case 'check':
         return await cmdCheck(rest);
+      case 'logons':
+        return await cmdLogons(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -38,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write('isns-dissector 0.1.0\n');
         return 0;
       default:
-        fail(`unknown command "${cmd}" (portals, packets, check)`);
+        fail(`unknown command "${cmd}" (portals, logons, packets, check)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -19,12 +19,22 @@ import { USAGE } from './usage.js';
 
 export const PACKET_FIELDS_ERROR = 'PacketFieldsError';
 
+const PROTOCOLS = ['isns', 'iscsi', 'isakmp', 'udpencap', 'esp'];
+
+function protocolsOpt(v: unknown): string[] | undefined {
+  const list = (v as string[] | undefined) ?? [];
+  for (const p of list) if (!PROTOCOLS.includes(p)) fail(`--protocol: unknown protocol "${p}" (${PROTOCOLS.join(', ')})`);
+  return list.length ? list : undefined;
+}
+
 export interface PacketsOptions {
   format: 'text' | 'json';
   fields: string[];
   full: boolean;
   ports: number[];
   iscsiPorts?: number[];
+  /** Text/JSON: the protocols whose PDUs are shown (isns, iscsi, isakmp, udpencap, esp; default isns). */
+  protocols?: string[];
   read?: AnalyzeOptions['read'];
 }
 
@@ -35,7 +45,7 @@ interface Line {
 }
 
 export async function cmdPackets(rest: string[]): Promise<number> {
-    const { values, positionals } = parse(rest, { e: { type: 'string', short: 'e', multiple: true }, full: { type: 'boolean' }, 'iscsi-port': { type: 'string', multiple: true } });
+    const { values, positionals } = parse(rest, { e: { type: 'string', short: 'e', multiple: true }, full: { type: 'boolean' }, 'iscsi-port': { type: 'string', multiple: true }, protocol: { type: 'string', multiple: true } });
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -51,6 +61,7 @@ export async function cmdPackets(rest: string[]): Promise<number> {
         full: !!values.full,
         ports: ports(values.port),
         iscsiPorts: ports(values['iscsi-port'], '--iscsi-port'),
+        protocols: protocolsOpt(values.protocol),
         read: progress,
       });
     } catch (e) {
@@ -73,9 +84,9 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
       }
     }
   }
-  // The protocols a line is printed for: those of the fields asked (frame.number alone: iSNS).
-  const wanted = new Set(o.fields.map(protocolOf).filter((p): p is string => p !== null));
-  if (fieldMode && wanted.size === 0) wanted.add('isns');
+  // The protocols shown: with -e those of the fields asked (frame.number alone: iSNS); else --protocol (default iSNS).
+  const wanted = new Set(fieldMode ? o.fields.map(protocolOf).filter((p): p is string => p !== null) : (o.protocols ?? ['isns']));
+  if (wanted.size === 0) wanted.add('isns');
   let buf = '';
   let pending: Line | null = null;
   const flushLine = (): void => {
@@ -89,6 +100,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
   const jsonPdus: { pdu: FramedPdu; obj: Record<string, unknown> }[] = [];
   /** One PDU's tree, in the frame's order: a line (-e), a JSON object or a text tree. */
   const shown = (pdu: FramedPdu, tree: FieldNode[], title: string): void => {
+    if (!fieldMode && !treeShows(tree, wanted)) return;
     if (fieldMode) {
       if (pending && (pending.frame !== pdu.frame || pending.file !== pdu.file)) flushLine();
       if (!pending) pending = { file: pdu.file, frame: pdu.frame, trees: [] };

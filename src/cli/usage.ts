@@ -3,6 +3,7 @@ export const USAGE = `Usage: isns-dissector <command> [options] <capture>...
 
 Commands:
   portals   discovered-portal records and IPsec triage findings (the main job)
+  logons    one logon story per initiator and portal: discovery, IKE, ESP, TCP, iSCSI Login
   packets   per-PDU iSNS dissection (text tree, JSON, or tshark-compatible -e fields)
   check     compare portal records with a baseline, for CI
 
@@ -13,11 +14,20 @@ portals options:
   --default-security-bitmap <n>      bitmap for portals iSNS gave none (decimal or 0x hex)
   --port <n>                         another TCP/UDP port to dissect as iSNS (repeatable)
 
+logons options:
+  --format table|json|ndjson|csv     output format (default table)
+  --default-security-bitmap <n>      bitmap for portals iSNS gave none (decimal or 0x hex)
+  --port <n>                         another TCP/UDP port to dissect as iSNS (repeatable)
+  --iscsi-port <n>                   another TCP port to dissect as iSCSI (repeatable; 3260 and
+                                     every discovered portal's port always are)
+
 packets options:
   --format text|json                 output format (default text)
-  -e <field>                         tshark-compatible field output (repeatable): isns.* and frame.number
+  --protocol <p>                     text/json: PDUs of isns (default), iscsi, isakmp, udpencap, esp (repeatable)
+  -e <field>                         tshark-compatible field output (repeatable): isns.*, iscsi.*, isakmp.*,
+                                     esp.*, udpencap.* and frame.number
   --full                             decode past Wireshark's limits (multi-PDU messages, auth blocks)
-  --port <n>
+  --port <n>, --iscsi-port <n>
 
 check options:
   --baseline <file.json>             the saved \`portals --format json\` to compare with (required)

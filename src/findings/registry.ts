@@ -10,8 +10,9 @@
  * facts are known.
  */
 import type { Severity } from '../types.js';
+import { LOGON_FINDINGS } from './logon-registry.js';
 
-export type Scope = 'portal' | 'capture' | 'either';
+export type Scope = 'portal' | 'capture' | 'either' | 'logon';
 
 interface Spec<P> {
   readonly severity: Severity;
@@ -76,6 +77,7 @@ const REGISTRY = {
   TRUNCATED_PDU: row<{ conversation: string; text: string }>('warning', 'capture', 'a PDU whose bytes the snaplen cut: kept with its header, attributes decoded as far as captured', (p) =>
     `${p.conversation}: ${p.text}`),
   NOT_ISNS: row<{ conversation: string; text: string }>('info', 'capture', 'a conversation or datagram on an iSNS port whose bytes are not iSNS', (p) => `${p.conversation}: ${p.text}`),
+  ...LOGON_FINDINGS,
 } as const;
 
 export type FindingCode = keyof typeof REGISTRY;

@@ -9,12 +9,18 @@ import { iscsi, OP, parseKeyValues, type IscsiConnection, type IscsiPdu } from '
 import type { AppBinding, BindContext, Binder } from '../binding.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import type { TcpControl } from '../flow/pipeline.js';
+import type { IscsiConnections } from './connections.js';
+import { ISCSI_DEFAULT_PORT, type SendTargetsEntry } from './target-address.js';
 
 export interface IscsiBindOptions {
   /** Follow every connection to its end (per-PDU output), not only login phases. */
   readonly followAll?: boolean;
   /** Every iSCSI PDU with its dissection (for `packets`). */
   readonly onPdu?: (pdu: FramedPdu, result: IscsiPdu) => void;
+  /** Connection attempts and logins, for the logon records. */
+  readonly connections?: IscsiConnections;
+  /** Every portal a SendTargets answer lists (the answer's PDU: its destination is the initiator). */
+  readonly onSendTargets?: (entry: SendTargetsEntry, pdu: FramedPdu) => void;
 }
 
 const SYN = 0x02;
@@ -39,10 +45,22 @@ export class IscsiBinder implements Binder<IscsiPdu> {
     this.opts.onPdu?.(pdu, r);
     const conn = pdu.connection as IscsiConnection | undefined;
     if (!conn) return;
-    if (r.opcode === OP.LOGIN && /SessionType=Discovery/.test(textOf(r))) this.discovery.add(pdu.conversation);
+    const listed = this.opts.connections?.pdu(pdu, r);
+    if (listed) {
+      for (const e of listed) {
+        // Connections to a discovered portal's port are followed like 3260's.
+        if (e.port !== ISCSI_DEFAULT_PORT) this.ctx.learnPort('tcp', e.address, e.port, iscsi);
+        this.opts.onSendTargets?.(e, pdu);
+      }
+    }
+    if (r.opcode === OP.LOGIN && (/SessionType=Discovery/.test(textOf(r)) || this.opts.connections?.sessionType(pdu.conversation) === 'Discovery')) this.discovery.add(pdu.conversation);
     const wasFull = conn.neg.fullFeature;
     conn.neg.observe(r);
     if (!wasFull && conn.neg.fullFeature && !this.opts.followAll && !this.discovery.has(pdu.conversation)) this.ctx.ignoreConversation(pdu.conversation);
+  }
+
+  tcpControl(c: TcpControl): void {
+    this.opts.connections?.control(c);
   }
 
   finish(): void {}

@@ -10,7 +10,7 @@ import { Tally } from '../findings/tally.js';
 import type { AppBinding, BindContext, Binder } from '../binding.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import { MessageAssembler, type MessageEvent } from './assembler.js';
-import { PortalBuilder, type PortalsResult } from './portals/builder.js';
+import { PortalBuilder, type ListedPortal, type PortalsResult } from './portals/builder.js';
 
 export interface IsnsBindOptions {
   readonly defaultSecurityBitmap?: number | null;
@@ -19,6 +19,8 @@ export interface IsnsBindOptions {
   readonly onIsnsPdu?: (pdu: FramedPdu, result: IsnsPduResult) => void;
   /** Every assembled iSNS message. */
   readonly onMessage?: (m: MessageEvent) => void;
+  /** Every portal a server message (a response, an SCN) lists, with the host it went to. */
+  readonly onListed?: (l: ListedPortal) => void;
 }
 
 /** UDP conversations with datagrams that are not iSNS, remembered at most. */
@@ -36,7 +38,7 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     private readonly ctx: BindContext,
     private readonly opts: IsnsBindOptions,
   ) {
-    this.builder = new PortalBuilder({ defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null });
+    this.builder = new PortalBuilder({ defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null, ...(opts.onListed ? { onListed: opts.onListed } : {}) });
     this.assembler = new MessageAssembler(
       {
         message: (m) => {
@@ -95,6 +97,11 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     }
     this.assembler.finish();
     this.result = this.builder.finish();
+  }
+
+  /** A portal a SendTargets answer listed: portal records gain it like a queried one. */
+  sendTargets(e: Parameters<PortalBuilder['sendTargets']>[0], pdu: FramedPdu): void {
+    this.builder.sendTargets(e, pdu);
   }
 
   /** The portal records and this binder's capture-level findings (after finish). */

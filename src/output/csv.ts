@@ -23,7 +23,7 @@ import { hex32 } from '../isns/bitmap.js';
 const CSV_COLUMNS = [
   'address', 'socket', 'transport', 'securityBitmap', 'securityBitmapSource', 'securityFlags', 'keySize', 'key',
   'symbolicName', 'portalIndex', 'esiInterval', 'esiPort', 'scnPort', 'isakmpPhase1', 'isakmpPhase2', 'entityId',
-  'iscsiNames', 'state', 'firstSeenFile', 'firstSeenFrame', 'firstSeenTime', 'lastSeenFile', 'lastSeenFrame',
+  'iscsiNames', 'state', 'discoveredBy', 'firstSeenFile', 'firstSeenFrame', 'firstSeenTime', 'lastSeenFile', 'lastSeenFrame',
   'lastSeenTime', 'findings',
 ] as const;
 
@@ -59,7 +59,7 @@ export function* csvLines(r: AnalyzeResult): Generator<string> {
       p.securityFlags.join(';'), p.keySize, p.key, p.symbolicName, p.portalIndex, p.esiInterval, p.esiPort, p.scnPort,
       p.isakmpPhase1, p.isakmpPhase2, p.entityId,
       p.iscsiNames.map((n) => `${n.name}(${n.nodeType.join('+') || '?'};pgt=${n.pgTag})`).join(';'),
-      p.state, p.firstSeen.file, p.firstSeen.frame, p.firstSeen.time, p.lastSeen.file, p.lastSeen.frame, p.lastSeen.time,
+      p.state, p.discoveredBy.join(';'), p.firstSeen.file, p.firstSeen.frame, p.firstSeen.time, p.lastSeen.file, p.lastSeen.frame, p.lastSeen.time,
       [...new Set(p.findings.map((f) => f.code))].join(';'),
     ];
     yield cells.map(csvCell).join(',') + '\r\n';

@@ -23,16 +23,32 @@ import { finding, type Finding } from '../../findings/registry.js';
 import { MAX_ERROR_FRAMES } from '../../findings/portal-rules.js';
 import { sortPortals } from '../../output/order.js';
 import type { MessageEvent } from '../assembler.js';
-import { recordOf, type PortalRecord } from './record.js';
+import type { FramedPdu } from '../../flow/pdu.js';
+import { recordOf, type DiscoveredBy, type PortalRecord } from './record.js';
 import { PortalStore, setSeen, type PortalState } from './store.js';
 import { portOf, textOf, uintOf, walkMessage } from './walk.js';
 
-export type { PortalRecord, PortalNode } from './record.js';
+export type { PortalRecord, PortalNode, DiscoveredBy } from './record.js';
 
 export interface PortalOptions {
   /** Like Windows' DefaultSecurityBitmap: for portals no iSNS message gave a bitmap. */
   readonly defaultSecurityBitmap?: number | null;
+  /** Every TCP or UDP portal a server message (a response, an SCN) lists, with the host it went to. */
+  readonly onListed?: (l: ListedPortal) => void;
 }
+
+/** A portal an iSNS server message listed to a host (the initiator, for a query response or SCN). */
+export interface ListedPortal {
+  initiator: string;
+  address: string;
+  socket: number;
+  transport: 'tcp' | 'udp';
+}
+
+/** How a portal was discovered: bits of DISCOVERED_BY's order. */
+const BY_ISNS = 1;
+const BY_SENDTARGETS = 2;
+
 
 /** Per portal: distinct (function, status) error findings. */
 const MAX_ERROR_KINDS = 10;
@@ -47,6 +63,8 @@ export interface PortalsResult {
 export class PortalBuilder {
   private readonly store = new PortalStore();
   private readonly captureFindings: Finding[] = [];
+  /** Portal key → how it was discovered (BY_ISNS | BY_SENDTARGETS). */
+  private readonly discovered = new Map<string, number>();
 
   constructor(private readonly opts: PortalOptions = {}) {}
 
@@ -68,7 +86,7 @@ export class PortalBuilder {
     if (base === FN.DevAttrReg) {
       if (req) this.registration(req, ev);
       else if (failed) this.errorStatus(ev, null, []);
-      else walkMessage(this.store, m, ev, 'registered', null);
+      else this.listed(walkMessage(this.store, m, ev, 'registered', null).portals, ev);
       return;
     }
     if (base === FN.DevDereg) {
@@ -81,7 +99,8 @@ export class PortalBuilder {
       if (!(base === FN.DevGetNext && m.status === 9)) this.errorStatus(ev, ev.request ?? null, []);
       return;
     }
-    if (base === FN.DevAttrQry || base === FN.DevGetNext || base === FN.ESI) walkMessage(this.store, m, ev, 'queried', null);
+    if (base === FN.DevAttrQry || base === FN.DevGetNext) this.listed(walkMessage(this.store, m, ev, 'queried', null).portals, ev);
+    else if (base === FN.ESI) walkMessage(this.store, m, ev, 'queried', null);
   }
 
   /** A request that got no response (the assembler says so at the end, or when it stops waiting). */
@@ -104,7 +123,7 @@ export class PortalBuilder {
     let eid = firstEid(req.message, 'key') ?? null;
     if (!eid && rsp) eid = firstEid(rsp.message, 'key') ?? firstEid(rsp.message, 'operating') ?? null;
     walkMessage(this.store, req.message, req, 'registered', rsp, eid);
-    if (rsp) walkMessage(this.store, rsp.message, rsp, 'registered', null, eid);
+    if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid).portals, rsp);
   }
 
   private deregistration(req: MessageEvent, rsp: MessageEvent | null): void {
@@ -181,7 +200,7 @@ export class PortalBuilder {
       if (p.skip) i++;
       for (const x of p.portals) this.deregister(x, ev);
     }
-    if (!removed) walkMessage(this.store, m, ev, 'queried', null);
+    if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null).portals, ev);
   }
 
   private errorStatus(rsp: MessageEvent, req: MessageEvent | null, portals: PortalState[]): void {
@@ -221,12 +240,44 @@ export class PortalBuilder {
     }
   }
 
+  /**
+   * Portals a server message listed to a client (a response, an SCN): discovered by iSNS. A
+   * registration only discovers what its response lists; an ESI response comes from the entity.
+   */
+  private listed(portals: readonly PortalState[], ev: MessageEvent): void {
+    const to = ev.last.dst.addr;
+    for (const p of portals) {
+      this.discovered.set(p.key, (this.discovered.get(p.key) ?? 0) | BY_ISNS);
+      this.opts.onListed?.({ initiator: to, address: p.address, socket: p.socket, transport: p.transport });
+    }
+  }
+
+  /**
+   * A portal a SendTargets answer listed (RFC 7143 TargetAddress): created or extended like a
+   * queried portal, the target tied to it by its portal group tag (an iSNS tie is kept).
+   */
+  sendTargets(e: { address: string; port: number; tpgt: number | null; targetName: string | null }, pdu: FramedPdu): void {
+    const p = this.store.touch(e.address, e.port, false, pdu, pdu, 'queried', null);
+    this.discovered.set(p.key, (this.discovered.get(p.key) ?? 0) | BY_SENDTARGETS);
+    if (e.targetName !== null && e.tpgt !== null) {
+      if (!p.pg.has(e.targetName)) p.pg.set(e.targetName, e.tpgt);
+      // SendTargets lists targets (RFC 7143 §13.3).
+      if (!this.store.nodeTypes.has(e.targetName)) this.store.nodeTypes.set(e.targetName, 1);
+    }
+  }
+
   // ---------------------------------------------------------------- results
 
   /** The records, in contract order, and the capture-level findings this binder made. */
   finish(): PortalsResult {
     const records: PortalRecord[] = [];
-    for (const p of this.store.portals.values()) records.push(recordOf(p, this.store, this.opts.defaultSecurityBitmap ?? null));
+    for (const p of this.store.portals.values()) {
+      const bits = this.discovered.get(p.key) ?? 0;
+      const by: DiscoveredBy[] = [];
+      if (bits & BY_ISNS) by.push('isns');
+      if (bits & BY_SENDTARGETS) by.push('sendtargets');
+      records.push(recordOf(p, this.store, this.opts.defaultSecurityBitmap ?? null, by));
+    }
     return { portals: sortPortals(records), findings: this.captureFindings };
   }
 }

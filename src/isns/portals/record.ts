@@ -16,6 +16,9 @@ export interface PortalNode {
   pgTag: number;
 }
 
+/** How a portal reached initiators: an iSNS server message listed it, a SendTargets answer did. */
+export type DiscoveredBy = 'isns' | 'sendtargets';
+
 export interface PortalRecord {
   address: string;
   socket: number;
@@ -35,6 +38,7 @@ export interface PortalRecord {
   entityId: string | null;
   iscsiNames: PortalNode[];
   state: 'registered' | 'rejected' | 'deregistered' | 'queried';
+  discoveredBy: DiscoveredBy[];
   firstSeen: SeenAt;
   lastSeen: SeenAt;
   findings: Finding[];
@@ -75,7 +79,7 @@ function nodesOf(p: PortalState, store: PortalStore, attempted: string[] | null)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export function recordOf(portal: PortalState, store: PortalStore, defaultBitmap: number | null): PortalRecord {
+export function recordOf(portal: PortalState, store: PortalStore, defaultBitmap: number | null, discoveredBy: DiscoveredBy[] = []): PortalRecord {
   const state: PortalRecord['state'] =
     portal.life === 'deregistered' ? 'deregistered' : portal.life === 'registered' ? 'registered' : portal.rejected > 0 ? 'rejected' : 'queried';
   // A portal no registration of which was accepted keeps what it tried to register.
@@ -101,6 +105,7 @@ export function recordOf(portal: PortalState, store: PortalStore, defaultBitmap:
     entityId: p.entityId,
     iscsiNames: nodesOf(p, store, rejected ? (portal.attemptNodes ?? null) : null),
     state,
+    discoveredBy,
     firstSeen: seenAt(portal.firstSeen),
     lastSeen: seenAt(portal.lastSeen),
     // The contract's portal findings: code, severity, message, frames (the file is the record's own).
