@@ -62,8 +62,8 @@ export interface TcpConv {
   readonly id: string;
   readonly index: number;
   readonly app: AppProtocol;
-  /** Side keyed by "addr|port" of the sender. */
-  readonly sides: Map<string, TcpSide>;
+  /** Its directions, at most two, in the order first seen (an array: a Map per conversation costs too much). */
+  readonly sides: TcpSide[];
   readonly file: string;
   /** The port the protocol claimed (the server's). */
   readonly serverPort: number;
@@ -165,7 +165,7 @@ class Side implements TcpSide, DirectionEvents, FramerEvents {
 /** One direction of a conversation. */
 export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: SideDeps): TcpSide {
   // Both ports the claimed one (3205 to 3205): the first direction seen is taken as the client's.
-  const fromClient = src.port !== dst.port ? dst.port === conv.serverPort : conv.sides.size === 0;
+  const fromClient = src.port !== dst.port ? dst.port === conv.serverPort : conv.sides.length === 0;
   return new Side(conv, fromClient, src, dst, deps);
 }
 
@@ -223,14 +223,14 @@ function sideFindings(conv: TcpConv, side: TcpSide, convPdus: number, left: { by
 /** End of a conversation: each side's held bytes are delivered, what went wrong reported. */
 export function closeSides(conv: TcpConv, report: (f: Finding) => void): void {
   const lefts = new Map<TcpSide, { bytes: number; frames: number[] } | undefined>();
-  for (const side of conv.sides.values()) {
+  for (const side of conv.sides) {
     side.dir.finish();
     lefts.set(side, side.framer?.end());
   }
   let convPdus = 0;
-  for (const side of conv.sides.values()) convPdus += side.framer?.pdus ?? 0;
+  for (const side of conv.sides) convPdus += side.framer?.pdus ?? 0;
   let notIsns = false;
-  for (const side of conv.sides.values()) {
+  for (const side of conv.sides) {
     const left = lefts.get(side);
     for (const f of sideFindings(conv, side, convPdus, left)) {
       // One NOT_ISNS per conversation.

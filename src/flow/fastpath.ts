@@ -53,6 +53,8 @@ interface FastFlow {
   readonly conv: TcpConv;
   ab: TcpSide | null;
   ba: TcpSide | null;
+  /** The next flow with the same hash (a bucket is a chain: no array per flow). */
+  chain: FastFlow | null;
 }
 
 /** A segment of a known conversation, found at fixed offsets. */
@@ -105,7 +107,8 @@ export interface PortClaims {
 }
 
 export class FastPath {
-  private flows = new Map<number, FastFlow[]>();
+  /** Flows by hash: the first of each bucket's chain. */
+  private flows = new Map<number, FastFlow>();
   /** The segment found by the last classify() that returned FAST. */
   segment: FastSegment | null = null;
   /** The ESP packet found by the last classify() that returned ESP_FAST (reused). */
@@ -159,11 +162,9 @@ export class FastPath {
     if (thl < TCP.MIN_HEADER || t + thl > ipEnd) return false;
     const src = be32(d, ip + IPV4.SRC);
     const dst = be32(d, ip + IPV4.DST);
-    const bucket = this.flows.get(flowHash(this.seed, src, dst, sport, dport));
-    if (!bucket) return false;
     let flow: FastFlow | undefined;
     let forward = true;
-    for (const f of bucket) {
+    for (let f: FastFlow | null | undefined = this.flows.get(flowHash(this.seed, src, dst, sport, dport)); f; f = f.chain) {
       if (f.a === src && f.ap === sport && f.b === dst && f.bp === dport) {
         flow = f;
         break;
@@ -215,11 +216,8 @@ export class FastPath {
     let f = conv.fast as FastFlow | undefined;
     if (!f) {
       const dst = ipv4Number(ip.dst);
-      f = { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
-      conv.fast = f;
-      const bucket = this.flows.get(f.hash);
-      if (bucket) bucket.push(f);
-      else this.flows.set(f.hash, [f]);
+      f = { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null, chain: null };
+      this.insert(conv, f);
     }
     if (t.srcport === f.ap && src === f.a) f.ab = side;
     else f.ba = side;
@@ -230,11 +228,13 @@ export class FastPath {
     if (ip.version !== 4 || conv.fast) return;
     const src = ipv4Number(ip.src);
     const dst = ipv4Number(ip.dst);
-    const f: FastFlow = { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null };
+    this.insert(conv, { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null, chain: null });
+  }
+
+  private insert(conv: TcpConv, f: FastFlow): void {
     conv.fast = f;
-    const bucket = this.flows.get(f.hash);
-    if (bucket) bucket.push(f);
-    else this.flows.set(f.hash, [f]);
+    f.chain = this.flows.get(f.hash) ?? null;
+    this.flows.set(f.hash, f);
   }
 
   /** Whether the cache already holds this side of `conv`. */
@@ -247,11 +247,18 @@ export class FastPath {
     const f = conv.fast as FastFlow | undefined;
     if (!f) return;
     conv.fast = undefined;
-    const bucket = this.flows.get(f.hash);
-    if (!bucket) return;
-    const i = bucket.indexOf(f);
-    if (i >= 0) bucket.splice(i, 1);
-    if (bucket.length === 0) this.flows.delete(f.hash);
+    const head = this.flows.get(f.hash);
+    if (head === f) {
+      if (f.chain) this.flows.set(f.hash, f.chain);
+      else this.flows.delete(f.hash);
+      return;
+    }
+    for (let g: FastFlow | null | undefined = head; g; g = g.chain) {
+      if (g.chain === f) {
+        g.chain = f.chain;
+        return;
+      }
+    }
   }
 
   reset(): void {

@@ -9,7 +9,7 @@ import type { TcpLimits } from './reassembly.js';
 export const DEFAULT_TCP: TcpLimits = {
   maxOooBytesPerStream: 1 << 20,
   maxOooBytesTotal: 64 << 20,
-  maxStreams: 100_000,
+  maxStreams: 50_000,
 };
 
 /** Nesting bound for link/network layers (VLAN stacks, tunnels). */

@@ -295,7 +295,7 @@ export class Pipeline implements CaptureSink {
     let fresh = false;
     const conv = this.tcpStreams.get(cid, () => {
       fresh = true;
-      return { id: cid, index: this.indexOf(cid), app, sides: new Map(), file: p.file, serverPort };
+      return { id: cid, index: this.indexOf(cid), app, sides: [], file: p.file, serverPort };
     });
     if (fresh && this.handlers.admit) {
       const fromClient = src.port !== dst.port ? dst.port === serverPort : true;
@@ -306,18 +306,16 @@ export class Pipeline implements CaptureSink {
       if (!conv.fast && ip.version === 4) this.fast.learnIgnored(conv, ip, t);
       return app;
     }
-    const sk = `${ip.src}|${t.srcport}`;
-    let side = conv.sides.get(sk);
+    const sides = conv.sides;
+    let side = sides[0] && sides[0].src.port === t.srcport && sides[0].src.addr === ip.src ? sides[0] : sides[1] && sides[1].src.port === t.srcport && sides[1].src.addr === ip.src ? sides[1] : undefined;
     if (!side) {
-      if (conv.sides.size >= 2) return app; // a third "direction" cannot exist for one 5-tuple pair
+      if (sides.length >= 2) return app; // a third "direction" cannot exist for one 5-tuple pair
       side = openSide(conv, src, dst, this.sideDeps);
-      conv.sides.set(sk, side);
+      sides.push(side);
     }
     if (t.flags & CONTROL_FLAGS) this.control(conv, side, t.flags, p);
     // An ACK for bytes this side never saw in the capture: the hole in the other direction is final.
-    if (t.flags & 0x10 && conv.sides.size === 2) {
-      for (const [k, other] of conv.sides) if (k !== sk) other.dir.acked(t.ack, p.frame);
-    }
+    if (t.flags & 0x10 && sides.length === 2) (sides[0] === side ? sides[1]! : sides[0]!).dir.acked(t.ack, p.frame);
     const n = r.payload ? r.payload.captured : 0;
     const data = n > 0 ? r.payload!.bytes(0, n) : EMPTY;
     // Bytes the snaplen cut take their sequence space and are told to the framer as cut, not as a gap.
@@ -340,7 +338,7 @@ export class Pipeline implements CaptureSink {
     const conv = this.tcpStreams.peek(cid);
     if (!conv || conv.ignored) return;
     conv.ignored = true;
-    for (const side of conv.sides.values()) {
+    for (const side of conv.sides) {
       side.dir.release();
       side.framer = null;
     }

@@ -289,37 +289,57 @@ class SeqHeap {
  * (every re-insert leaves a deleted entry that V8 must later rehash away).
  */
 export class TcpStreamTable<T> {
-  private readonly map = new Map<string, { v: T; stamp: number }>();
+  private readonly map = new Map<string, LruNode<T>>();
+  /** Least recently used first. */
+  private head: LruNode<T> | null = null;
+  private tail: LruNode<T> | null = null;
   private clock = 0;
   constructor(
     private readonly max: number,
     private readonly onEvict: (v: T) => void,
   ) {}
 
-  private refresh(key: string, e: { v: T; stamp: number }): void {
+  /** Move to the most recent end, at most once per max/4 uses (a packet's lookup stays cheap). */
+  private refresh(e: LruNode<T>): void {
     const now = ++this.clock;
-    if (now - e.stamp > this.max >> 2) {
-      this.map.delete(key);
-      this.map.set(key, e);
-      e.stamp = now;
-    }
+    if (now - e.stamp <= this.max >> 2 || e === this.tail) return;
+    e.stamp = now;
+    this.unlink(e);
+    this.append(e);
+  }
+
+  private unlink(e: LruNode<T>): void {
+    if (e.prev) e.prev.next = e.next;
+    else this.head = e.next;
+    if (e.next) e.next.prev = e.prev;
+    else this.tail = e.prev;
+    e.prev = e.next = null;
+  }
+
+  private append(e: LruNode<T>): void {
+    e.prev = this.tail;
+    if (this.tail) this.tail.next = e;
+    else this.head = e;
+    this.tail = e;
   }
 
   get(key: string, create: () => T): T {
     const e = this.map.get(key);
     if (e !== undefined) {
-      this.refresh(key, e);
+      this.refresh(e);
       return e.v;
     }
-    if (this.map.size >= this.max) {
-      const oldest = this.map.keys().next().value as string;
-      const ov = this.map.get(oldest)!;
-      this.map.delete(oldest);
-      this.onEvict(ov.v);
+    if (this.map.size >= this.max && this.head) {
+      // The least recently used goes: O(1), never a walk over the table.
+      const old = this.head;
+      this.unlink(old);
+      this.map.delete(old.key);
+      this.onEvict(old.v);
     }
-    const n = create();
-    this.map.set(key, { v: n, stamp: ++this.clock });
-    return n;
+    const n: LruNode<T> = { key, v: create(), prev: null, next: null, stamp: ++this.clock };
+    this.map.set(key, n);
+    this.append(n);
+    return n.v;
   }
 
   /** The value of `key`, if present (recency unchanged). */
@@ -330,14 +350,22 @@ export class TcpStreamTable<T> {
   /** Mark `key` (present) as just used, as get() does. */
   touch(key: string): void {
     const e = this.map.get(key);
-    if (e !== undefined) this.refresh(key, e);
+    if (e !== undefined) this.refresh(e);
   }
 
   *values(): IterableIterator<T> {
-    for (const e of this.map.values()) yield e.v;
+    for (let e = this.head; e; e = e.next) yield e.v;
   }
 
   get size(): number {
     return this.map.size;
   }
+}
+
+interface LruNode<T> {
+  readonly key: string;
+  readonly v: T;
+  prev: LruNode<T> | null;
+  next: LruNode<T> | null;
+  stamp: number;
 }

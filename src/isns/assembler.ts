@@ -27,7 +27,7 @@
  * then one summary finding with the count (a capture cut short can leave
  * thousands). Requests evicted by maxPending count as unanswered.
  */
-import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, knownFunction, ownAttrBytes, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/index.js';
+import { FLAG_FIRST, FLAG_LAST, functionName, isResponse, knownFunction, parseIsnsMessage, type IsnsMessage, type IsnsPduResult } from '../../dissector/isns/index.js';
 import { copyBytes } from '../../dissector/core/byteview.js';
 import { finding, type Finding } from '../findings/registry.js';
 import { Tally } from '../findings/tally.js';
@@ -73,12 +73,37 @@ const MAX_LISTED = 20;
 /** Requests awaiting a response that may keep pinning shared PDU buffers (see keepBytes). */
 const PINNED_PENDING = 64;
 
-/** Give a kept message event its own copies of its bytes. */
-function ownEvent(ev: MessageEvent): void {
-  ownAttrBytes(ev.message);
-  ev.pdus = ev.pdus.map((p) => ({ ...p, bytes: copyBytes(p.bytes) }));
+/** A request kept while it waits, reduced to its payload (re-parsed when it is needed again). */
+interface Slim {
+  payload: Uint8Array;
+  truncated: boolean;
+}
+const SLIM = new WeakMap<MessageEvent, Slim>();
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Once many requests wait, each new one keeps only an owned copy of its
+ * payload, not its parsed attributes nor its PDUs' bytes: a flood of
+ * unanswered requests costs their size, not an object per attribute or a
+ * pinned 64 KiB slab each.
+ */
+function slim(ev: MessageEvent, payload: Uint8Array): void {
+  SLIM.set(ev, { payload: copyBytes(payload), truncated: ev.message.truncated === true });
+  ev.message = { ...ev.message, attrs: [], problems: [] };
+  ev.pdus = ev.pdus.map((p) => ({ ...p, bytes: NO_BYTES }));
   ev.first = ev.pdus[0]!;
   ev.last = ev.pdus[ev.pdus.length - 1]!;
+}
+
+/** A waiting request as it was parsed (its attributes again, for whoever takes it). */
+function revive(ev: MessageEvent): MessageEvent {
+  const s = SLIM.get(ev);
+  if (s) {
+    const m = ev.message;
+    ev.message = parseIsnsMessage(m.functionId, m.flags, m.xid, s.payload, s.truncated);
+    SLIM.delete(ev);
+  }
+  return ev;
 }
 
 /** Key of a message in progress: conversation, sending side, function, transaction. */
@@ -120,7 +145,7 @@ export class MessageAssembler {
     this.maxPending = limits.maxPending ?? 100_000;
     this.pendingReq = new PendingQueue<MessageEvent>(this.maxPending, (req) => {
       this.unansweredDropped++;
-      this.handlers.unanswered?.(req);
+      this.handlers.unanswered?.(revive(req));
     });
   }
 
@@ -249,19 +274,18 @@ export class MessageAssembler {
     const ev: MessageEvent = { message, pdus, first, last };
     if (isResponse(fid)) {
       const req = this.pendingReq.take(first.conversation, (fid & 0x7fff) * 65536 + xid);
-      if (req) ev.request = req;
+      if (req) ev.request = revive(req);
     } else if (fid !== HEARTBEAT && knownFunction(fid)) {
       // (A request of an unknown function is not expected to be answered.)
       const match = fid * 65536 + xid;
       // A retransmitted request replaces the earlier copy.
       this.pendingReq.take(first.conversation, match);
       this.pendingReq.add(first.conversation, match, ev);
-      // A request answered at once (the common case) may keep pointing into the shared buffers its
-      // PDU was cut from; once many are waiting, each new one gets its own bytes, so unanswered
-      // requests cost their size, not a pinned 64 KiB slab each.
-      if (this.pendingReq.size > PINNED_PENDING) ownEvent(ev);
     }
     this.handlers.message(ev);
+    // A request answered at once (the common case) may keep pointing into the shared buffers its PDU
+    // was cut from; once many are waiting, each new one is slimmed (after its handlers saw it whole).
+    if (!isResponse(fid) && fid !== HEARTBEAT && knownFunction(fid) && this.pendingReq.size > PINNED_PENDING) slim(ev, payload);
   }
 
   /** End of the inputs: unanswered requests and unfinished messages become findings. */
@@ -271,7 +295,7 @@ export class MessageAssembler {
     this.partial.clear();
     const byFile = new Map<string, MessageEvent[]>();
     for (const ev of this.pendingReq.drain()) {
-      this.handlers.unanswered?.(ev);
+      this.handlers.unanswered?.(revive(ev));
       const k = ev.last.file;
       const l = byFile.get(k) ?? [];
       l.push(ev);
