@@ -37,6 +37,27 @@ test('concurrent TCP streams are bounded: the oldest is closed, its PDUs were al
   t.true((p as unknown as { tcpStreams: { size: number } }).tcpStreams.size <= 3);
 });
 
+test('bytes held for partial PDUs across all streams are bounded: the least recently used streams are closed, with a finding saying why', (t) => {
+  const pdus: FramedPdu[] = [];
+  const findings: Finding[] = [];
+  const p = new Pipeline(createRegistry(), { pdu: (x) => pdus.push(x), finding: (f) => findings.push(f) }, { tcp: { maxStreams: 1000, maxBufferedBytes: 2000 } });
+  const big = pdu(0x0001, 1, new Uint8Array(3988)); // 4000 bytes
+  const held = (): number => (p as unknown as { held: { used: number } }).held.used;
+  let peak = 0;
+  for (let i = 0; i < 20; i++) {
+    p.packet(packet(i + 1, ethTcp(`10.0.1.${i}`, '10.0.0.1', 40000, 3205, big.subarray(0, 500), { seq: 1 })));
+    peak = Math.max(peak, held());
+  }
+  // The last stream finishes its PDU: the stream being read is never the one closed.
+  p.packet(packet(21, ethTcp('10.0.1.19', '10.0.0.1', 40000, 3205, big.subarray(500), { seq: 501 })));
+  t.true(peak <= 2000, `held ${peak} bytes`);
+  t.true((p as unknown as { tcpStreams: { size: number } }).tcpStreams.size <= 4);
+  t.is(pdus.length, 1);
+  t.is(pdus[0]!.bytes.length, 4000);
+  const closed = findings.filter((f) => f.code === 'TCP_GAP' && /stopped following this stream \(over 2000 bytes held/.test(f.message));
+  t.true(closed.length >= 15, `${closed.length} streams said why they were closed`);
+});
+
 test('out-of-order bytes across all streams are bounded: beyond it a gap, not growth', (t) => {
   const gaps: number[] = [];
   const budget = new OooBudget(100);

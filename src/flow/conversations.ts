@@ -16,6 +16,7 @@ import { MAX_LISTED_FRAMES, Tally } from '../findings/tally.js';
 export { Tally } from '../findings/tally.js';
 import { PduFramer, type FramerEvents, type FramerPdu, type SkipReason } from './framer.js';
 import type { Endpoint } from './pdu.js';
+import type { HeldBytes } from './stream-buffer.js';
 import { TcpDirection, type DirectionEvents, type GapInfo, type OooBudget, type TcpLimits } from './reassembly.js';
 
 /** What happened to one direction's bytes. */
@@ -80,6 +81,8 @@ export interface SideDeps {
   readonly limits: TcpLimits;
   readonly budget: OooBudget;
   readonly maxPduBuffer: number | undefined;
+  /** Bytes held in every stream's framer buffer together. */
+  readonly held: HeldBytes;
   /** How PDU bytes are copied out (the pipeline's slab). */
   keep(b: Uint8Array, from?: number, to?: number): Uint8Array;
   /** A whole PDU of `side`: its bytes, every frame that carried them, the frame of its last byte, bytes the snaplen cut. */
@@ -119,7 +122,7 @@ class Side implements TcpSide, DirectionEvents, FramerEvents {
     const inSync = this.dir.sawSyn;
     const framing = app.connection ? app.connection.framing((this.conv.state ??= app.connection.open(inSync)), this.fromClient, inSync) : app.framing;
     if (!framing) return null;
-    this.framer = new PduFramer(framing, this, { startInSync: inSync, maxBuffered: this.deps.maxPduBuffer ?? Math.max(256 * 1024, framing.maxPduLength), keep: this.deps.keep });
+    this.framer = new PduFramer(framing, this, { startInSync: inSync, maxBuffered: this.deps.maxPduBuffer ?? Math.max(256 * 1024, framing.maxPduLength), keep: this.deps.keep, held: this.deps.held });
     return this.framer;
   }
 
@@ -182,14 +185,14 @@ function frameText(frames: readonly number[], count: number): string {
  * PDUs of both directions (a conversation none of whose bytes hold a PDU is
  * NOT_ISNS; a direction that is only a fragment beside a real one is not).
  */
-function sideFindings(conv: TcpConv, side: TcpSide, convPdus: number, left: { bytes: number; frames: number[] } | undefined): Finding[] {
+function sideFindings(conv: TcpConv, side: TcpSide, convPdus: number, left: { bytes: number; frames: number[] } | undefined, evicted: string | undefined): Finding[] {
   const s = side.stats;
   const from = `${side.src.addr}:${side.src.port}`;
   const app = conv.app.name;
   const out: Finding[] = [];
   const pdus = side.framer?.pdus ?? 0;
   const passed = s.start.bytes + s.afterHole.bytes + s.invalid.bytes + s.afterCut.bytes;
-  if (side.framer && convPdus === 0 && passed > 0 && s.holes.count === 0 && s.cuts.count === 0) {
+  if (side.framer && convPdus === 0 && passed > 0 && s.holes.count === 0 && s.cuts.count === 0 && !evicted) {
     const frames = [...new Set([...s.start.sorted(), ...s.afterHole.sorted(), ...s.invalid.sorted(), ...s.afterCut.sorted()])].sort((a, b) => a - b).slice(0, MAX_LISTED_FRAMES);
     const seen = side.dir.sawSyn ? 'from its first byte' : 'as far as it was captured';
     out.push(finding('NOT_ISNS', { conversation: conv.id, text: `the ${plural(passed, 'byte')} from ${from} hold no plausible ${app} PDU header ${seen} (${frameText(frames, frames.length)}): this is not ${app}, or only a fragment of it` }, frames, conv.file));
@@ -203,7 +206,9 @@ function sideFindings(conv: TcpConv, side: TcpSide, convPdus: number, left: { by
         parts.push(`${plural(s.holes.bytes, 'byte')} ${s.holes.bytes === 1 ? 'is' : 'are'} missing from the capture${s.holes.count > 1 ? ` in ${s.holes.count} holes` : ''} (${where})`);
         if (s.afterHole.bytes > 0) parts.push(`${plural(s.afterHole.bytes, 'byte')} after ${s.holes.count === 1 ? 'it' : 'them'} were passed over until the next PDU header`);
       }
-      if (unfinished) parts.push(`the capture ends inside an ${app} PDU: only its first ${plural(left.bytes, 'byte')} ${left.bytes === 1 ? 'was' : 'were'} captured (${frameText(left.frames.slice(0, MAX_LISTED_FRAMES), left.frames.length)})`);
+      const ends = evicted ? `the tool stopped following this stream (${evicted}) inside an ${app} PDU` : `the capture ends inside an ${app} PDU`;
+      if (unfinished) parts.push(`${ends}: only its first ${plural(left.bytes, 'byte')} ${left.bytes === 1 ? 'was' : 'were'} captured (${frameText(left.frames.slice(0, MAX_LISTED_FRAMES), left.frames.length)})`);
+      else if (evicted && passed > 0) parts.push(`the tool stopped following this stream (${evicted}) before finding a PDU boundary`);
       const frames = [...new Set([...s.start.sorted(), ...s.holes.sorted(), ...(unfinished ? left.frames.slice(0, MAX_LISTED_FRAMES) : [])])].sort((a, b) => a - b).slice(0, MAX_LISTED_FRAMES);
       out.push(finding('TCP_GAP', { conversation: conv.id, from, text: `${parts.join('; ')}; ${app} PDUs in them are lost` }, frames, conv.file));
     }
@@ -221,18 +226,19 @@ function sideFindings(conv: TcpConv, side: TcpSide, convPdus: number, left: { by
 }
 
 /** End of a conversation: each side's held bytes are delivered, what went wrong reported. */
-export function closeSides(conv: TcpConv, report: (f: Finding) => void): void {
+export function closeSides(conv: TcpConv, report: (f: Finding) => void, evicted?: string): void {
   const lefts = new Map<TcpSide, { bytes: number; frames: number[] } | undefined>();
   for (const side of conv.sides) {
     side.dir.finish();
     lefts.set(side, side.framer?.end());
+    side.framer?.release();
   }
   let convPdus = 0;
   for (const side of conv.sides) convPdus += side.framer?.pdus ?? 0;
   let notIsns = false;
   for (const side of conv.sides) {
     const left = lefts.get(side);
-    for (const f of sideFindings(conv, side, convPdus, left)) {
+    for (const f of sideFindings(conv, side, convPdus, left, evicted)) {
       // One NOT_ISNS per conversation.
       if (f.code === 'NOT_ISNS') {
         if (notIsns) continue;

@@ -6,10 +6,11 @@ import { Tally } from '../findings/tally.js';
 import type { Packet, Timestamp } from '../types.js';
 import type { TcpLimits } from './reassembly.js';
 
-export const DEFAULT_TCP: TcpLimits = {
+export const DEFAULT_TCP: Required<TcpLimits> = {
   maxOooBytesPerStream: 1 << 20,
   maxOooBytesTotal: 64 << 20,
-  maxStreams: 50_000,
+  maxStreams: 32_768,
+  maxBufferedBytes: 64 << 20,
 };
 
 /** Nesting bound for link/network layers (VLAN stacks, tunnels). */

@@ -20,7 +20,7 @@
  */
 import { ByteView, copyBytes } from '../../dissector/core/byteview.js';
 import type { Framing } from '../../dissector/core/protocol.js';
-import { StreamBuffer } from './stream-buffer.js';
+import { StreamBuffer, type HeldBytes } from './stream-buffer.js';
 
 export interface FramerPdu {
   /** Owned copy of the PDU (only the captured bytes when `missing` > 0). */
@@ -51,6 +51,8 @@ export interface FramerOptions {
   startInSync?: boolean | undefined;
   /** How PDU bytes are copied out of the stream (default: an exact copy; the pipeline passes its Slab). */
   keep?: ((b: Uint8Array, from: number, to: number) => Uint8Array) | undefined;
+  /** Where the bytes its buffer holds are counted, with every other stream's (the stream table's byte bound). */
+  held?: HeldBytes | undefined;
 }
 
 /** A shared empty list (never written): most streams never need theirs. */
@@ -60,8 +62,7 @@ const NONE: number[] = [];
 const MAX_SKIP_FRAMES = 20;
 
 export class PduFramer {
-  /** The bytes held, with the frames and segment starts they came with. */
-  private readonly sb = new StreamBuffer();
+  private readonly sb: StreamBuffer; // the bytes held, with the frames and segment starts they came with
   private readonly maxBuffered: number;
   private readonly keep: (b: Uint8Array, from: number, to: number) => Uint8Array;
   syncing: boolean;
@@ -90,6 +91,12 @@ export class PduFramer {
     this.resynced = this.syncing;
     this.reason = 'joined mid-stream';
     this.keep = opts.keep ?? copyBytes;
+    this.sb = new StreamBuffer(opts.held);
+  }
+
+  /** The stream is closed or no longer framed: its buffer is given up. */
+  release(): void {
+    this.sb.release();
   }
 
   push(bytes: Uint8Array, frame: number, segmentStart = true): void {

@@ -26,7 +26,7 @@ import { LearnedPorts } from './learned-ports.js';
 import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
 import { OooBudget, TcpStreamTable, type TcpLimits } from './reassembly.js';
 import { Slab } from './slab.js';
-
+import type { HeldBytes } from './stream-buffer.js';
 import { CONTROL_FLAGS, DEFAULT_TCP, EMPTY, FrameTimes, ipv4Text, MAX_LAYERS, snaplenCut, StreamIndexes, UdpCuts } from './frame-times.js';
 import type { EspPacket, PipelineHandlers, PipelineLimits, TcpControl } from './events.js';
 
@@ -37,6 +37,8 @@ export class Pipeline implements CaptureSink {
   private readonly tcpLimits: TcpLimits;
   private readonly budget: OooBudget;
   private tcpStreams: TcpStreamTable<TcpConv>;
+  /** Bytes held in every stream's framer buffer, and their bound (tcpLimits.maxBufferedBytes). */
+  private readonly held: HeldBytes & { max: number };
   private ipReasm: IpReassembler;
   private readonly unsupported = new Set<string>();
   private readonly convIndex: StreamIndexes;
@@ -64,6 +66,7 @@ export class Pipeline implements CaptureSink {
   ) {
     this.tcpLimits = { ...DEFAULT_TCP, ...limits.tcp };
     this.budget = new OooBudget(this.tcpLimits.maxOooBytesTotal);
+    this.held = { used: 0, max: this.tcpLimits.maxBufferedBytes ?? DEFAULT_TCP.maxBufferedBytes };
     this.tcpStreams = this.newStreamTable();
     this.convIndex = new StreamIndexes(2 * this.tcpLimits.maxStreams);
     this.ipReasm = new IpReassembler(limits.ip);
@@ -83,6 +86,7 @@ export class Pipeline implements CaptureSink {
       limits: this.tcpLimits,
       budget: this.budget,
       maxPduBuffer: limits.maxPduBuffer,
+      held: this.held,
       keep: (b, from, to) => this.slab.keep(b, from, to),
       pdu: (side, bytes, frames, frame, missing, resynced) => this.tcpPdu(side, bytes, frames, frame, missing, resynced),
       finding: (f) => this.handlers.finding(f),
@@ -90,13 +94,13 @@ export class Pipeline implements CaptureSink {
   }
 
   private newStreamTable(): TcpStreamTable<TcpConv> {
-    return new TcpStreamTable<TcpConv>(this.tcpLimits.maxStreams, (c) => this.closeConv(c));
+    const over = (): string => (this.held.used > this.held.max ? `over ${this.held.max} bytes held in all streams' buffers` : `over ${this.tcpLimits.maxStreams} concurrent streams`);
+    return new TcpStreamTable<TcpConv>(this.tcpLimits.maxStreams, (c) => this.closeConv(c, over()));
   }
 
   /**
-   * Make traffic to/from `addr:port` (one host's ESI/SCN port, a discovered
-   * portal) dissected by `app` from now on — with `peer`, only traffic with
-   * that address — unless the dissector tables give the port to a protocol.
+   * Make traffic to/from `addr:port` (one host's ESI/SCN port, a discovered portal) dissected by
+   * `app` from now on — with `peer`, only with that address — unless a table gives the port away.
    */
   addConversationPort(transport: 'tcp' | 'udp', addr: string, port: number, app: AppProtocol, peer: string | null = null): void {
     if ((transport === 'tcp' ? this.registry.tcpPort : this.registry.udpPort).has(port)) return;
@@ -126,12 +130,12 @@ export class Pipeline implements CaptureSink {
       const e = this.fast.espPacket;
       this.handlers.esp!({ file: p.file, frame: p.frame, ts: p.ts, src: ipv4Text(e.src), dst: ipv4Text(e.dst), spi: e.spi, seq: e.seq, bytes: p.data.subarray(e.at, e.at + 8) });
     }
-    if (fixed !== LAYERED) {
-      this.handlers.packetDone?.(p);
-      return;
+    if (fixed === LAYERED) {
+      this.enter(p);
+      this.layered(p);
     }
-    this.enter(p);
-    this.layered(p);
+    // Over the byte bound, the least recently used streams are closed (their findings made) until under it.
+    if (this.held.used > this.held.max) this.tcpStreams.evictWhile(() => this.held.used > this.held.max);
     this.handlers.packetDone?.(p);
   }
 
@@ -330,9 +334,8 @@ export class Pipeline implements CaptureSink {
   }
 
   /**
-   * A binder no longer needs a TCP conversation (e.g. an iSCSI session in
-   * full-feature phase): its packets are skipped from now on, like traffic
-   * no protocol claims, and what it held is released.
+   * A binder no longer needs a TCP conversation (e.g. an iSCSI session in full-feature
+   * phase): its packets are skipped from now on, and what it held is released.
    */
   ignoreConversation(cid: string): void {
     const conv = this.tcpStreams.peek(cid);
@@ -340,6 +343,7 @@ export class Pipeline implements CaptureSink {
     conv.ignored = true;
     for (const side of conv.sides) {
       side.dir.release();
+      side.framer?.release();
       side.framer = null;
     }
   }
@@ -369,10 +373,10 @@ export class Pipeline implements CaptureSink {
     );
   }
 
-  private closeConv(c: TcpConv): void {
+  private closeConv(c: TcpConv, evicted?: string): void {
     this.fast.forget(c);
-    if (c.ignored) return;
-    closeSides(c, (f) => this.handlers.finding(f));
+    if (c.ignored) return; // (its framers were released when it was ignored)
+    closeSides(c, (f) => this.handlers.finding(f), evicted);
   }
 
   private indexOf(cid: string): number {

@@ -14,6 +14,8 @@ export interface TcpLimits {
   maxOooBytesTotal: number;
   /** Concurrent TCP conversations (the least recently used is closed beyond it). */
   maxStreams: number;
+  /** Bytes held in framer buffers (partial PDUs) across all streams (the least recently used streams are closed beyond it). */
+  maxBufferedBytes?: number;
 }
 
 export interface SegmentIn {
@@ -351,6 +353,16 @@ export class TcpStreamTable<T> {
   touch(key: string): void {
     const e = this.map.get(key);
     if (e !== undefined) this.refresh(e);
+  }
+
+  /** Close the least recently used conversations while `over()` holds, keeping the most recent one. */
+  evictWhile(over: () => boolean): void {
+    while (over() && this.head && this.head !== this.tail) {
+      const old = this.head;
+      this.unlink(old);
+      this.map.delete(old.key);
+      this.onEvict(old.v);
+    }
   }
 
   *values(): IterableIterator<T> {

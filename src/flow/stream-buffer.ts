@@ -6,9 +6,15 @@
  * the buffer lives as long as its stream, and fresh arrays per PDU would end
  * up as old-heap garbage.
  */
+/** Bytes held by every stream's buffer together (the stream table's byte bound reads it). */
+export interface HeldBytes {
+  used: number;
+}
+
 export class StreamBuffer {
   buf = new Uint8Array(0);
   len = 0;
+  constructor(private readonly held: HeldBytes = { used: 0 }) {}
   /**
    * The segments held, three numbers each (one array: a stream holding one
    * segment costs one small array, not three): where segment i's bytes end in
@@ -24,6 +30,7 @@ export class StreamBuffer {
       // half a PDU must cost their bytes, not a fixed buffer each).
       const nb = new Uint8Array(Math.max(need, this.buf.length * 2, 64));
       nb.set(this.buf.subarray(0, this.len));
+      this.held.used += nb.length - this.buf.length;
       this.buf = nb;
     }
     this.buf.set(bytes, this.len);
@@ -41,7 +48,7 @@ export class StreamBuffer {
     if (n >= this.len) {
       this.len = 0;
       g.length = 0;
-      if (this.buf.length > 65536) this.buf = new Uint8Array(0);
+      if (this.buf.length > 65536) this.release();
       return;
     }
     this.buf.copyWithin(0, n, this.len);
@@ -59,6 +66,14 @@ export class StreamBuffer {
       start = end;
     }
     g.length = j;
+  }
+
+  /** Give the buffer up (its stream is closed, or it is emptied and large). */
+  release(): void {
+    this.held.used -= this.buf.length;
+    this.buf = new Uint8Array(0);
+    this.len = 0;
+    this.seg.length = 0;
   }
 
   /** Buffer offsets where a sender's segment starts, ascending. */
