@@ -66,14 +66,25 @@ class Read {
   head: Buffer | null = null;
   rawBytes = 0;
 
+  /** TRUNCATED_CAPTURE problems the reader reported. */
+  private truncations = 0;
+  private readonly sink: CaptureSink;
+
   constructor(
     readonly input: string,
     private readonly raw: AsyncGenerator<Buffer>,
-    private readonly sink: CaptureSink,
+    sink: CaptureSink,
     private readonly maxRecord: number,
     private readonly onProgress: ReadOptions['onProgress'],
   ) {
     this.summary = { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: null };
+    this.sink = {
+      packet: (p) => sink.packet(p),
+      problem: (p) => {
+        if (p.code === 'TRUNCATED_CAPTURE') this.truncations++;
+        sink.problem(p);
+      },
+    };
   }
 
   /** The next non-empty raw chunk, or null at the end; source errors become SourceError. */
@@ -150,13 +161,28 @@ class Read {
   /** The one-line error for an exception that stopped reading. */
   failed(e: unknown): void {
     const s = this.summary;
-    if (e instanceof GzipError) s.error = `${this.input}: byte offset ${s.bytes}: gzip: ${e.message}`;
+    if (e instanceof GzipError && e.code === 'Z_BUF_ERROR' && this.reader) this.cutGzip();
+    else if (e instanceof GzipError) s.error = `${this.input}: byte offset ${s.bytes}: gzip: ${e.message}`;
     else if (e instanceof SourceError) {
       s.error = this.rawBytes === 0 ? `${this.input}: cannot read: ${reason(e.reason)}` : `${this.input}: byte offset ${s.bytes}: read error: ${reason(e.reason)}`;
     } else {
       // A sink that threw: reading stops, the message is kept to one line.
       s.error = `${this.input}: byte offset ${s.bytes}: reading stopped: ${reason(e instanceof SinkError ? e.reason : e)}`;
     }
+  }
+
+  /**
+   * A gzip stream cut short: a truncated capture like a cut pcap (TRUNCATED_CAPTURE,
+   * the packets read so far kept), not an unreadable input. The reader reports a
+   * record or block the cut went through; a cut between two records is said here.
+   */
+  private cutGzip(): void {
+    const before = this.truncations;
+    this.reader!.end();
+    if (this.reader!.error || this.truncations > before) return;
+    const n = this.reader!.packets;
+    const message = `${this.input}: byte offset ${this.summary.bytes}: the gzip stream ends early, after frame ${n} (${this.summary.bytes} decompressed bytes): the rest of the capture is missing`;
+    this.sink.problem({ code: 'TRUNCATED_CAPTURE', file: this.input, offset: this.summary.bytes, message, fatal: true });
   }
 
   close(): Promise<unknown> {
@@ -208,7 +234,7 @@ async function readGzip(rd: Read, first: Buffer, cleanup: (z: Gunzip, feeder: Pr
     for await (const c of z) if (!rd.consume(asBuffer(c))) return true;
   } catch (e) {
     if (e instanceof SourceError || e instanceof SinkError) throw e;
-    throw new GzipError(((e as Error)?.message ?? String(e)).replace(/\s+/g, ' '));
+    throw new GzipError(((e as Error)?.message ?? String(e)).replace(/\s+/g, ' '), (e as NodeJS.ErrnoException)?.code);
   }
   return false;
 }
