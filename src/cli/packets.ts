@@ -15,6 +15,8 @@ import { safeJson } from '../output/json.js';
 import { knownFields, messageJson, pduJson, protocolOf, textPdu, treeShows } from '../output/packets.js';
 import { parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors, write } from './io.js';
+import { outputOptions } from './options.js';
+import { syncFile } from './sink.js';
 import { USAGE } from './usage.js';
 
 export const PACKET_FIELDS_ERROR = 'PacketFieldsError';
@@ -26,6 +28,8 @@ export interface PacketsOptions {
   ports: number[];
   iscsiPorts?: number[];
   read?: AnalyzeOptions['read'];
+  /** -o FILE: the output there instead of stdout. */
+  output?: string;
 }
 
 interface Line {
@@ -43,7 +47,8 @@ export async function cmdPackets(rest: string[]): Promise<number> {
     if (positionals.length === 0) fail('packets: no capture file given');
     const format = (values.format as string | undefined) ?? 'text';
     if (!['text', 'json'].includes(format)) fail(`--format: unknown format "${format}" (text, json)`);
-    const progress = progressReporter(values.progress !== false);
+    const out = outputOptions(values);
+    const progress = progressReporter(out.progress);
     try {
       return await runPackets(positionals, {
         format: format as 'text' | 'json',
@@ -52,6 +57,7 @@ export async function cmdPackets(rest: string[]): Promise<number> {
         ports: ports(values.port),
         iscsiPorts: ports(values['iscsi-port'], '--iscsi-port'),
         read: progress,
+        ...(out.output !== undefined ? { output: out.output } : {}),
       });
     } catch (e) {
       if (e instanceof Error && e.name === PACKET_FIELDS_ERROR) fail(e.message);
@@ -77,6 +83,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
   const wanted = new Set(o.fields.map(protocolOf).filter((p): p is string => p !== null));
   if (fieldMode && wanted.size === 0) wanted.add('isns');
   let buf = '';
+  const file = o.output !== undefined ? syncFile(o.output) : null;
   let pending: Line | null = null;
   const flushLine = (): void => {
     if (!pending) return;
@@ -135,7 +142,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
         jsonPdus.length = 0;
       }
       if (buf.length > 1 << 16) {
-        process.stdout.write(buf);
+        file ? file.write(buf) : process.stdout.write(buf);
         buf = '';
       }
     },
@@ -143,6 +150,9 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
   flushLine();
   for (const j of jsonPdus) buf += safeJson(j.obj) + '\n';
   reportInputErrors(r);
-  await write(buf);
+  if (file) {
+    file.write(buf);
+    file.close();
+  } else await write(buf);
   return r.failed ? 1 : 0;
 }

@@ -4,7 +4,7 @@
  * the data written to a temporary file beside it and renamed into place when
  * complete, so a reader never sees half a file.
  */
-import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, renameSync, rmSync, writeSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { write as writeStdout } from './io.js';
 
@@ -70,6 +70,22 @@ export function openSink(file?: string): DataSink {
     abort() {
       ws.destroy();
       rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/** A file written synchronously (for output produced inside analysis callbacks), put in place on close. */
+export function syncFile(file: string): { write(s: string): void; close(): void } {
+  ensureDir(file);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  return {
+    write(s) {
+      if (s.length) writeSync(fd, s);
+    },
+    close() {
+      closeSync(fd);
+      renameSync(tmp, file);
     },
   };
 }
