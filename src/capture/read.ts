@@ -24,15 +24,15 @@
  * `<file>: [frame <n>: ]byte offset <off>: <what>`, or `<file>: cannot read:
  * <reason>`) and/or in sink.problem().
  */
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Gunzip } from 'node:zlib';
 import { FORMAT_READERS, magicOf, type FormatReader } from './format.js';
-import { asBuffer, fileChunks, GzipError, reason, SinkError, SourceError, streamChunks, written } from './source.js';
-import type { CaptureSink, InputSummary } from '../types.js';
+import { asBuffer, GzipError, reason, SinkError, SourceError, written } from './source.js';
+import { inputName, rawSource, type CaptureInput } from './input.js';
+import type { CaptureFormat, CaptureSink, InputSummary } from '../types.js';
 
 export type { FormatReader } from './format.js';
+export type { CaptureInput, CaptureData } from './input.js';
 
 export interface ReadOptions {
   /** Read chunk size (default 1 MiB). */
@@ -46,6 +46,12 @@ export interface ReadOptions {
   maxRecordBytes?: number;
   /** Called at most once per chunk, after the chunk's packets were delivered. */
   onProgress?: (bytesRead: number, packets: number) => void;
+  /** Stop reading once aborted (between chunks; a stream is destroyed at once). */
+  signal?: AbortSignal;
+  /** The input's name in records, findings and errors (default: the path, or "<buffer>"/"<stream>"). */
+  name?: string;
+  /** Another reader for a format (e.g. one that rewrites the blocks: `annotate`); default the format's own. */
+  readerFor?: (format: CaptureFormat) => ((input: string, sink: CaptureSink, maxRecord: number) => FormatReader) | undefined;
 }
 
 export const DEFAULT_HIGH_WATER_MARK = 1 << 20;
@@ -76,6 +82,7 @@ class Read {
     sink: CaptureSink,
     private readonly maxRecord: number,
     private readonly onProgress: ReadOptions['onProgress'],
+    private readonly readerFor?: ReadOptions['readerFor'],
   ) {
     this.summary = { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: null };
     this.sink = {
@@ -132,7 +139,7 @@ class Read {
         return false;
       }
       this.summary.format = m;
-      this.reader = FORMAT_READERS[m](this.input, this.sink, m === 'pcap' ? this.maxRecord : Math.max(this.maxRecord, DEFAULT_MAX_BLOCK));
+      this.reader = (this.readerFor?.(m) ?? FORMAT_READERS[m])(this.input, this.sink, m === 'pcap' ? this.maxRecord : Math.max(this.maxRecord, DEFAULT_MAX_BLOCK));
       chunk = h;
     }
     this.summary.bytes += chunk.length;
@@ -239,30 +246,24 @@ async function readGzip(rd: Read, first: Buffer, cleanup: (z: Gunzip, feeder: Pr
   return false;
 }
 
-/** Read one capture; never throws. */
-export async function readCapture(input: string, sink: CaptureSink, opts: ReadOptions = {}): Promise<InputSummary> {
+/**
+ * Read one capture — a path ("-": stdin), a Buffer/Uint8Array, a readable
+ * stream or an async iterable of chunks, optionally named ({ name, data }) —
+ * never throws (an aborted `signal` ends it with the error in the summary).
+ */
+export async function readCapture(source: CaptureInput, sink: CaptureSink, opts: ReadOptions = {}): Promise<InputSummary> {
   const hw = opts.highWaterMark;
   const hwm = hw !== undefined && Number.isFinite(hw) && hw >= 1 ? Math.min(Math.floor(hw), 1 << 30) : DEFAULT_HIGH_WATER_MARK;
   const mr = opts.maxRecordBytes;
   const maxRecord = mr !== undefined && Number.isFinite(mr) && mr >= 0 ? Math.floor(mr) : DEFAULT_MAX_RECORD;
+  const input = opts.name ?? inputName(source);
 
-  // The raw byte source: a file into one reused buffer, or stdin.
-  let raw: AsyncGenerator<Buffer>;
-  let stdin: NodeJS.ReadableStream | null = null;
-  if (input === '-') {
-    stdin = opts.stdin ?? process.stdin;
-    raw = streamChunks(stdin);
-  } else {
-    let fh: FileHandle;
-    try {
-      fh = await open(input, 'r');
-    } catch (e) {
-      return { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: `${input}: cannot read: ${reason(e)}` };
-    }
-    raw = fileChunks(fh, hwm);
-  }
+  // The raw byte source: a file into one reused buffer, stdin, a buffer or a stream.
+  const src = await rawSource(source, input, hwm, opts.stdin, opts.signal);
+  if (typeof src === 'string') return { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: src };
+  const { raw, stream: stdin } = src;
 
-  const rd = new Read(input, raw, sink, maxRecord, opts.onProgress);
+  const rd = new Read(input, raw, sink, maxRecord, opts.onProgress, opts.readerFor);
   let stopped = false;
   let gz: Gunzip | null = null;
   let feeder: Promise<void> | null = null;
