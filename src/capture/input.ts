@@ -1,7 +1,7 @@
 /**
  * What a capture can be read from: a path ("-" is stdin), a Buffer or
  * Uint8Array in memory, a readable stream or any async iterable of byte
- * chunks — on its own, or named (`{ name, data }`): the name is what records,
+ * chunks — on its own, or named (`{ name, data }`, data also a path): the name is what records,
  * findings and errors call the input (unnamed ones are "<buffer>" or
  * "<stream>", numbered when there are several).
  *
@@ -12,9 +12,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { asBuffer, fileChunks, reason } from './source.js';
 
 export type CaptureData = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
-export type CaptureInput = string | CaptureData | { readonly name: string; readonly data: CaptureData };
+export type CaptureInput = string | CaptureData | { readonly name: string; readonly data: CaptureData | string };
 
-function isNamed(i: CaptureInput): i is { name: string; data: CaptureData } {
+function isNamed(i: CaptureInput): i is { name: string; data: CaptureData | string } {
   return typeof i === 'object' && i !== null && !(i instanceof Uint8Array) && typeof (i as { name?: unknown }).name === 'string' && 'data' in i;
 }
 

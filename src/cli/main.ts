@@ -5,6 +5,7 @@
  * 2 usage error.
  */
 import { safeText } from '../../dissector/core/field.js';
+import { cmdAnnotate } from './annotate.js';
 import { cmdCheck } from './check.js';
 import { Exit } from './args.js';
 import { UsageError, fail } from './io.js';
@@ -29,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdPackets(rest);
       case 'check':
         return await cmdCheck(rest);
+      case 'annotate':
+        return await cmdAnnotate(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -41,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`isns-dissector ${VERSION}\n`);
         return 0;
       default:
-        fail(`unknown command "${cmd}" (portals, packets, check)`);
+        fail(`unknown command "${cmd}" (portals, packets, check, annotate)`);
     }
   } catch (e) {
     if (e instanceof Exit) return e.code;

@@ -89,3 +89,38 @@ export function syncFile(file: string): { write(s: string): void; close(): void 
     },
   };
 }
+
+/** A binary file written synchronously in 1 MiB batches, put in place on close (or removed on abort). */
+export function binaryFile(file: string): { write(b: Buffer): void; close(): void; abort(): void } {
+  ensureDir(file);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
+  const flush = (): void => {
+    let off = 0;
+    while (off < used) off += writeSync(fd, buf, off, used - off);
+    used = 0;
+  };
+  return {
+    write(b) {
+      if (used + b.length > buf.length) flush();
+      if (b.length >= buf.length) {
+        let off = 0;
+        while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+        return;
+      }
+      b.copy(buf, used);
+      used += b.length;
+    },
+    close() {
+      flush();
+      closeSync(fd);
+      renameSync(tmp, file);
+    },
+    abort() {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+    },
+  };
+}
