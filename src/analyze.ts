@@ -10,6 +10,7 @@ import type { IsnsPduResult } from '../dissector/isns/index.js';
 import type { IscsiPdu } from '../dissector/iscsi/iscsi.js';
 import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
+import { inputName, type CaptureInput } from './capture/input.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import { FindingCollector } from './findings/collector.js';
 import type { Finding } from './findings/registry.js';
@@ -57,6 +58,8 @@ export interface AnalyzeOptions {
   readonly onPacketDone?: (p: Packet) => void;
   /** After each input is read (its summary). */
   readonly onInputDone?: (s: InputSummary) => void;
+  /** Abort the analysis: reading stops between chunks and analyze() rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface InputReport {
@@ -79,8 +82,15 @@ export interface AnalyzeResult {
   failed: boolean;
 }
 
-/** Analyze captures (paths, or "-" for stdin) in the order given, as one timeline. */
-export async function analyze(files: readonly string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+/**
+ * Analyze captures in the order given, as one timeline: paths ("-" for stdin),
+ * Buffers/Uint8Arrays, readable streams or async iterables of chunks, each
+ * optionally named ({ name, data }); one input or an array of them.
+ */
+export async function analyze(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  const files: readonly CaptureInput[] = Array.isArray(input) ? input : [input as CaptureInput];
+  const signal = opts.signal;
+  signal?.throwIfAborted();
   const registry = opts.registry ?? createRegistry({ isnsPorts: opts.ports ?? [], iscsiPorts: opts.iscsiPorts ?? [] });
   const findings = new FindingCollector();
   let pipeline: Pipeline | null = null;
@@ -151,9 +161,13 @@ export async function analyze(files: readonly string[], opts: AnalyzeOptions = {
 
   const inputs: InputReport[] = [];
   let failed = false;
-  for (const file of files) {
+  const unnamed = files.filter((f) => typeof f !== 'string' && !('name' in (f as object) && 'data' in (f as object))).length;
+  for (let k = 0; k < files.length; k++) {
+    const file = files[k]!;
     const before = isnsBinder.pdus;
-    const s = await readCapture(file, pipeline, opts.read);
+    const name = inputName(file, unnamed > 1 ? k + 1 : undefined);
+    const s = await readCapture(file, pipeline, { ...opts.read, name, ...(signal ? { signal } : {}) });
+    signal?.throwIfAborted();
     pipeline.endFile();
     if (s.error && s.packets === 0) failed = true;
     else if (s.error && s.format === null) failed = true;

@@ -171,9 +171,14 @@ test('progress goes to stderr only on a terminal, and is cleared', (t) => {
   t.true(out.endsWith('\r\x1b[K'), 'the progress line is cleared at the end');
 });
 
-test('portal findings have exactly the contract keys; capture findings add the file', (t) => {
+test('portal findings have exactly the contract keys and a display filter; capture findings add the file', (t) => {
   const j = JSON.parse(run(['portals', '--format', 'json', SAMPLE]).stdout.toString());
-  for (const p of j.portals) for (const f of p.findings) t.deepEqual(Object.keys(f), ['code', 'severity', 'message', 'frames']);
-  for (const f of j.findings) t.deepEqual(Object.keys(f), ['code', 'severity', 'message', 'file', 'frames']);
+  for (const p of j.portals) for (const f of p.findings) t.deepEqual(Object.keys(f), ['code', 'severity', 'message', 'frames', 'filter']);
+  for (const f of j.findings) t.deepEqual(Object.keys(f), ['code', 'severity', 'message', 'file', 'frames', 'filter']);
   t.true(j.findings.length > 0);
+  const conflict = j.portals.find((p: { address: string }) => p.address === '192.0.2.10').findings.find((f: { code: string }) => f.code === 'BITMAP_CONFLICT');
+  t.is(conflict.filter, 'frame.number in {5 11}');
+  const absent = j.portals.flatMap((p: { findings: { code: string; filter: unknown }[] }) => p.findings).find((f: { code: string }) => f.code === 'BITMAP_ABSENT');
+  if (absent) t.is(absent.filter, null, 'a finding naming no frame has a null filter');
+  for (const f of j.findings) t.is(f.filter, `frame.number in {${[...new Set(f.frames as number[])].sort((a, b) => a - b).join(' ')}}`);
 });

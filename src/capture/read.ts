@@ -24,15 +24,15 @@
  * `<file>: [frame <n>: ]byte offset <off>: <what>`, or `<file>: cannot read:
  * <reason>`) and/or in sink.problem().
  */
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Gunzip } from 'node:zlib';
 import { FORMAT_READERS, magicOf, type FormatReader } from './format.js';
-import { asBuffer, fileChunks, GzipError, reason, SinkError, SourceError, streamChunks, written } from './source.js';
-import type { CaptureSink, InputSummary } from '../types.js';
+import { asBuffer, GzipError, reason, SinkError, SourceError, written } from './source.js';
+import { inputName, rawSource, type CaptureInput } from './input.js';
+import type { CaptureFormat, CaptureSink, InputSummary } from '../types.js';
 
 export type { FormatReader } from './format.js';
+export type { CaptureInput, CaptureData } from './input.js';
 
 export interface ReadOptions {
   /** Read chunk size (default 1 MiB). */
@@ -46,6 +46,12 @@ export interface ReadOptions {
   maxRecordBytes?: number;
   /** Called at most once per chunk, after the chunk's packets were delivered. */
   onProgress?: (bytesRead: number, packets: number) => void;
+  /** Stop reading once aborted (between chunks; a stream is destroyed at once). */
+  signal?: AbortSignal;
+  /** The input's name in records, findings and errors (default: the path, or "<buffer>"/"<stream>"). */
+  name?: string;
+  /** Another reader for a format (e.g. one that rewrites the blocks: `annotate`); default the format's own. */
+  readerFor?: (format: CaptureFormat) => ((input: string, sink: CaptureSink, maxRecord: number) => FormatReader) | undefined;
 }
 
 export const DEFAULT_HIGH_WATER_MARK = 1 << 20;
@@ -66,14 +72,26 @@ class Read {
   head: Buffer | null = null;
   rawBytes = 0;
 
+  /** TRUNCATED_CAPTURE problems the reader reported. */
+  private truncations = 0;
+  private readonly sink: CaptureSink;
+
   constructor(
     readonly input: string,
     private readonly raw: AsyncGenerator<Buffer>,
-    private readonly sink: CaptureSink,
+    sink: CaptureSink,
     private readonly maxRecord: number,
     private readonly onProgress: ReadOptions['onProgress'],
+    private readonly readerFor?: ReadOptions['readerFor'],
   ) {
     this.summary = { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: null };
+    this.sink = {
+      packet: (p) => sink.packet(p),
+      problem: (p) => {
+        if (p.code === 'TRUNCATED_CAPTURE') this.truncations++;
+        sink.problem(p);
+      },
+    };
   }
 
   /** The next non-empty raw chunk, or null at the end; source errors become SourceError. */
@@ -121,7 +139,7 @@ class Read {
         return false;
       }
       this.summary.format = m;
-      this.reader = FORMAT_READERS[m](this.input, this.sink, m === 'pcap' ? this.maxRecord : Math.max(this.maxRecord, DEFAULT_MAX_BLOCK));
+      this.reader = (this.readerFor?.(m) ?? FORMAT_READERS[m])(this.input, this.sink, m === 'pcap' ? this.maxRecord : Math.max(this.maxRecord, DEFAULT_MAX_BLOCK));
       chunk = h;
     }
     this.summary.bytes += chunk.length;
@@ -150,13 +168,28 @@ class Read {
   /** The one-line error for an exception that stopped reading. */
   failed(e: unknown): void {
     const s = this.summary;
-    if (e instanceof GzipError) s.error = `${this.input}: byte offset ${s.bytes}: gzip: ${e.message}`;
+    if (e instanceof GzipError && e.code === 'Z_BUF_ERROR' && this.reader) this.cutGzip();
+    else if (e instanceof GzipError) s.error = `${this.input}: byte offset ${s.bytes}: gzip: ${e.message}`;
     else if (e instanceof SourceError) {
       s.error = this.rawBytes === 0 ? `${this.input}: cannot read: ${reason(e.reason)}` : `${this.input}: byte offset ${s.bytes}: read error: ${reason(e.reason)}`;
     } else {
       // A sink that threw: reading stops, the message is kept to one line.
       s.error = `${this.input}: byte offset ${s.bytes}: reading stopped: ${reason(e instanceof SinkError ? e.reason : e)}`;
     }
+  }
+
+  /**
+   * A gzip stream cut short: a truncated capture like a cut pcap (TRUNCATED_CAPTURE,
+   * the packets read so far kept), not an unreadable input. The reader reports a
+   * record or block the cut went through; a cut between two records is said here.
+   */
+  private cutGzip(): void {
+    const before = this.truncations;
+    this.reader!.end();
+    if (this.reader!.error || this.truncations > before) return;
+    const n = this.reader!.packets;
+    const message = `${this.input}: byte offset ${this.summary.bytes}: the gzip stream ends early, after frame ${n} (${this.summary.bytes} decompressed bytes): the rest of the capture is missing`;
+    this.sink.problem({ code: 'TRUNCATED_CAPTURE', file: this.input, offset: this.summary.bytes, message, fatal: true });
   }
 
   close(): Promise<unknown> {
@@ -208,35 +241,29 @@ async function readGzip(rd: Read, first: Buffer, cleanup: (z: Gunzip, feeder: Pr
     for await (const c of z) if (!rd.consume(asBuffer(c))) return true;
   } catch (e) {
     if (e instanceof SourceError || e instanceof SinkError) throw e;
-    throw new GzipError(((e as Error)?.message ?? String(e)).replace(/\s+/g, ' '));
+    throw new GzipError(((e as Error)?.message ?? String(e)).replace(/\s+/g, ' '), (e as NodeJS.ErrnoException)?.code);
   }
   return false;
 }
 
-/** Read one capture; never throws. */
-export async function readCapture(input: string, sink: CaptureSink, opts: ReadOptions = {}): Promise<InputSummary> {
+/**
+ * Read one capture — a path ("-": stdin), a Buffer/Uint8Array, a readable
+ * stream or an async iterable of chunks, optionally named ({ name, data }) —
+ * never throws (an aborted `signal` ends it with the error in the summary).
+ */
+export async function readCapture(source: CaptureInput, sink: CaptureSink, opts: ReadOptions = {}): Promise<InputSummary> {
   const hw = opts.highWaterMark;
   const hwm = hw !== undefined && Number.isFinite(hw) && hw >= 1 ? Math.min(Math.floor(hw), 1 << 30) : DEFAULT_HIGH_WATER_MARK;
   const mr = opts.maxRecordBytes;
   const maxRecord = mr !== undefined && Number.isFinite(mr) && mr >= 0 ? Math.floor(mr) : DEFAULT_MAX_RECORD;
+  const input = opts.name ?? inputName(source);
 
-  // The raw byte source: a file into one reused buffer, or stdin.
-  let raw: AsyncGenerator<Buffer>;
-  let stdin: NodeJS.ReadableStream | null = null;
-  if (input === '-') {
-    stdin = opts.stdin ?? process.stdin;
-    raw = streamChunks(stdin);
-  } else {
-    let fh: FileHandle;
-    try {
-      fh = await open(input, 'r');
-    } catch (e) {
-      return { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: `${input}: cannot read: ${reason(e)}` };
-    }
-    raw = fileChunks(fh, hwm);
-  }
+  // The raw byte source: a file into one reused buffer, stdin, a buffer or a stream.
+  const src = await rawSource(source, input, hwm, opts.stdin, opts.signal);
+  if (typeof src === 'string') return { file: input, format: null, gzip: false, packets: 0, bytes: 0, error: src };
+  const { raw, stream: stdin } = src;
 
-  const rd = new Read(input, raw, sink, maxRecord, opts.onProgress);
+  const rd = new Read(input, raw, sink, maxRecord, opts.onProgress, opts.readerFor);
   let stopped = false;
   let gz: Gunzip | null = null;
   let feeder: Promise<void> | null = null;

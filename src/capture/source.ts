@@ -67,7 +67,15 @@ export function written(gz: Gunzip, c: Buffer): Promise<void> {
   });
 }
 
-export class GzipError extends Error {}
+export class GzipError extends Error {
+  constructor(
+    message: string,
+    /** zlib's error code: Z_BUF_ERROR "unexpected end of file" is a cut stream. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 /** An exception from the sink (or a reader bug), kept apart from zlib's own errors. */
 export class SinkError extends Error {
   constructor(readonly reason: unknown) {

@@ -5,12 +5,15 @@
  * 2 usage error.
  */
 import { safeText } from '../../dissector/core/field.js';
+import { cmdAnnotate } from './annotate.js';
 import { cmdCheck } from './check.js';
+import { Exit } from './args.js';
 import { UsageError, fail } from './io.js';
 import { cmdLogons } from './logons.js';
 import { cmdPackets } from './packets.js';
 import { cmdPortals } from './portals.js';
 import { USAGE } from './usage.js';
+import { VERSION } from '../version.js';
 
 export { USAGE } from './usage.js';
 
@@ -30,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdCheck(rest);
       case 'logons':
         return await cmdLogons(rest);
+      case 'annotate':
+        return await cmdAnnotate(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -37,13 +42,15 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;
       case '--version':
+      case '-v':
       case 'version':
-        process.stdout.write('isns-dissector 0.1.0\n');
+        process.stdout.write(`isns-dissector ${VERSION}\n`);
         return 0;
       default:
-        fail(`unknown command "${cmd}" (portals, logons, packets, check)`);
+        fail(`unknown command "${cmd}" (portals, logons, packets, check, annotate)`);
     }
   } catch (e) {
+    if (e instanceof Exit) return e.code;
     if (e instanceof UsageError) {
       process.stderr.write(`isns-dissector: ${safeText(e.message)}\nTry 'isns-dissector --help'.\n`);
       return 2;

@@ -15,6 +15,8 @@ import { safeJson } from '../output/json.js';
 import { knownFields, messageJson, pduJson, protocolOf, textPdu, treeShows } from '../output/packets.js';
 import { parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors, write } from './io.js';
+import { outputOptions } from './options.js';
+import { syncFile } from './sink.js';
 import { USAGE } from './usage.js';
 
 export const PACKET_FIELDS_ERROR = 'PacketFieldsError';
@@ -36,6 +38,8 @@ export interface PacketsOptions {
   /** Text/JSON: the protocols whose PDUs are shown (isns, iscsi, isakmp, udpencap, esp; default isns). */
   protocols?: string[];
   read?: AnalyzeOptions['read'];
+  /** -o FILE: the output there instead of stdout. */
+  output?: string;
 }
 
 interface Line {
@@ -53,7 +57,8 @@ export async function cmdPackets(rest: string[]): Promise<number> {
     if (positionals.length === 0) fail('packets: no capture file given');
     const format = (values.format as string | undefined) ?? 'text';
     if (!['text', 'json'].includes(format)) fail(`--format: unknown format "${format}" (text, json)`);
-    const progress = progressReporter(values.progress !== false);
+    const out = outputOptions(values);
+    const progress = progressReporter(out.progress);
     try {
       return await runPackets(positionals, {
         format: format as 'text' | 'json',
@@ -63,6 +68,7 @@ export async function cmdPackets(rest: string[]): Promise<number> {
         iscsiPorts: ports(values['iscsi-port'], '--iscsi-port'),
         protocols: protocolsOpt(values.protocol),
         read: progress,
+        ...(out.output !== undefined ? { output: out.output } : {}),
       });
     } catch (e) {
       if (e instanceof Error && e.name === PACKET_FIELDS_ERROR) fail(e.message);
@@ -88,6 +94,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
   const wanted = new Set(fieldMode ? o.fields.map(protocolOf).filter((p): p is string => p !== null) : (o.protocols ?? ['isns']));
   if (wanted.size === 0) wanted.add('isns');
   let buf = '';
+  const file = o.output !== undefined ? syncFile(o.output) : null;
   let pending: Line | null = null;
   const flushLine = (): void => {
     if (!pending) return;
@@ -147,7 +154,7 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
         jsonPdus.length = 0;
       }
       if (buf.length > 1 << 16) {
-        process.stdout.write(buf);
+        file ? file.write(buf) : process.stdout.write(buf);
         buf = '';
       }
     },
@@ -155,6 +162,9 @@ export async function runPackets(files: string[], o: PacketsOptions): Promise<nu
   flushLine();
   for (const j of jsonPdus) buf += safeJson(j.obj) + '\n';
   reportInputErrors(r);
-  await write(buf);
+  if (file) {
+    file.write(buf);
+    file.close();
+  } else await write(buf);
   return r.failed ? 1 : 0;
 }

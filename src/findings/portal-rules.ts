@@ -6,25 +6,26 @@
 import { functionName } from '../../dissector/isns/index.js';
 import { describeBitmap, hex32, RESERVED_BITS } from '../isns/bitmap.js';
 import type { PortalState } from '../isns/portals/store.js';
+import { withFrameFiles } from './locate.js';
 import { finding, type Finding } from './registry.js';
 
 /** Frames listed in one aggregated ISNS_ERROR_STATUS finding. */
 export const MAX_ERROR_FRAMES = 20;
 
 /** The bitmap checks of the contract (UNKNOWN_BITMAP_BITS … IKE_WITHOUT_PHASE1_MODE). */
-export function bitmapFindings(v: number, frames: number[], source: 'isns' | 'default' | 'none'): Finding[] {
+export function bitmapFindings(v: number, frames: number[], source: 'isns' | 'default' | 'none', file?: string): Finding[] {
   const out: Finding[] = [];
   const facts = { from: source === 'default' ? 'the default bitmap' : 'the bitmap', bitmap: describeBitmap(v) };
   if ((v & RESERVED_BITS) >>> 0 !== 0) {
-    out.push(finding('UNKNOWN_BITMAP_BITS', { from: facts.from, bitmap: hex32(v), reserved: hex32((v & RESERVED_BITS) >>> 0) }, frames));
+    out.push(finding('UNKNOWN_BITMAP_BITS', { from: facts.from, bitmap: hex32(v), reserved: hex32((v & RESERVED_BITS) >>> 0) }, frames, file));
   }
   if ((v & 0x01) === 0) {
-    out.push(finding('BITMAP_NOT_VALID', facts, frames));
+    out.push(finding('BITMAP_NOT_VALID', facts, frames, file));
     return out;
   }
-  if ((v & 0x60) === 0x60) out.push(finding('TUNNEL_AND_TRANSPORT_PREFERRED', facts, frames));
-  if ((v & 0x02) === 0 && (v & 0x7c) !== 0) out.push(finding('IPSEC_MODE_WITHOUT_IKE', facts, frames));
-  if ((v & 0x02) !== 0 && (v & 0x0c) === 0) out.push(finding('IKE_WITHOUT_PHASE1_MODE', facts, frames));
+  if ((v & 0x60) === 0x60) out.push(finding('TUNNEL_AND_TRANSPORT_PREFERRED', facts, frames, file));
+  if ((v & 0x02) === 0 && (v & 0x7c) !== 0) out.push(finding('IPSEC_MODE_WITHOUT_IKE', facts, frames, file));
+  if ((v & 0x02) !== 0 && (v & 0x0c) === 0) out.push(finding('IKE_WITHOUT_PHASE1_MODE', facts, frames, file));
   return out;
 }
 
@@ -39,17 +40,18 @@ export interface PortalVerdict {
  * reports. A rejected portal (no registration of it accepted) is discovered by
  * no initiator: no default bitmap, no BITMAP_ABSENT, no conflict among attempts.
  */
-export function portalFindings(p: PortalState, defaultBitmap: number | null, rejected = false): PortalVerdict {
+export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmaps' | 'bitmap' | 'life' | 'deregFrames' | 'deregFiles'>, defaultBitmap: number | null, rejected = false): PortalVerdict {
   const findings: Finding[] = [];
   // ISNS_ERROR_STATUS: one per response function and status, with how often it came back.
   for (const e of p.errors.values()) {
-    findings.push(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file));
+    findings.push(withFrameFiles(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file), e.files));
   }
   if (p.bitmaps.size > 1 && !rejected) {
     const parts = [...p.bitmaps].map(
       ([v, s]) => `${describeBitmap(v)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
     );
-    findings.push(finding('BITMAP_CONFLICT', { count: p.bitmaps.size, parts }, [...p.bitmaps.values()].map((s) => s.first.frame), p.bitmap!.from.file));
+    const firsts = [...p.bitmaps.values()].map((s) => s.first);
+    findings.push(withFrameFiles(finding('BITMAP_CONFLICT', { count: p.bitmaps.size, parts }, firsts.map((s) => s.frame), p.bitmap!.from.file), firsts.map((s) => s.file)));
   }
   let bitmap: number | null = p.bitmap ? p.bitmap.value : null;
   let source: PortalVerdict['source'] = p.bitmap ? 'isns' : 'none';
@@ -60,7 +62,8 @@ export function portalFindings(p: PortalState, defaultBitmap: number | null, rej
     source = 'default';
     findings.push(finding('DEFAULT_BITMAP_APPLIED', { bitmap: describeBitmap(bitmap) }, []));
   } else if (bitmap === null) findings.push(finding('BITMAP_ABSENT', {}, []));
-  if (bitmap !== null) findings.push(...bitmapFindings(bitmap, source === 'default' || !p.bitmap ? [] : [p.bitmap.from.frame], source));
-  if (p.life === 'deregistered') findings.push(finding('PORTAL_DEREGISTERED', { frames: p.deregFrames }, p.deregFrames.slice()));
+  const own = source === 'default' || !p.bitmap ? undefined : p.bitmap.from;
+  if (bitmap !== null) findings.push(...bitmapFindings(bitmap, own ? [own.frame] : [], source, own?.file));
+  if (p.life === 'deregistered') findings.push(withFrameFiles(finding('PORTAL_DEREGISTERED', { frames: p.deregFrames }, p.deregFrames.slice(), p.deregFiles[0]), p.deregFiles));
   return { bitmap, source, findings };
 }

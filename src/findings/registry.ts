@@ -11,6 +11,8 @@
  */
 import type { Severity } from '../types.js';
 import { LOGON_FINDINGS } from './logon-registry.js';
+import { displayFilter, hidden } from './locate.js';
+import { stableSubject } from './subject.js';
 
 export type Scope = 'portal' | 'capture' | 'either' | 'logon';
 
@@ -101,6 +103,14 @@ export interface Finding {
   /** Capture-level findings name their file; portal findings may too when useful. */
   readonly file?: string;
   readonly frames: number[];
+  /** A Wireshark display filter selecting `frames` in the finding's file: `frame.number in {5 11}` (null: no frames). */
+  readonly filter?: string | null;
+  /** Only when the frames lie in several input files: a display filter per file. */
+  readonly filters?: Readonly<Record<string, string>>;
+  /** Non-enumerable (never in JSON): what the finding is about, stable between recordings (subject.ts); check's baseline key. */
+  readonly subject?: string;
+  /** Non-enumerable: the file of each frame, when they are not all in `file`. */
+  readonly frameFiles?: readonly string[];
 }
 
 /** Frames a finding lists at each end of a longer list (the count is said). */
@@ -118,13 +128,15 @@ export function finding<C extends FindingCode>(code: C, facts: FindingFacts<C>, 
     message += ` (${frames.length} frames in all; the first and last ${MAX_FRAMES_EACH_END} are listed)`;
     frames = [...frames.slice(0, MAX_FRAMES_EACH_END), ...frames.slice(-MAX_FRAMES_EACH_END)];
   }
-  return file === undefined ? { code, severity: spec.severity, message, frames } : { code, severity: spec.severity, message, file, frames };
+  const f: Finding = file === undefined ? { code, severity: spec.severity, message, frames, filter: displayFilter(frames) } : { code, severity: spec.severity, message, file, frames, filter: displayFilter(frames) };
+  return hidden(f, 'subject', stableSubject(facts));
 }
 
 /** A finding that sums up others of its code (a bound was reached): its message is the summary itself. */
 export function summaryFinding(code: FindingCode, message: string, frames: number[], file?: string): Finding {
   const severity = REGISTRY[code].severity;
-  return file === undefined ? { code, severity, message, frames } : { code, severity, message, file, frames };
+  const f: Finding = file === undefined ? { code, severity, message, frames, filter: displayFilter(frames) } : { code, severity, message, file, frames, filter: displayFilter(frames) };
+  return hidden(f, 'subject', '(more)');
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

@@ -109,7 +109,7 @@ export class Pipeline implements CaptureSink {
 
   problem(p: CaptureProblem): void {
     if (p.code === 'TRUNCATED_CAPTURE') {
-      this.handlers.finding(finding('TRUNCATED_CAPTURE', { text: p.message }, p.frame !== undefined ? [p.frame] : [], p.file));
+      this.handlers.finding(finding('TRUNCATED_CAPTURE', { text: p.message.startsWith(`${p.file}: `) ? p.message.slice(p.file.length + 2) : p.message }, p.frame !== undefined ? [p.frame] : [], p.file));
     }
   }
 

@@ -45,7 +45,8 @@ function escapeCell(s: string): string {
 /** One CSV cell: control characters escaped; a leading = + - @ neutralised with '; quoted when needed. */
 export function csvCell(v: unknown): string {
   let s = escapeCell(v === null || v === undefined ? '' : String(v));
-  if (/^[=+\-@]/.test(s)) s = "'" + s;
+  // (a lone "-", stdin's name, is no formula)
+  if (/^[=+\-@]/.test(s) && s !== '-') s = "'" + s;
   if (/[",]/.test(s) || s !== s.trim()) s = '"' + s.replace(/"/g, '""') + '"';
   return s;
 }

@@ -9,36 +9,15 @@ import type { AnalyzeResult } from '../analyze.js';
 import type { Finding } from '../findings/registry.js';
 import { hex32, securityShortNames } from '../isns/bitmap.js';
 import type { PortalRecord } from '../isns/portals/builder.js';
+import { displayWidth, padWidth, truncateWidth } from './width.js';
 
 export function portalLabel(p: Pick<PortalRecord, 'address' | 'socket' | 'transport'>): string {
   const a = p.address.includes(':') ? `[${p.address}]` : p.address;
   return `${a}:${p.socket}/${p.transport}`;
 }
 
-/** Length in code points (the strings are already terminal-safe). */
-function cpLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // A high surrogate followed by a low one is one code point (counted at the low one).
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) continue;
-    }
-    n++;
-  }
-  return n;
-}
-
-function pad(s: string, n: number): string {
-  const len = cpLength(s);
-  return len >= n ? s : s + ' '.repeat(n - len);
-}
-
-function truncate(s: string, n: number): string {
-  const cp = [...s];
-  return cp.length <= n ? s : cp.slice(0, n - 1).join('') + '…';
-}
+const pad = padWidth;
+const truncate = truncateWidth;
 
 const SEV_ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };
 
@@ -64,7 +43,7 @@ export function* tableLines(r: AnalyzeResult): Generator<string> {
   const widths = head.map((h) => h.length);
   for (const row of rows) {
     for (let i = 0; i < row.length; i++) {
-      const w = cpLength(row[i]!);
+      const w = displayWidth(row[i]!);
       if (w > widths[i]!) widths[i] = w;
     }
   }

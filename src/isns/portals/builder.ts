@@ -179,7 +179,10 @@ export class PortalBuilder {
 
   private deregister(p: PortalState, ev: MessageEvent): void {
     p.life = 'deregistered';
-    if (p.deregFrames.length < 20) p.deregFrames.push(ev.last.frame);
+    if (p.deregFrames.length < 20) {
+      p.deregFrames.push(ev.last.frame);
+      p.deregFiles.push(ev.last.file);
+    }
     setSeen(p.lastSeen, ev.last);
   }
 
@@ -224,7 +227,11 @@ export class PortalBuilder {
         continue;
       }
       seenErr.count++;
-      for (const f of frames) if (seenErr.frames.length < MAX_ERROR_FRAMES && !seenErr.frames.includes(f)) seenErr.frames.push(f);
+      for (const f of frames) {
+        if (seenErr.frames.length >= MAX_ERROR_FRAMES || seenErr.frames.some((x, i) => x === f && seenErr.files[i] === rsp.last.file)) continue;
+        seenErr.frames.push(f);
+        seenErr.files.push(rsp.last.file);
+      }
     }
     if (fresh.length === 0) return;
     const base = m.functionId & 0x7fff;
@@ -236,7 +243,7 @@ export class PortalBuilder {
           : 'the request had no effect';
     for (const p of fresh) {
       if (p.errors.size >= MAX_ERROR_KINDS) continue;
-      p.errors.set(key, { facts: { ...common, portal: `${p.address}:${p.socket}/${p.transport}`, others: portals.length - 1, effect }, frames: [...frames], file: rsp.last.file, count: 1 });
+      p.errors.set(key, { facts: { ...common, portal: `${p.address}:${p.socket}/${p.transport}`, others: portals.length - 1, effect }, frames: [...frames], files: frames.map(() => rsp.last.file), file: rsp.last.file, count: 1 });
     }
   }
 

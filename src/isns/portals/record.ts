@@ -3,6 +3,7 @@
  * the bitmap and findings from the portal rules, the nodes reachable through
  * it, where it was first and last seen.
  */
+import { keepHidden } from '../../findings/locate.js';
 import { portalFindings } from '../../findings/portal-rules.js';
 import type { Finding } from '../../findings/registry.js';
 import { securityFlagNames } from '../bitmap.js';
@@ -84,7 +85,7 @@ export function recordOf(portal: PortalState, store: PortalStore, defaultBitmap:
     portal.life === 'deregistered' ? 'deregistered' : portal.life === 'registered' ? 'registered' : portal.rejected > 0 ? 'rejected' : 'queried';
   // A portal no registration of which was accepted keeps what it tried to register.
   const rejected = state === 'rejected' && portal.attempt !== undefined;
-  const p = rejected ? { ...portal.attempt!, errors: portal.errors, life: portal.life, deregFrames: portal.deregFrames } : portal;
+  const p = rejected ? { ...portal.attempt!, errors: portal.errors, life: portal.life, deregFrames: portal.deregFrames, deregFiles: portal.deregFiles } : portal;
   const v = portalFindings(p, defaultBitmap, state === 'rejected');
   return {
     address: p.address,
@@ -108,7 +109,8 @@ export function recordOf(portal: PortalState, store: PortalStore, defaultBitmap:
     discoveredBy,
     firstSeen: seenAt(portal.firstSeen),
     lastSeen: seenAt(portal.lastSeen),
-    // The contract's portal findings: code, severity, message, frames (the file is the record's own).
-    findings: v.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: f.frames })),
+    // The contract's portal findings: code, severity, message, frames, filter (the file is the
+    // record's own: kept non-enumerable, for check and annotate; `filters` when frames span files).
+    findings: v.findings.map((f) => keepHidden(f, { code: f.code, severity: f.severity, message: f.message, frames: f.frames, filter: f.filter ?? null, ...(f.filters ? { filters: f.filters } : {}) })),
   };
 }

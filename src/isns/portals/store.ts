@@ -77,6 +77,8 @@ export interface PortalState {
   /** ISNS_ERROR_STATUS findings, one per response function and status, with how often each came back. */
   errors: Map<string, ErrorStatus>;
   deregFrames: number[];
+  /** The file of each of deregFrames. */
+  deregFiles: string[];
   /**
    * What rejected registrations tried to register (the last one's values), kept
    * apart: reported only while no registration of the portal was accepted.
@@ -90,6 +92,8 @@ export interface PortalState {
 export interface ErrorStatus {
   facts: FindingFacts<'ISNS_ERROR_STATUS'>;
   frames: number[];
+  /** The file of each frame. */
+  files: string[];
   file: string;
   count: number;
 }
@@ -249,5 +253,6 @@ function newPortal(address: string, socket: number, udp: boolean, first: FramedP
     lastSeen: seenOf(last),
     errors: new Map(),
     deregFrames: [],
+    deregFiles: [],
   };
 }
