@@ -52,7 +52,7 @@ function tsharkComments(f: string): Map<number, string[]> {
 }
 
 /** Frame -> comments the findings of `portals --format json` call for. */
-function expected(args: string[]): Map<number, string[]> {
+function expected(args: string[], logons = args.length === 1): Map<number, string[]> {
   const j = JSON.parse(run(['portals', '--format', 'json', ...args]).stdout.toString());
   const m = new Map<number, string[]>();
   const add = (f: { code: string; severity: string; message: string; frames: number[] }, where: string | null): void => {
@@ -65,6 +65,11 @@ function expected(args: string[]): Map<number, string[]> {
   };
   for (const p of j.portals) for (const f of p.findings) add(f, `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.socket}/${p.transport}`);
   for (const f of j.findings) add(f, null);
+  if (logons) {
+    // One input: logon findings too (their frames are that file's).
+    const l = JSON.parse(run(['logons', '--format', 'json', ...args]).stdout.toString());
+    for (const r of l.logons) for (const f of r.findings) add(f, `${r.initiator} -> ${r.portal.address}${r.portal.socket === null ? '' : `:${r.portal.socket}`}`);
+  }
   return m;
 }
 
@@ -72,11 +77,11 @@ test('sample.pcapng: a comment with code and message on every frame a finding na
   const out = join(dir, 'out', 'sample.annotated.pcapng');
   const r = run(['annotate', SAMPLE, '-o', out]);
   t.is(r.status, 0, r.stderr.toString());
-  t.regex(r.stderr.toString(), /annotate: .*sample\.annotated\.pcapng: 1 section\(s\), \d+ comment\(s\) on 7 frame\(s\)/);
+  t.regex(r.stderr.toString(), /annotate: .*sample\.annotated\.pcapng: 1 section\(s\), \d+ comment\(s\) on 9 frame\(s\)/);
   t.deepEqual(await packets(out), await packets(SAMPLE), 'our reader reads back the same packets (link type, interface, time with its precision, lengths, bytes)');
   if (!hasTshark) return t.log('tshark not installed: the read-back by tshark was not run');
   const got = tsharkComments(out);
-  t.deepEqual([...got.keys()].sort((a, b) => a - b), [5, 11, 12, 17, 18, 23, 24]);
+  t.deepEqual([...got.keys()].sort((a, b) => a - b), [5, 11, 12, 17, 18, 23, 24, 25, 26]); // 25-26: the refused aggressive mode (sample.truth.json)
   t.deepEqual(sorted(got), sorted(expected([SAMPLE])));
   t.regex(got.get(12)![0]!, /^IPSEC_MODE_WITHOUT_IKE \(error\) 198\.51\.100\.5:3260\/udp: the bitmap 0x00000005/);
   t.is(tshark(['-r', out, '-Y', 'frame.comment contains "IPSEC"', '-T', 'fields', '-e', 'frame.number']), '12\n');
@@ -132,7 +137,7 @@ test('several inputs: one section each, frames numbered on in the output; an unr
   t.deepEqual(noIface(o.slice(a.length)), noIface(b));
   if (!hasTshark) return;
   const got = tsharkComments(out);
-  const want = expected([SAMPLE]);
+  const want = expected([SAMPLE], false); // several inputs: no logon comments
   for (const [fr, c] of expected([TIMELINE_A])) want.set(fr + a.length, c);
   // (messages naming the files differ only for capture-level findings of the second file: none here)
   t.deepEqual(sorted(got), sorted(want));

@@ -10,7 +10,8 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import type { LogonRecord } from '../src/logons/types.js';
@@ -234,4 +235,35 @@ test('logons --iscsi-port follows a port off 3260; bad options exit 2', (t) => {
   t.is(run(['logons', '--iscsi-port', '70000', nl]).status, 2);
   t.is(run(['logons', '--format', 'xml', nl]).status, 2);
   t.is(run(['logons']).status, 2);
+});
+
+test('logons takes the shared options: -o, --portal, --code/--severity; each logon finding carries its display filter', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logons-'));
+  const out = join(dir, 'sub', 'l.json');
+  const r = run(['logons', '--format', 'json', '-o', out, SAMPLE]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, '');
+  const j = JSON.parse(readFileSync(out, 'utf8'));
+  // The sample's truth: aggressive mode refused with AUTHENTICATION-FAILED in frame 26 (tools/gen-crafted.ts).
+  const notify = j.logons[0].findings.find((f: { code: string }) => f.code === 'IKE_ERROR_NOTIFY');
+  t.is(notify.filter, 'frame.number in {26}');
+  const file = join(CRAFTED, 'logon-sendtargets-chap.pcap');
+  const only = JSON.parse(run(['logons', '--format', 'json', '--portal', '10.90.6.21:3261', file]).stdout).logons;
+  t.deepEqual(only.map((l: { portal: { socket: number } }) => l.portal.socket), [3261]);
+  const none = JSON.parse(run(['logons', '--format', 'json', '--code', 'IKE_NO_RESPONSE', file]).stdout).logons;
+  t.deepEqual(none, []);
+  const failed = JSON.parse(run(['logons', '--format', 'json', '--severity', 'error', file]).stdout).logons;
+  t.true(failed.length >= 1 && failed.every((l: { findings: { severity: string }[] }) => l.findings.every((f) => f.severity === 'error')));
+  t.is(run(['logons', '--code', 'NO_SUCH_CODE', file]).status, 2);
+});
+
+test('annotate comments the frames logon findings name (one input)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logons-'));
+  const out = join(dir, 'a.pcapng');
+  t.is(run(['annotate', '-q', SAMPLE, '-o', out]).status, 0);
+  // Read back by the reader (tshark reads it too in annotate.test.ts): frame 26 holds the refused aggressive mode.
+  const back = spawnSync(process.execPath, [CLI, 'packets', '--protocol', 'isakmp', '--format', 'json', out], { encoding: 'utf8' });
+  t.is(back.status, 0);
+  const bytes = readFileSync(out);
+  t.true(bytes.includes(Buffer.from('IKE_ERROR_NOTIFY (error) 192.0.2.200 -> 192.0.2.10:3260: the responder sent AUTHENTICATION-FAILED')));
 });

@@ -56,6 +56,12 @@ export function commentsByFrame(r: AnalyzeResult, filter: RecordFilter = {}): Ma
   };
   for (const p of filterRecords(r.portals, (x) => ({ address: x.address, port: x.socket }), filter)) for (const f of p.findings) add(f, portalLabel(p));
   for (const f of filterFindings(r.findings, filter)) add(f, null);
+  // Logon records number frames in the file each event is in, without naming it: annotated when there is one input.
+  if (r.inputs.length === 1) {
+    for (const l of filterRecords(r.logons ?? [], (x) => ({ address: x.portal.address, port: x.portal.socket }), filter)) {
+      for (const f of l.findings) add(f, `${l.initiator} -> ${l.portal.address}${l.portal.socket === null ? '' : `:${l.portal.socket}`}`);
+    }
+  }
   return out;
 }
 

@@ -31,6 +31,7 @@ logons options:
   --port <n>                         another TCP/UDP port to dissect as iSNS (repeatable)
   --iscsi-port <n>                   another TCP port to dissect as iSCSI (repeatable; 3260 and
                                      every discovered portal's port always are)
+  --portal, --severity, --code       only these portals' records / findings (as for portals)
 
 packets options:
   --format text|json                 output format (default text)

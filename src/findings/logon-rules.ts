@@ -14,6 +14,7 @@ import type { ConnState } from '../iscsi/connections.js';
 import { describeBitmap } from '../isns/bitmap.js';
 import { phase1Outcome, type Phase2Facts } from '../logons/ike-summary.js';
 import { statusHex, statusMeaning, statusName } from '../logons/status.js';
+import { keepHidden } from './locate.js';
 import { finding, type Finding } from './registry.js';
 
 /** Frames listed in one logon finding. */
@@ -164,7 +165,7 @@ export function logonFindings(f: LogonFacts): Finding[] {
   const out: Finding[] = [];
   if (f.sa) ikeFindings(f, out);
   connectionFindings(f, out);
-  return out.map((x) => ({ code: x.code, severity: x.severity, message: x.message, frames: x.frames }));
+  return out.map((x) => keepHidden(x, { code: x.code, severity: x.severity, message: x.message, frames: x.frames, filter: x.filter ?? null }));
 }
 
 /**
