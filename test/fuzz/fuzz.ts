@@ -8,6 +8,10 @@
  *                                      # adversarial captures at growing sizes: time, memory,
  *                                      # output bounds and correctness (test/fuzz/adversarial.ts)
  *
+ * The in-process runs format portals and logons in every format; the CLI runs
+ * cycle through portals, logons, packets trees of every protocol (iSNS, iSCSI,
+ * ISAKMP/IKE, UDP encapsulation, ESP) and -e fields of each.
+ *
  * Mutations: bit flips, truncation, duplicated and deleted spans, and length
  * fields (pcap record lengths, pcapng block lengths, iSNS PDU and attribute
  * lengths, or any aligned word) set to 0 / 0xffff / 0xffffffff.
@@ -23,6 +27,9 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { analyze } from '../../src/analyze.js';
+import { formatLogonsCsv } from '../../src/output/logons-csv.js';
+import { formatLogonsJson, formatLogonsNdjson } from '../../src/output/logons-json.js';
+import { formatLogonsTable } from '../../src/output/logons-table.js';
 import { formatPortals } from '../../src/output/portals.js';
 import { rng } from '../../tools/craft.js';
 
@@ -139,6 +146,18 @@ export function mutate(src: Uint8Array, r: () => number, targets: number[]): Uin
 
 const TIME_LIMIT_MS = 10_000;
 
+const CLI_COMMANDS: ((fmt: string) => string[])[] = [
+  (fmt) => ['portals', '--format', fmt, '-'],
+  (fmt) => ['logons', '--format', fmt, '-'],
+  () => ['packets', '--format', 'text', '--protocol', 'isns', '-'],
+  () => ['packets', '--format', 'json', '--protocol', 'iscsi', '--protocol', 'isakmp', '-'],
+  () => ['packets', '--format', 'text', '--protocol', 'isakmp', '--protocol', 'udpencap', '--protocol', 'esp', '-'],
+  () => ['packets', '--format', 'text', '--protocol', 'iscsi', '-'],
+  () => ['packets', '-e', 'frame.number', '-e', 'isns.functionid', '-e', 'isns.psb', '-e', 'isns.iscsi_name', '-'],
+  () => ['packets', '-e', 'frame.number', '-e', 'iscsi.opcode', '-e', 'iscsi.keyvalue', '-e', 'iscsi.login.status', '-'],
+  () => ['packets', '-e', 'frame.number', '-e', 'isakmp.ispi', '-e', 'isakmp.exchangetype', '-e', 'isakmp.notify.msgtype', '-e', 'esp.spi', '-'],
+];
+
 export async function runOnce(bytes: Uint8Array): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<string>((res) => {
@@ -148,6 +167,10 @@ export async function runOnce(bytes: Uint8Array): Promise<string | null> {
     try {
       const r = await analyze(['-'], { read: { stdin: Readable.from([Buffer.from(bytes)]) } });
       for (const f of ['table', 'json', 'ndjson', 'csv'] as const) formatPortals(r, f);
+      formatLogonsTable(r);
+      formatLogonsJson(r);
+      formatLogonsNdjson(r);
+      formatLogonsCsv(r);
       return null;
     } catch (e) {
       return `exception: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
@@ -205,7 +228,9 @@ async function main(): Promise<void> {
     const k = Math.floor(r() * corpus.length);
     const m = mutate(corpus[k]!.bytes, r, targets[k]!);
     const fmt = ['table', 'json', 'ndjson', 'csv'][i % 4]!;
-    const cmd = i % 5 === 4 ? ['packets', '--format', i % 2 ? 'json' : 'text', '-'] : ['portals', '--format', fmt, '-'];
+    // Every command and every protocol's dissector: portals, logons, packets trees (text/json) of
+    // each protocol, and tshark-style -e fields of each.
+    const cmd = CLI_COMMANDS[i % CLI_COMMANDS.length]!(fmt);
     const p = spawnSync(process.execPath, [cli, ...cmd], { input: m, timeout: 30_000, maxBuffer: 64 << 20 });
     const stderr = p.stderr?.toString() ?? '';
     const bad =
