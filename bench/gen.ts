@@ -2,19 +2,26 @@
  * Deterministic generator of large benchmark captures (written on demand to a
  * temporary directory, never committed).
  *
- * mixed  — Ethernet/IPv4/TCP; ~98% of packets iSCSI data, ACKs and some UDP;
- *          ~2% iSNS PDUs inside proper TCP streams (DevAttrReg with 1–4 portals,
- *          bitmaps, ISAKMP and certificate attributes; responses, some with error
+ * mixed  — Ethernet/IPv4, as a storage network's capture (issue 16's): ~93% of
+ *          packets iSCSI on TCP 3260 — 24 sessions, 16 captured from their
+ *          handshake and Login (Normal session, straight to full feature phase)
+ *          and 8 joined mid-session — each a stream of READs answered by 64 KiB
+ *          Data-In PDUs in 1448-byte segments, every second segment ACKed;
+ *          ~3% UDP (DNS/NTP/mDNS-like datagrams, a tenth of them iSNS
+ *          exchanges on 3205); ~4% iSNS on TCP 3205 in whole conversations
+ *          (handshake, exchanges, FIN): DevAttrReg with 1–4 portals, bitmaps,
+ *          ISAKMP and certificate attributes; responses, some with error
  *          statuses; queries listing several targets; GetNext; deregistrations;
- *          ~10% of PDUs split across segments; some UDP exchanges).
+ *          ~10% of PDUs split across segments.
  * dense  — nearly every packet iSNS, on many long-lived connections, PDUs of 16
  *          to ~1800 bytes, some split, some pipelined (several per segment).
  * Written as classic pcap (µs) or pcapng (ns).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { be32, concat, ethTcp, ethUdp, pcapHeader, PcapngWriter, rng, TcpConn } from '../tools/craft.js';
+import { be32, concat, ethUdp, pcapHeader, PcapngWriter, rng, TcpConn } from '../tools/craft.js';
 export { rng };
 import { DELIM, pdu as pduM, tAddr as tAddrM, tEmpty, tlv, tStr, tU32 } from '../tools/craft-isns.js';
+import { dataIn, keys, loginReq, loginRsp, scsiCmd, STAGE } from '../tools/craft-iscsi.js';
 
 // iSNS encoding shared with the crafted captures.
 const tAddr = (tag: number, a: string): Uint8Array => tAddrM(tag, a, 'mapped');
@@ -153,11 +160,50 @@ export interface GenStats {
   portals: number;
 }
 
-/** Template iSCSI data frame (Ethernet/IPv4/TCP, 1448-byte payload); seq patched per frame. */
-function dataTemplate(): Uint8Array {
-  return ethTcp('10.200.0.1', '10.200.0.2', 3260, 51000, new Uint8Array(1448).fill(0x5a), { seq: 1 });
+const MSS = 1448;
+const READ_BYTES = 65536;
+const READ_DATA = new Uint8Array(READ_BYTES).fill(0x5a);
+const CDB_READ10 = Uint8Array.of(0x28, 0, 0, 0, 0, 0, 0, 0, 128, 0);
+
+/**
+ * One iSCSI connection of the mixed capture: READ commands from the initiator,
+ * each answered by one 64 KiB Data-In PDU (status included) that the target
+ * sends in 1448-byte segments, every second one ACKed by the initiator.
+ */
+class IscsiSession {
+  private readonly c: TcpConn;
+  private out: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  private segs = 0;
+  private cmdSN = 1;
+  private statSN = 1;
+  private itt = 1;
+  constructor(private readonly i: number) {
+    this.c = new TcpConn(`10.20.${i >> 8}.${i & 255}`, 50000 + i, `10.30.0.${1 + (i % 8)}`, 3260, [7000 + i * 15485863, 9000 + i * 32452843]);
+  }
+  /** Its handshake and login (a session captured from its start). */
+  open(): Uint8Array[] {
+    const isid = `4000013700${(this.i & 255).toString(16).padStart(2, '0')}`;
+    const req = loginReq({ transit: true, csg: STAGE.SECURITY, nsg: STAGE.FFP, isid, itt: 0, cid: 0, cmdSN: 1, expStatSN: 0 }, keys([['InitiatorName', `iqn.1991-05.com.microsoft:bench${this.i}`], ['TargetName', `iqn.2026-11.bench:target${this.i % 8}`], ['SessionType', 'Normal'], ['AuthMethod', 'None'], ['HeaderDigest', 'None'], ['DataDigest', 'None']]));
+    const rsp = loginRsp({ transit: true, csg: STAGE.SECURITY, nsg: STAGE.FFP, isid, tsih: 1 + this.i, itt: 0, statSN: 0, expCmdSN: 1, maxCmdSN: 64 }, keys([['AuthMethod', 'None'], ['HeaderDigest', 'None'], ['DataDigest', 'None']]));
+    return [...this.c.handshake(), ...this.c.send(0, req), ...this.c.send(1, rsp), this.c.ack(0)];
+  }
+  /** The next segment of the current Data-In (a READ first when one is done), with its ACK every second time. */
+  next(): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    if (this.at >= this.out.length) {
+      const itt = this.itt++;
+      frames.push(...this.c.send(0, scsiCmd({ itt, read: true, edtl: READ_BYTES, cmdSN: this.cmdSN++, expStatSN: this.statSN, cdb: CDB_READ10 })));
+      this.out = dataIn({ itt, status: 0, statSN: this.statSN++, expCmdSN: this.cmdSN, maxCmdSN: this.cmdSN + 63, dataSN: 0, offset: 0 }, READ_DATA);
+      this.at = 0;
+    }
+    const end = Math.min(this.out.length, this.at + MSS);
+    frames.push(...this.c.send(1, this.out.subarray(this.at, end)));
+    this.at = end;
+    if (++this.segs % 2 === 0) frames.push(this.c.ack(0));
+    return frames;
+  }
 }
-const ackTemplate = (): Uint8Array => ethTcp('10.200.0.2', '10.200.0.1', 51000, 3260, new Uint8Array(0), { seq: 1, ack: 1, flags: 0x10 });
 
 export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: number, pcapng: boolean, seed = 42): GenStats {
   const r = rng(seed);
@@ -183,9 +229,6 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
       tick();
     }
   }
-  const data = dataTemplate();
-  const ack = ackTemplate();
-  let seq = 1;
   const emitIsns = (): void => {
     const k = conns[Math.floor(r() * conns.length)]!;
     const { req, rsp } = exchange(r, k.n + Math.floor(r() * 16), k.xid, seen);
@@ -212,25 +255,39 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
     out.frame(ethUdp('10.0.0.1', '10.3.0.1', 3205, 3205, rsp), sec, usec), tick();
     isnsPdus += 2;
   };
+  // mixed: iSCSI sessions (two thirds captured from their login), iSNS conversations opened and closed.
+  const sessions = Array.from({ length: kind === 'mixed' ? 24 : 0 }, (_, i) => new IscsiSession(i));
+  sessions.forEach((s, i) => {
+    if (i % 3 !== 2) for (const f of s.open()) out.frame(f, sec, usec), tick();
+  });
+  let nextConn = nConns;
+  const isnsStep = (): void => {
+    const x = r();
+    if (x < 0.05 && conns.length > 4) {
+      // a conversation ends
+      const k = conns.splice(Math.floor(r() * conns.length), 1)[0]!;
+      for (const f of k.c.close()) out.frame(f, sec, usec), tick();
+    } else if (x < 0.1) {
+      // a new one starts
+      const i = nextConn++;
+      const c = new TcpConn(`10.1.${(i >> 8) & 255}.${i & 255}`, 40000 + (i % 20000), '10.0.0.1', 3205, [1000 + i * 7919, 5000 + i * 104729]);
+      conns.push({ c, xid: 1, n: (i * 16) % TARGETS });
+      for (const f of c.handshake()) out.frame(f, sec, usec), tick();
+    } else emitIsns();
+  };
   while (out.bytes < targetBytes) {
     if (kind === 'dense') {
       if (r() < 0.03) emitUdpIsns();
       else emitIsns();
       continue;
     }
+    // Packet shares (issue 16): iSNS steps ~2.8 packets, UDP 1 (iSNS ones 2), iSCSI ~1.5.
     const x = r();
-    if (x < 0.009) emitIsns();
-    else if (x < 0.0098) emitUdpIsns();
-    else if (x < 0.75) {
-      // iSCSI data segment: patch seq (offset 14+20+4) — checksum left as is
-      data[38] = (seq >>> 24) & 255;
-      data[39] = (seq >>> 16) & 255;
-      data[40] = (seq >>> 8) & 255;
-      data[41] = seq & 255;
-      seq = (seq + 1448) >>> 0;
-      out.frame(data, sec, usec), tick();
-    } else if (x < 0.97) out.frame(ack, sec, usec), tick();
-    else out.frame(ethUdp('10.9.0.1', '10.9.0.2', 5353, 5353, new Uint8Array(60 + Math.floor(r() * 200))), sec, usec), tick();
+    if (x < 0.0195) isnsStep();
+    else if (x < 0.0635) {
+      if (r() < 0.1) emitUdpIsns();
+      else out.frame(ethUdp(`10.9.0.${1 + Math.floor(r() * 20)}`, '10.9.0.200', 1024 + Math.floor(r() * 60000), [53, 123, 5353][Math.floor(r() * 3)]!, new Uint8Array(40 + Math.floor(r() * 200))), sec, usec), tick();
+    } else for (const f of sessions[Math.floor(r() * sessions.length)]!.next()) out.frame(f, sec, usec), tick();
   }
   out.close();
   return { bytes: out.bytes, packets: out.packets, isnsPdus, portals: seen.size };

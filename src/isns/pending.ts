@@ -18,7 +18,8 @@
  * peak memory. Group keys are conversations, set once.
  */
 interface Entry<T> {
-  readonly item: T;
+  /** Null once taken: a dead entry waiting in `order` for compaction must not keep its request alive. */
+  item: T | null;
   readonly match: number;
   readonly group: Group<T>;
   dead: boolean;
@@ -127,7 +128,7 @@ export class PendingQueue<T> {
     const out: T[] = [];
     for (let i = this.head; i < this.order.length; i++) {
       const e = this.order[i]!;
-      if (!e.dead) out.push(e.item);
+      if (!e.dead) out.push(e.item!);
     }
     this.groups = new Map();
     this.order = [];
@@ -139,6 +140,8 @@ export class PendingQueue<T> {
 
   /** Mark an entry (already unlinked from its group) taken. */
   private kill(e: Entry<T>): T {
+    const item = e.item!;
+    e.item = null;
     e.dead = true;
     e.group.size--;
     this.n--;
@@ -149,7 +152,7 @@ export class PendingQueue<T> {
       this.head = 0;
       this.dead = 0;
     }
-    return e.item;
+    return item;
   }
 
   private evictOldest(k: number): void {
@@ -170,7 +173,8 @@ export class PendingQueue<T> {
       e.dead = true;
       g.size--;
       this.n--;
-      out.push(e.item);
+      out.push(e.item!);
+      e.item = null;
     }
     if (this.head > 4096 && this.head > this.order.length >> 1) {
       this.order = this.order.slice(this.head);

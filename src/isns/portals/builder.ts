@@ -45,6 +45,9 @@ export interface ListedPortal {
   transport: 'tcp' | 'udp';
 }
 
+/** Clients remembered per portal as already told about it (past it, each listing is passed on again). */
+const MAX_LISTED_TO = 1024;
+
 /** How a portal was discovered: bits of DISCOVERED_BY's order. */
 const BY_ISNS = 1;
 const BY_SENDTARGETS = 2;
@@ -63,8 +66,6 @@ export interface PortalsResult {
 export class PortalBuilder {
   private readonly store = new PortalStore();
   private readonly captureFindings: Finding[] = [];
-  /** Portal key → how it was discovered (BY_ISNS | BY_SENDTARGETS). */
-  private readonly discovered = new Map<string, number>();
 
   constructor(private readonly opts: PortalOptions = {}) {}
 
@@ -253,9 +254,15 @@ export class PortalBuilder {
    */
   private listed(portals: readonly PortalState[], ev: MessageEvent): void {
     const to = ev.last.dst.addr;
+    const told = this.opts.onListed;
     for (const p of portals) {
-      this.discovered.set(p.key, (this.discovered.get(p.key) ?? 0) | BY_ISNS);
-      this.opts.onListed?.({ initiator: to, address: p.address, socket: p.socket, transport: p.transport });
+      p.discovered |= BY_ISNS;
+      if (!told) continue;
+      // A client is told about a portal once (queries repeat the same lists all day).
+      if (p.listedTo === null) p.listedTo = new Set();
+      else if (p.listedTo.has(to)) continue;
+      if (p.listedTo.size < MAX_LISTED_TO) p.listedTo.add(to);
+      told({ initiator: to, address: p.address, socket: p.socket, transport: p.transport });
     }
   }
 
@@ -265,7 +272,7 @@ export class PortalBuilder {
    */
   sendTargets(e: { address: string; port: number; tpgt: number | null; targetName: string | null }, pdu: FramedPdu): void {
     const p = this.store.touch(e.address, e.port, false, pdu, pdu, 'queried', null);
-    this.discovered.set(p.key, (this.discovered.get(p.key) ?? 0) | BY_SENDTARGETS);
+    p.discovered |= BY_SENDTARGETS;
     if (e.targetName !== null && e.tpgt !== null) {
       if (!p.pg.has(e.targetName)) p.pg.set(e.targetName, e.tpgt);
       // SendTargets lists targets (RFC 7143 §13.3).
@@ -279,7 +286,7 @@ export class PortalBuilder {
   finish(): PortalsResult {
     const records: PortalRecord[] = [];
     for (const p of this.store.portals.values()) {
-      const bits = this.discovered.get(p.key) ?? 0;
+      const bits = p.discovered;
       const by: DiscoveredBy[] = [];
       if (bits & BY_ISNS) by.push('isns');
       if (bits & BY_SENDTARGETS) by.push('sendtargets');

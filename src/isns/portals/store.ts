@@ -76,6 +76,10 @@ export interface PortalState {
   lastSeen: Seen;
   /** ISNS_ERROR_STATUS findings, one per response function and status, with how often each came back. */
   errors: Map<string, ErrorStatus>;
+  /** How it was discovered: BY_ISNS | BY_SENDTARGETS bits (builder.ts). */
+  discovered: number;
+  /** Clients an iSNS server message listed it to (bounded): each told on once, not per message. */
+  listedTo: Set<string> | null;
   deregFrames: number[];
   /** The file of each of deregFrames. */
   deregFiles: string[];
@@ -254,5 +258,7 @@ function newPortal(address: string, socket: number, udp: boolean, first: FramedP
     errors: new Map(),
     deregFrames: [],
     deregFiles: [],
+    discovered: 0,
+    listedTo: null,
   };
 }
