@@ -34,16 +34,28 @@ export function asBuffer(c: unknown): Buffer {
   return Buffer.alloc(0);
 }
 
-/** A file's bytes in chunks read into ONE reused buffer (valid until the next call). */
+/**
+ * A file's bytes in chunks (each valid until the next call), read ahead: while
+ * the consumer works on one chunk the next is already being read into a
+ * second buffer, so reading and dissecting overlap (the two buffers take turns).
+ */
 export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+  const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] as const;
+  let i = 0;
+  let ahead: Promise<{ bytesRead: number }> | null = fh.read(bufs[0], 0, size, null);
   try {
-    const buf = Buffer.allocUnsafe(size);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, size, null);
+      const { bytesRead } = await ahead!;
+      ahead = null;
       if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      const cur = bufs[i]!;
+      i ^= 1;
+      // The other buffer's chunk was handed out on the previous call: the consumer is done with it.
+      ahead = fh.read(bufs[i]!, 0, size, null);
+      yield cur.subarray(0, bytesRead);
     }
   } finally {
+    if (ahead) await ahead.catch(() => {});
     await fh.close().catch(() => {});
   }
 }

@@ -5,13 +5,8 @@
  * 2 usage error.
  */
 import { safeText } from '../../dissector/core/field.js';
-import { cmdAnnotate } from './annotate.js';
-import { cmdCheck } from './check.js';
 import { Exit } from './args.js';
 import { UsageError, fail } from './io.js';
-import { cmdLogons } from './logons.js';
-import { cmdPackets } from './packets.js';
-import { cmdPortals } from './portals.js';
 import { USAGE } from './usage.js';
 import { VERSION } from '../version.js';
 
@@ -24,17 +19,18 @@ export async function main(argv: string[]): Promise<number> {
   });
   const [cmd, ...rest] = argv;
   try {
+    // Each command's modules are loaded when it runs (start-up is part of every short run).
     switch (cmd) {
       case 'portals':
-        return await cmdPortals(rest);
+        return await (await import('./portals.js')).cmdPortals(rest);
       case 'packets':
-        return await cmdPackets(rest);
+        return await (await import('./packets.js')).cmdPackets(rest);
       case 'check':
-        return await cmdCheck(rest);
+        return await (await import('./check.js')).cmdCheck(rest);
       case 'logons':
-        return await cmdLogons(rest);
+        return await (await import('./logons.js')).cmdLogons(rest);
       case 'annotate':
-        return await cmdAnnotate(rest);
+        return await (await import('./annotate.js')).cmdAnnotate(rest);
       case undefined:
       case '-h':
       case '--help':
