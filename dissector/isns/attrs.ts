@@ -126,5 +126,13 @@ export const TAGS: readonly TagSpec[] = [
 
 export const TAG_BY_NUMBER: ReadonlyMap<number, TagSpec> = new Map(TAGS.map((t) => [t.tag, t]));
 
+/** Specs of tags below 4096 by index (every RFC 4171 tag): the per-attribute lookup without hashing. */
+const SPEC_BY_INDEX: readonly (TagSpec | undefined)[] = Array.from({ length: 4096 }, (_, t) => TAG_BY_NUMBER.get(t));
+
+/** The spec of a tag, if the RFC defines it. */
+export function tagSpec(tag: number): TagSpec | undefined {
+  return tag < 4096 ? SPEC_BY_INDEX[tag] : TAG_BY_NUMBER.get(tag);
+}
+
 /** Tags that start a new object among operating attributes (RFC 4171 §5.6.3). */
 export const OBJECT_KEYS: ReadonlySet<number> = new Set([1, 16, 32, 64, 96, 2049, 2065]);

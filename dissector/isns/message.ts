@@ -6,7 +6,7 @@
  * Values are decoded on first use through values.ts.
  */
 import { ByteView, formatIpv6 } from '../core/byteview.js';
-import { OBJECT_KEYS, TAG_BY_NUMBER, type TagSpec } from './attrs.js';
+import { OBJECT_KEYS, tagSpec, type TagSpec } from './attrs.js';
 import { FN, HEARTBEAT, functionName, isResponse } from './names.js';
 import { decodeValue, ipv4Of, valueProblem, type IsnsValue } from './values.js';
 
@@ -27,6 +27,12 @@ export interface IsnsAttr {
   value: IsnsValue;
   /** The value bytes. */
   raw: Uint8Array;
+  /**
+   * The bytes the TLV lies in (its value at offset + 8), when the attribute
+   * was parsed from a message: readers of a few bytes use them without
+   * making `raw`.
+   */
+  readonly buf?: Uint8Array;
   problem?: string;
 }
 
@@ -77,6 +83,8 @@ class Attr implements IsnsAttr {
   problem?: string;
   private r: Uint8Array | null = null;
   private v: IsnsValue | null = null;
+  /** raw was re-pointed (ownAttrBytes): the value no longer lies at offset + 8 of src. */
+  private moved = false;
   constructor(
     readonly tag: number,
     readonly length: number,
@@ -85,6 +93,9 @@ class Attr implements IsnsAttr {
     private readonly spec: TagSpec | undefined,
     private src: Uint8Array,
   ) {}
+  get buf(): Uint8Array | undefined {
+    return this.moved ? undefined : this.src;
+  }
   get abbrev(): string {
     const spec = this.spec;
     return spec ? (spec.wsField ?? spec.xField ?? 'isnsx.unknown_attribute') : 'isnsx.unknown_attribute';
@@ -98,6 +109,7 @@ class Attr implements IsnsAttr {
   set raw(b: Uint8Array) {
     this.r = b;
     this.src = b;
+    this.moved = true;
     this.v = null;
   }
   get value(): IsnsValue {
@@ -192,7 +204,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
       if (!truncated) m.problems.push(`attribute tag ${tag} at offset ${o}: length ${len} runs past the end of the message (${payload.length - o - 8} bytes left)`);
       break;
     }
-    const spec = TAG_BY_NUMBER.get(tag);
+    const spec = tagSpec(tag);
     const problem = valueProblem(spec, len);
     let role: AttrRole;
     if (tag === 0) {

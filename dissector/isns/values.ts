@@ -50,6 +50,13 @@ function names(v: number, list: [number, string][]): string[] {
   return list.filter(([m]) => (v & m) !== 0).map(([, s]) => s);
 }
 
+/** The names of every bitmap value below 256 (all flags these lists name): constant tables, shared and frozen. */
+const byValue = (list: [number, string][]): readonly (readonly string[])[] => Array.from({ length: 256 }, (_, v) => Object.freeze(names(v, list)));
+const NAMES_BY_VALUE = new Map<[number, string][], readonly (readonly string[])[]>([PSB_NAMES, SCN_NAMES, NT_NAMES].map((l) => [l, byValue(l)]));
+function namesOf(v: number, list: [number, string][]): string[] {
+  return (v >= 0 && v < 256 ? NAMES_BY_VALUE.get(list)![v]! : names(v, list)) as string[];
+}
+
 /**
  * IPv4 text when the 16 bytes carry an IPv4 address: IPv4-mapped (::ffff:a.b.c.d,
  * the RFC form, including ::ffff:0.0.0.0), or IPv4-compatible (::a.b.c.d, what
@@ -63,10 +70,15 @@ export function ipv4Of(raw: Uint8Array): string | null {
 
 /** The IPv4 address ipv4Of shows, as a 32-bit signed integer (a small integer for V8: a cheap Map key). */
 export function ipv4Bits(raw: Uint8Array): number | null {
-  for (let i = 0; i < 10; i++) if (raw[i] !== 0) return null;
-  const mapped = raw[10] === 0xff && raw[11] === 0xff;
-  const compat = raw[10] === 0 && raw[11] === 0 && (raw[12] !== 0 || raw[13] !== 0);
-  return mapped || compat ? (raw[12]! << 24) | (raw[13]! << 16) | (raw[14]! << 8) | raw[15]! : null;
+  return ipv4BitsAt(raw, 0);
+}
+
+/** ipv4Bits of the 16 bytes at offset `o` of `b`. */
+export function ipv4BitsAt(b: Uint8Array, o: number): number | null {
+  for (let i = 0; i < 10; i++) if (b[o + i] !== 0) return null;
+  const mapped = b[o + 10] === 0xff && b[o + 11] === 0xff;
+  const compat = b[o + 10] === 0 && b[o + 11] === 0 && (b[o + 12] !== 0 || b[o + 13] !== 0);
+  return mapped || compat ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : null;
 }
 
 /** Text made on first use: most values are never shown (only records are built). */
@@ -110,7 +122,7 @@ export function decodeValue(spec: TagSpec | undefined, raw: Uint8Array): { value
     case 'nodetype': {
       if (raw.length < 4) return { value: lazyBytes(raw), problem: wrong! };
       const x = u32of(raw);
-      return w({ kind: 'bitmap', value: x, names: names(x, spec.kind === 'psb' ? PSB_NAMES : spec.kind === 'scn' ? SCN_NAMES : NT_NAMES) });
+      return w({ kind: 'bitmap', value: x, names: namesOf(x, spec.kind === 'psb' ? PSB_NAMES : spec.kind === 'scn' ? SCN_NAMES : NT_NAMES) });
     }
     case 'pgt':
       if (raw.length < 4) return { value: lazyBytes(raw), problem: wrong! };

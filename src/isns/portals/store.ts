@@ -6,9 +6,10 @@
  * garbage for V8's old heap.
  */
 import { formatIpv6 } from '../../../dissector/core/byteview.js';
-import { addressText, ipv4Bits } from '../../../dissector/isns/index.js';
+import { addressText, ipv4Bits, ipv4BitsAt, type IsnsAttr } from '../../../dissector/isns/index.js';
 import type { FindingFacts } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
+import { Interner } from './intern.js';
 
 /** Where a record was seen; the time text is made once, when the record is output. */
 export interface Seen {
@@ -41,6 +42,7 @@ export interface Origin {
 }
 
 export interface BitmapValue {
+  value: number;
   first: Origin;
   lastFrame: number;
   count: number;
@@ -57,6 +59,8 @@ export interface PortalState {
   bitmap: { value: number; from: Origin } | null;
   /** Every distinct bitmap seen (in order of first appearance), for BITMAP_CONFLICT (bounded). */
   bitmaps: Map<number, BitmapValue>;
+  /** The entry of bitmaps for the current bitmap value (null when over the bound). */
+  bitmapEntry: BitmapValue | null;
   symbolicName: string | null;
   portalIndex: number | null;
   esiInterval: number | null;
@@ -122,6 +126,8 @@ export function ipv4Num(a: string): number | null {
 
 export class PortalStore {
   readonly portals = new Map<string, PortalState>();
+  /** The walk's attribute strings, decoded once per distinct value. */
+  readonly strings = new Interner();
   /**
    * IPv4 portals by address (ipv4Bits), so the portal a message names is found
    * without making its address text and key: the per-attribute common case.
@@ -162,10 +168,13 @@ export class PortalStore {
     return e;
   }
 
-  /** touch() for an address given as its 16 bytes; null when they are not an address. */
-  touchRaw(raw: Uint8Array, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu, how: How, entity: string | null): PortalState | null {
-    const known = this.find(raw, socket, udp);
-    const address = known ? known.address : addressText(raw);
+  /** touch() for an address attribute (its 16 bytes read where they lie); null when it is not an address. */
+  touchAttr(a: IsnsAttr, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu, how: How, entity: string | null): PortalState | null {
+    if (a.length !== 16) return null;
+    const b = a.buf;
+    const bits = b === undefined ? ipv4Bits(a.raw) : ipv4BitsAt(b, a.offset + 8);
+    const known = bits !== null ? this.byV4.get(bits)?.get(socket * 2 + (udp ? 1 : 0)) : this.find(a.raw, socket, udp);
+    const address = known ? known.address : addressText(a.raw);
     return address === null ? null : this.touch(address, socket, udp, first, last, how, entity, known);
   }
 
@@ -241,6 +250,7 @@ function newPortal(address: string, socket: number, udp: boolean, first: FramedP
     transport: udp ? 'udp' : 'tcp',
     bitmap: null,
     bitmaps: new Map(),
+    bitmapEntry: null,
     symbolicName: null,
     portalIndex: null,
     esiInterval: null,

@@ -13,7 +13,7 @@
  * Other objects (FC ports, DDs, DD sets) say nothing about portals.
  */
 import { copyBytes } from '../../../dissector/core/byteview.js';
-import { addressText, FN, isDdsMessage, startsObject, type IsnsAttr, type IsnsMessage } from '../../../dissector/isns/index.js';
+import { addressText, FN, isDdsMessage, startsObject, tagSpec, u32of, type IsnsAttr, type IsnsMessage } from '../../../dissector/isns/index.js';
 import type { MessageEvent } from '../assembler.js';
 import type { How, PortalState, PortalStore } from './store.js';
 
@@ -40,7 +40,21 @@ export function textOf(a: IsnsAttr): string | null {
 }
 
 export function portOf(a: IsnsAttr): { port: number; udp: boolean } | null {
-  return a.value.kind === 'port' ? { port: a.value.port, udp: a.value.udp } : null;
+  // Read in place (the per-portal common case): a port word is 4 bytes or more of a port-kind tag.
+  if (a.length >= 4 && tagSpec(a.tag)?.kind === 'port') {
+    const w = word(a)!;
+    return { port: w & 0xffff, udp: (w & 0x10000) !== 0 };
+  }
+  return null;
+}
+
+/** The 32-bit big-endian word an attribute's value starts with (null when shorter), read where it lies. */
+function word(a: IsnsAttr): number | null {
+  if (a.length < 4) return null;
+  const b = a.buf;
+  if (b === undefined) return u32of(a.raw);
+  const o = a.offset + 8;
+  return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
 }
 
 /** A PG Tag: null for a zero-length (NULL) tag, else its 16 bits. */
@@ -48,15 +62,18 @@ function pgtOf(a: IsnsAttr): number | null {
   return a.raw.length === 0 ? null : (uintOf(a) ?? 0) & 0xffff;
 }
 
-/** `kept` when it holds the same bytes as `raw`, else an owned copy of `raw` (null when empty). */
-function keepValue(kept: Uint8Array | null, raw: Uint8Array): Uint8Array | null {
-  if (raw.length === 0) return null;
-  if (kept !== null && kept.length === raw.length) {
+/** `kept` when it holds the same bytes as a's value (compared where they lie), else an owned copy (null when empty). */
+function keepValue(kept: Uint8Array | null, a: IsnsAttr): Uint8Array | null {
+  const n = a.length;
+  if (n === 0) return null;
+  if (kept !== null && kept.length === n) {
+    const b = a.buf;
+    const [src, o] = b === undefined ? [a.raw, 0] : [b, a.offset + 8];
     let i = 0;
-    while (i < raw.length && kept[i] === raw[i]) i++;
-    if (i === raw.length) return kept;
+    while (i < n && kept[i] === src[o + i]) i++;
+    if (i === n) return kept;
   }
-  return copyBytes(raw);
+  return copyBytes(a.raw);
 }
 
 /** Split attributes into objects by the grammar's rule; the first attribute always starts one. */
@@ -117,19 +134,25 @@ class Walk {
     }
   }
 
+  /** An attribute's RFC string (textOf), interned. */
+  private text(a: IsnsAttr): string | null {
+    const raw = a.raw;
+    return raw.length > 0 && tagSpec(a.tag)?.kind === 'string' ? this.store.strings.text(raw) : null;
+  }
+
   private touch(address: string, port: { port: number; udp: boolean }): PortalState {
     return this.store.touch(address, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
   }
 
   private entityObject(obj: IsnsAttr[]): void {
-    this.entity = textOf(obj[0]!) || this.entity;
+    this.entity = this.text(obj[0]!) || this.entity;
     if (this.entity) this.out.entities.push(this.entity);
   }
 
   private portalObject(obj: IsnsAttr[]): void {
     const port = obj[1]?.tag === 17 ? portOf(obj[1]) : null;
     if (!port) return;
-    const p = this.store.touchRaw(obj[0]!.raw, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
+    const p = this.store.touchAttr(obj[0]!, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
     if (!p) return;
     this.out.portals.push(p);
     const t = this.target(p);
@@ -138,7 +161,7 @@ class Walk {
       const a = obj[i]!;
       if (a.tag === 51) pgt = pgtOf(a);
       else if (a.tag === 48) {
-        const name = textOf(a);
+        const name = this.text(a);
         if (pgt !== undefined && name !== null) this.store.setPg(t, name, pgt);
       } else this.portalAttr(t, a, t === p);
     }
@@ -148,7 +171,7 @@ class Walk {
   private portalAttr(p: PortalState, a: IsnsAttr, indexed: boolean): void {
     switch (a.tag) {
       case 18:
-        p.symbolicName = textOf(a) ?? p.symbolicName;
+        p.symbolicName = this.text(a) ?? p.symbolicName;
         break;
       case 19:
         p.esiInterval = uintOf(a) ?? p.esiInterval;
@@ -168,16 +191,16 @@ class Walk {
         p.scnPort = portOf(a)?.port ?? p.scnPort;
         break;
       case 27:
-        if (a.length === 4 && a.value.kind === 'bitmap') this.bitmap(p, a.value.value);
+        if (a.length === 4) this.bitmap(p, word(a)!);
         break;
       case 28:
-        p.isakmpPhase1 = keepValue(p.isakmpPhase1, a.raw);
+        p.isakmpPhase1 = keepValue(p.isakmpPhase1, a);
         break;
       case 29:
-        p.isakmpPhase2 = keepValue(p.isakmpPhase2, a.raw);
+        p.isakmpPhase2 = keepValue(p.isakmpPhase2, a);
         break;
       case 31:
-        p.cert = keepValue(p.cert, a.raw);
+        p.cert = keepValue(p.cert, a);
         break;
     }
   }
@@ -192,15 +215,27 @@ class Walk {
       p.bitmap.from.frame = last.frame;
       p.bitmap.from.file = last.file;
     } else p.bitmap = { value: v, from: { fid, frame: last.frame, file: last.file } };
+    // The same bitmap as last time (the common case): its entry without a Map lookup.
+    const cur = p.bitmapEntry;
+    if (cur !== null && cur.value === v) {
+      cur.count++;
+      cur.lastFrame = last.frame;
+      return;
+    }
     const seenV = p.bitmaps.get(v);
     if (seenV) {
       seenV.count++;
       seenV.lastFrame = last.frame;
-    } else if (p.bitmaps.size < MAX_DISTINCT_BITMAPS) p.bitmaps.set(v, { first: { fid, frame: last.frame, file: last.file }, lastFrame: last.frame, count: 1 });
+      p.bitmapEntry = seenV;
+    } else if (p.bitmaps.size < MAX_DISTINCT_BITMAPS) {
+      const e = { value: v, first: { fid, frame: last.frame, file: last.file }, lastFrame: last.frame, count: 1 };
+      p.bitmaps.set(v, e);
+      p.bitmapEntry = e;
+    } else p.bitmapEntry = null;
   }
 
   private nodeObject(obj: IsnsAttr[]): void {
-    const node = textOf(obj[0]!);
+    const node = this.text(obj[0]!);
     if (node === null) return;
     this.out.nodes.push(node);
     if (this.entity && this.how === 'registered') this.store.addEntityNode(this.entity, node);
@@ -248,7 +283,7 @@ class Walk {
       switch (a.tag) {
         case 48: {
           if (pg.name !== undefined || pg.addr !== undefined) flush();
-          const name = textOf(a);
+          const name = this.text(a);
           if (name !== null) pg.name = name;
           break;
         }
