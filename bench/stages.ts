@@ -16,7 +16,6 @@ import { readCapture } from '../src/capture/read.js';
 import { MessageAssembler } from '../src/isns/assembler.js';
 import { Pipeline } from '../src/flow/pipeline.js';
 import { PortalBuilder } from '../src/isns/portals/builder.js';
-import { youngGenerationCap } from '../src/cli/memory.js';
 
 export const STAGES = ['read', 'frame', 'dissect', 'messages', 'portals'] as const;
 type Stage = (typeof STAGES)[number];
@@ -28,7 +27,7 @@ if (!STAGES.includes(stage) || !file) {
 }
 const t0 = performance.now();
 let n = 0;
-const read = { onProgress: youngGenerationCap() };
+const read = {};
 if (stage === 'read') {
   await readCapture(file, { packet: () => void n++, problem: () => {} }, read);
 } else {

@@ -15,7 +15,6 @@ import { junitCases, junitXml } from '../check/junit.js';
 import { portalLabel } from '../output/table.js';
 import { bitmapOpt, parse, ports } from './args.js';
 import { fail } from './io.js';
-import { youngGenerationCap } from './memory.js';
 import { outputOptions } from './options.js';
 import { ensureDir, openSink } from './sink.js';
 import { USAGE } from './usage.js';
@@ -69,7 +68,7 @@ export async function runCheck(files: string[], o: CheckCliOptions): Promise<num
       throw e;
     }
   }
-  const r = await analyze(files, { ports: o.ports, defaultSecurityBitmap: o.defaultSecurityBitmap, read: { onProgress: youngGenerationCap() } });
+  const r = await analyze(files, { ports: o.ports, defaultSecurityBitmap: o.defaultSecurityBitmap });
   for (const i of r.inputs) if (i.error) err(i.error);
   if (o.update) {
     if (r.failed) {

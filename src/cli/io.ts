@@ -4,7 +4,6 @@
  */
 import { safeText } from '../../dissector/core/field.js';
 import type { AnalyzeOptions, AnalyzeResult } from '../analyze.js';
-import { youngGenerationCap } from './memory.js';
 
 export class UsageError extends Error {}
 
@@ -12,18 +11,13 @@ export function fail(msg: string): never {
   throw new UsageError(msg);
 }
 
-/**
- * Per-chunk hooks of a CLI run: the young-generation cap (src/memory.ts), and
- * progress on stderr for a long run on a terminal (never when stderr is not a TTY).
- */
+/** Progress on stderr for a long run on a terminal (never when stderr is not a TTY). */
 export function progressReporter(enabled: boolean): AnalyzeOptions['read'] & { done(): void } {
-  const cap = youngGenerationCap();
-  if (!enabled || !process.stderr.isTTY) return { onProgress: cap, done() {} };
+  if (!enabled || !process.stderr.isTTY) return { done() {} };
   let last = 0;
   let shown = false;
   return {
     onProgress(bytes: number, packets: number) {
-      cap();
       const now = Date.now();
       if (now - last < 250) return;
       last = now;
