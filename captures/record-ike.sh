@@ -35,7 +35,7 @@
 # Run as root:  bash captures/record-ike.sh [scenario...]     (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$here/ike
+out=${RECORD_OUT:-$here}/ike   # RECORD_OUT: record elsewhere (the live tests do)
 mkdir -p "$out"
 work=$(mktemp -d /tmp/record-ike.XXXXXX)
 NS_I=recike-ini NS_T=recike-tgt

@@ -23,7 +23,7 @@
 # Run as root:  bash captures/record-iscsi.sh [scenario...]     (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$here/iscsi
+out=${RECORD_OUT:-$here}/iscsi   # RECORD_OUT: record elsewhere (the live tests do)
 mkdir -p "$out"
 work=$(mktemp -d /tmp/record-iscsi.XXXXXX)
 NS=reciscsi

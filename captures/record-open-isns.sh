@@ -23,6 +23,8 @@
 # Run as root:  bash captures/record-open-isns.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+out=${RECORD_OUT:-$here}   # RECORD_OUT: record elsewhere (the live tests do)
+mkdir -p "$out"
 work=$(mktemp -d)
 cleanup() {
   [ -f "$work/isnsd.pid" ] && kill "$(cat "$work/isnsd.pid")" 2>/dev/null || true
@@ -77,8 +79,8 @@ adm --deregister entity-id=lab.array2
 adm --query iscsi-name
 stop_server
 stop_capture
-cp "$work/basic.pcap" "$here/open-isns-basic.pcap"
-if command -v editcap >/dev/null; then editcap -F pcapng "$here/open-isns-basic.pcap" "$here/open-isns-basic.pcapng"; fi
+cp "$work/basic.pcap" "$out/open-isns-basic.pcap"
+if command -v editcap >/dev/null; then editcap -F pcapng "$out/open-isns-basic.pcap" "$out/open-isns-basic.pcapng"; fi
 
 # ---------------------------------------------------------------- ESI (Security = 0)
 server_conf esi 0 "ESIMinInterval = 1s" "ESIMaxInterval = 2s"
@@ -93,7 +95,7 @@ sleep 6.5
 stop_server
 wait "$responder" 2>/dev/null || true
 stop_capture
-cp "$work/esi.pcap" "$here/open-isns-esi.pcap"
+cp "$work/esi.pcap" "$out/open-isns-esi.pcap"
 
 # ---------------------------------------------------------------- SCN (Security = 0)
 server_conf scn 0 "DefaultDiscoveryDomain = 1"
@@ -109,7 +111,7 @@ sleep 2
 stop_server
 wait "$client" 2>/dev/null || true
 stop_capture
-cp "$work/scn.pcap" "$here/open-isns-scn.pcap"
+cp "$work/scn.pcap" "$out/open-isns-scn.pcap"
 
 # ---------------------------------------------------------------- Security = 1
 server_conf auth 1 "AuthKeyFile = $work/server_key" "ServerKeyFile = $work/server_key.pub" "ClientKeyStore = DB:"
@@ -138,5 +140,5 @@ client_conf iqn.2026-11.lab:denied "$work/key_denied" "$work/isnsadm.conf"
 adm --register target=iqn.2026-11.lab:denied portal=10.0.4.51:3260
 stop_capture
 stop_server
-cp "$work/auth.pcap" "$here/open-isns-auth.pcap"
-ls -l "$here"/open-isns-*
+cp "$work/auth.pcap" "$out/open-isns-auth.pcap"
+ls -l "$out"/open-isns-*

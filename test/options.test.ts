@@ -178,3 +178,16 @@ test('a finding whose frames lie in two inputs has a filter per file', (t) => {
   const single = json([SAMPLE]).portals.flatMap((p: { findings: object[] }) => p.findings);
   t.false(single.some((f: object) => 'filters' in f), 'one input: no filters map');
 });
+
+test('the CLI runs itself with its V8 options (relaunched when started without them): same output, exit status passed on', (t) => {
+  const a = run(['portals', '--format', 'json', SAMPLE]);
+  const b = spawnSync(process.execPath, [CLI, 'portals', '--format', 'json', SAMPLE], { env: { ...process.env, ISNS_DISSECTOR_V8: 'keep' } });
+  t.is(a.status, 0);
+  t.is(a.stdout.toString(), b.stdout.toString());
+  t.is(run(['portals', join(dir, 'no-such.pcap')]).status, 1);
+  t.is(run(['portals', '--format', 'xml', SAMPLE]).status, 2);
+  // stdin reaches the relaunched process
+  const c = spawnSync(process.execPath, [CLI, 'portals', '--format', 'json', '-'], { input: readFileSync(SAMPLE) });
+  t.is(c.status, 0);
+  t.is(JSON.parse(c.stdout.toString()).portals.length, JSON.parse(a.stdout.toString()).portals.length);
+});

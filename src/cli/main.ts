@@ -55,8 +55,45 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * V8 options of every CLI run, given to the process on its command line (the
+ * supported way: V8 reads its heap settings at start-up). A young generation
+ * of at most 2 × 4 MiB, without allocation-site pretenuring: measured by
+ * `npm run bench` (README, Performance), a default young generation grows to
+ * 2 × 16 MiB and pretenuring then moves short-lived PDU and attribute objects
+ * to the old heap, where their garbage set the peak RSS (mixed 1 GiB: 160 →
+ * 106 MiB; dense 256 MiB pcapng: 148 → 122 MiB, at 10% more time there).
+ */
+export const V8_OPTIONS = ['--max-semi-space-size=4', '--no-allocation-site-pretenuring'];
+
+/**
+ * Run again as `node V8_OPTIONS main.js ...` when started without them (one
+ * short extra process start); the exit status and a fatal signal are passed
+ * on. ISNS_DISSECTOR_V8=keep runs with whatever the process was given.
+ */
+async function relaunch(argv: string[]): Promise<number | null> {
+  if (process.env.ISNS_DISSECTOR_V8 === 'keep' || V8_OPTIONS.every((o) => process.execArgv.includes(o))) return null;
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const child = spawn(process.execPath, [...process.execArgv, ...V8_OPTIONS, fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
+  // The terminal sends SIGINT/SIGTERM to both processes: the child ends and says how.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => {});
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('exit', (code, signal) => {
+      if (signal) {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }
+      resolve(code ?? 1);
+    });
+  });
+}
+
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
-if (isMain) {
+const relaunched = isMain ? await relaunch(process.argv.slice(2)) : null;
+if (relaunched !== null) process.exitCode = relaunched;
+else if (isMain) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -3,6 +3,9 @@
  * iSNS and/or SendTargets. Facts come from the iSNS portal builder (a server
  * message listed the portal to that host) and the iSCSI binder (a SendTargets
  * answer sent to that host listed it). Bounded: MAX_DISCOVERED facts.
+ *
+ * Memory: most (initiator, address) pairs name one port, kept as one number
+ * (port · 4 + bits) in the Map entry; a pair with several ports gets a Map.
  */
 import type { DiscoveredBy } from '../isns/portals/record.js';
 
@@ -12,36 +15,38 @@ export const MAX_DISCOVERED = 100_000;
 const BIT: Record<DiscoveredBy, number> = { isns: 1, sendtargets: 2 };
 
 export class DiscoveryStore {
-  /** "initiator portal" → port → bits. */
-  private readonly facts = new Map<string, Map<number, number>>();
+  /** "initiator portal" → port · 4 + bits (one port), or port → bits. */
+  private readonly facts = new Map<string, number | Map<number, number>>();
   private count = 0;
   dropped = 0;
 
   add(initiator: string, address: string, port: number, by: DiscoveredBy): void {
     const k = `${initiator} ${address}`;
-    let ports = this.facts.get(k);
-    if (!ports) {
-      if (this.count >= MAX_DISCOVERED) {
-        this.dropped++;
-        return;
-      }
-      ports = new Map();
-      this.facts.set(k, ports);
+    const bit = BIT[by];
+    const v = this.facts.get(k);
+    if (typeof v === 'number' && v >> 2 === port) {
+      this.facts.set(k, v | bit);
+      return;
     }
-    const had = ports.get(port);
-    if (had === undefined) {
-      if (this.count >= MAX_DISCOVERED) {
-        this.dropped++;
-        return;
-      }
-      this.count++;
+    if (v instanceof Map && v.has(port)) {
+      v.set(port, v.get(port)! | bit);
+      return;
     }
-    ports.set(port, (had ?? 0) | BIT[by]);
+    // A new fact.
+    if (this.count >= MAX_DISCOVERED) {
+      this.dropped++;
+      return;
+    }
+    this.count++;
+    if (v === undefined) this.facts.set(k, port * 4 + bit);
+    else if (typeof v === 'number') this.facts.set(k, new Map([[v >> 2, v & 3], [port, bit]]));
+    else v.set(port, bit);
   }
 
   /** How `initiator` learned of address:port (in contract order: isns, sendtargets). */
   by(initiator: string, address: string, port: number): DiscoveredBy[] {
-    const bits = this.facts.get(`${initiator} ${address}`)?.get(port) ?? 0;
+    const v = this.facts.get(`${initiator} ${address}`);
+    const bits = v === undefined ? 0 : typeof v === 'number' ? (v >> 2 === port ? v & 3 : 0) : (v.get(port) ?? 0);
     const out: DiscoveredBy[] = [];
     if (bits & 1) out.push('isns');
     if (bits & 2) out.push('sendtargets');
@@ -50,6 +55,7 @@ export class DiscoveryStore {
 
   /** The ports discovery named to `initiator` on host `address`. */
   ports(initiator: string, address: string): number[] {
-    return [...(this.facts.get(`${initiator} ${address}`)?.keys() ?? [])];
+    const v = this.facts.get(`${initiator} ${address}`);
+    return v === undefined ? [] : typeof v === 'number' ? [v >> 2] : [...v.keys()];
   }
 }

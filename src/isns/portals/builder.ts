@@ -46,7 +46,7 @@ export interface ListedPortal {
 }
 
 /** Clients remembered per portal as already told about it (past it, each listing is passed on again). */
-const MAX_LISTED_TO = 1024;
+const MAX_LISTED_TO = 64;
 
 /** How a portal was discovered: bits of DISCOVERED_BY's order. */
 const BY_ISNS = 1;
