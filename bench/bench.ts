@@ -20,6 +20,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate, type GenStats } from './gen.js';
 import { pcapHeader, pcapRecord, ethTcp } from '../tools/craft.js';
+import { V8_OPTIONS } from '../src/cli/main.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const argv = process.argv.slice(2);
@@ -165,11 +166,11 @@ function verify(label: string, path: string, stats: GenStats): string {
   const ok = got === stats.portals;
   return `- ${label}: ${got} portal records, the generator encoded ${stats.portals} distinct portals — ${ok ? 'OK' : 'MISMATCH'}`;
 }
-/** Stage by stage on the dense pcapng (bench/stages.ts): what each layer adds. */
+/** Stage by stage on the dense pcapng (bench/stages.ts), with the V8 options the CLI runs with: what each layer adds. */
 const stagesJs = join(ROOT, 'dist/bench/stages.js');
 const stageNames = ['read', 'frame', 'dissect', 'messages', 'portals'];
 const stageWall = new Map<string, number[]>();
-for (let i = 0; i < (noStages ? 0 : runs); i++) for (const st of stageNames) stageWall.set(st, [...(stageWall.get(st) ?? []), measure(node, [stagesJs, st, densePng.path]).wall]);
+for (let i = 0; i < (noStages ? 0 : runs); i++) for (const st of stageNames) stageWall.set(st, [...(stageWall.get(st) ?? []), measure(node, [...V8_OPTIONS, stagesJs, st, densePng.path]).wall]);
 
 const checks = [
   verify(`mixed ${(mixed.stats.bytes / MiB).toFixed(0)} MiB pcap`, mixed.path, mixed.stats),

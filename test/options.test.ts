@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -179,15 +179,27 @@ test('a finding whose frames lie in two inputs has a filter per file', (t) => {
   t.false(single.some((f: object) => 'filters' in f), 'one input: no filters map');
 });
 
-test('the CLI runs itself with its V8 options (relaunched when started without them): same output, exit status passed on', (t) => {
+test('the CLI runs itself with its V8 options when the inputs need them (relaunched): same output, exit status passed on', (t) => {
   const a = run(['portals', '--format', 'json', SAMPLE]);
   const b = spawnSync(process.execPath, [CLI, 'portals', '--format', 'json', SAMPLE], { env: { ...process.env, ISNS_DISSECTOR_V8: 'keep' } });
   t.is(a.status, 0);
   t.is(a.stdout.toString(), b.stdout.toString());
   t.is(run(['portals', join(dir, 'no-such.pcap')]).status, 1);
   t.is(run(['portals', '--format', 'xml', SAMPLE]).status, 2);
-  // stdin reaches the relaunched process
+  // standard input (size unknown: the relaunched process reads it)
   const c = spawnSync(process.execPath, [CLI, 'portals', '--format', 'json', '-'], { input: readFileSync(SAMPLE) });
   t.is(c.status, 0);
   t.is(JSON.parse(c.stdout.toString()).portals.length, JSON.parse(a.stdout.toString()).portals.length);
+});
+
+test('V8 options only for large or unknown-size inputs', async (t) => {
+  const { needsV8Options, V8_OPTIONS_FROM_BYTES } = await import('../src/cli/main.js');
+  t.false(await needsV8Options(['portals', SAMPLE]));
+  t.true(await needsV8Options(['portals', '-']));
+  t.true(await needsV8Options(['portals', 'x.pcap.gz']));
+  const big = join(dir, 'big.pcap');
+  writeFileSync(big, Buffer.alloc(0));
+  truncateSync(big, V8_OPTIONS_FROM_BYTES);
+  t.true(await needsV8Options(['portals', '--format', 'json', big]));
+  t.false(await needsV8Options(['portals', join(dir, 'missing.pcap')]));
 });

@@ -66,13 +66,39 @@ export async function main(argv: string[]): Promise<number> {
  */
 export const V8_OPTIONS = ['--max-semi-space-size=4', '--no-allocation-site-pretenuring'];
 
+/** Inputs from this many bytes on are read with V8_OPTIONS (below it the heap never grows past them). */
+export const V8_OPTIONS_FROM_BYTES = 64 * 2 ** 20;
+
 /**
- * Run again as `node V8_OPTIONS main.js ...` when started without them (one
- * short extra process start); the exit status and a fatal signal are passed
- * on. ISNS_DISSECTOR_V8=keep runs with whatever the process was given.
+ * Whether a run needs V8_OPTIONS: files of V8_OPTIONS_FROM_BYTES or more in
+ * all, or an input whose size is not known beforehand (standard input, gzip).
+ * Every argument that names a regular file counts; an option value or a
+ * command name that happens to name one only makes the answer yes sooner.
+ */
+export async function needsV8Options(argv: string[]): Promise<boolean> {
+  const { statSync } = await import('node:fs');
+  let bytes = 0;
+  for (const a of argv) {
+    if (a === '-' || /\.gz$/i.test(a)) return true;
+    try {
+      const st = statSync(a);
+      if (st.isFile()) bytes += st.size;
+    } catch {
+      /* not a file: nothing to count */
+    }
+  }
+  return bytes >= V8_OPTIONS_FROM_BYTES;
+}
+
+/**
+ * Run again as `node V8_OPTIONS main.js ...` when started without them and
+ * the inputs need them (one extra process start, ~70 ms, which a small
+ * capture does not pay); the exit status and a fatal signal are passed on.
+ * ISNS_DISSECTOR_V8=keep runs with whatever the process was given.
  */
 async function relaunch(argv: string[]): Promise<number | null> {
   if (process.env.ISNS_DISSECTOR_V8 === 'keep' || V8_OPTIONS.every((o) => process.execArgv.includes(o))) return null;
+  if (!(await needsV8Options(argv))) return null;
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const child = spawn(process.execPath, [...process.execArgv, ...V8_OPTIONS, fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
