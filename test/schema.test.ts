@@ -29,8 +29,9 @@ function captures(dir: string): string[] {
 const schemas = readdirSync(join(ROOT, 'schema')).filter((f) => f.endsWith('.schema.json')).sort();
 const CAPTURES = captures(join(ROOT, 'captures'));
 
-test('there is a schema for portals, each a valid JSON document with $defs', (t) => {
+test('there is a schema for portals and one for logons, each a valid JSON document with $defs', (t) => {
   t.true(schemas.includes('portals.schema.json'));
+  t.true(schemas.includes('logons.schema.json'));
   for (const s of schemas) t.is(typeof JSON.parse(readFileSync(join(ROOT, 'schema', s), 'utf8')).$defs, 'object', s);
   t.true(CAPTURES.length >= 40, `${CAPTURES.length} captures`);
 });
@@ -66,5 +67,11 @@ test('the validator catches what the schema forbids', (t) => {
   t.regex(validate(schema, { inputs: [], portals: [], findings: [], extra: 1 }).join(), /"extra" is not allowed/);
   t.regex(validate(schema, { inputs: [], portals: [], findings: [{ code: 'X', severity: 'fatal', message: '', frames: [], filter: null }] }).join(), /"fatal" is not one of/);
   t.regex(validate(schema, { inputs: [], portals: [], findings: [{ code: 'X', severity: 'error', message: '', frames: [1], filter: 'frame.number == 1' }] }).join(), /does not match/);
+  const logons = JSON.parse(readFileSync(join(ROOT, 'schema/logons.schema.json'), 'utf8'));
+  const rec = { initiator: '10.0.0.1', portal: { address: '10.0.0.2', socket: 3260 }, discoveredBy: [], securityBitmap: null, securityBitmapSource: 'none', ike: null, esp: null, connections: [], outcome: 'unknown', findings: [] };
+  t.deepEqual(validate(logons, { inputs: [], logons: [rec], findings: [] }), []);
+  t.regex(validate(logons, { inputs: [], logons: [{ ...rec, outcome: 'maybe' }], findings: [] }).join(), /"maybe" is not one of/);
+  t.regex(validate(logons, { inputs: [], logons: [{ ...rec, ike: { version: 1, phase1: null, phase2: null, notifications: [] } }], findings: [] }).join(), /phase1: expected object/);
+  t.regex(validate(logons, { inputs: [], logons: [{ ...rec, esp: { spis: ['XYZ'], packets: 1, udpEncapsulated: false } }], findings: [] }).join(), /does not match/);
   t.throws(() => validate({ oneOf: [] }, 1), { message: /"oneOf" is not supported/ });
 });
