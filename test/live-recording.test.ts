@@ -12,7 +12,7 @@
  * strongswan-charon, strongswan-swanctl, tcpdump, iproute2); skips with the
  * reason when any is missing. LIVE_RECORDING=0 skips it on purpose.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,39 +41,43 @@ function record(script: string, scenarios: string[]): { dir: string } | { error:
   return { dir: out };
 }
 
-const ISCSI_TOOLS = ['tgtd', 'tgtadm', 'iscsi-ls', 'iscsi-inq', 'tcpdump', 'ip', 'unshare', 'nsenter'];
-const ISCSI_SCENARIOS = ['iscsi-sendtargets', 'iscsi-login-ok', 'iscsi-chap-bad', 'iscsi-unknown-target', 'iscsi-no-listener'];
+/**
+ * One live recording test: skip with the reason when a tool is missing, record
+ * the scenarios into a fresh directory, expect one truth per scenario and check each.
+ */
+function liveScenarios(title: string, tools: string[], script: string, sub: string, scenarios: string[], check: (t: ExecutionContext, dir: string, truth: string) => Promise<void>): void {
+  test.serial(title, async (t) => {
+    const skip = why(tools);
+    if (skip) {
+      t.log(`skipped: ${skip}`);
+      return t.pass();
+    }
+    const rec = record(script, scenarios);
+    if ('error' in rec) return t.fail(rec.error);
+    const dir = join(rec.dir, sub);
+    const truths = readdirSync(dir).filter((f) => f.endsWith('.truth.json')).sort();
+    t.deepEqual(truths, scenarios.map((s) => `${s}.truth.json`).sort());
+    for (const tf of truths) await check(t, dir, tf);
+  });
+}
 
-test.serial('live iSCSI: tgtd and libiscsi recorded now; every scenario\'s logon record and portals say what the script did', async (t) => {
-  const skip = why(ISCSI_TOOLS);
-  if (skip) {
-    t.log(`skipped: ${skip}`);
-    return t.pass();
-  }
-  const rec = record('record-iscsi.sh', ISCSI_SCENARIOS);
-  if ('error' in rec) return t.fail(rec.error);
-  const dir = join(rec.dir, 'iscsi');
-  const truths = readdirSync(dir).filter((f) => f.endsWith('.truth.json')).sort();
-  t.deepEqual(truths, ISCSI_SCENARIOS.map((s) => `${s}.truth.json`).sort());
-  for (const tf of truths) await checkIscsiRecording(t, dir, tf);
-});
+liveScenarios(
+  'live iSCSI: tgtd and libiscsi recorded now; every scenario\'s logon record and portals say what the script did',
+  ['tgtd', 'tgtadm', 'iscsi-ls', 'iscsi-inq', 'tcpdump', 'ip', 'unshare', 'nsenter'],
+  'record-iscsi.sh',
+  'iscsi',
+  ['iscsi-sendtargets', 'iscsi-login-ok', 'iscsi-chap-bad', 'iscsi-unknown-target', 'iscsi-no-listener'],
+  checkIscsiRecording,
+);
 
-const IKE_TOOLS = ['/usr/lib/ipsec/charon', 'swanctl', 'tcpdump', 'ip', 'unshare', 'nsenter'];
-const IKE_SCENARIOS = ['ike-main-psk-mismatch', 'ike-aggr-refused', 'ike-no-proposal', 'ike-no-responder'];
-
-test.serial('live IKE: two strongSwan charons recorded now; every scenario\'s logon record says what the script did', async (t) => {
-  const skip = why(IKE_TOOLS);
-  if (skip) {
-    t.log(`skipped: ${skip}`);
-    return t.pass();
-  }
-  const rec = record('record-ike.sh', IKE_SCENARIOS);
-  if ('error' in rec) return t.fail(rec.error);
-  const dir = join(rec.dir, 'ike');
-  const truths = readdirSync(dir).filter((f) => f.endsWith('.truth.json')).sort();
-  t.deepEqual(truths, IKE_SCENARIOS.map((s) => `${s}.truth.json`).sort());
-  for (const tf of truths) await checkIkeRecording(t, dir, tf);
-});
+liveScenarios(
+  'live IKE: two strongSwan charons recorded now; every scenario\'s logon record says what the script did',
+  ['/usr/lib/ipsec/charon', 'swanctl', 'tcpdump', 'ip', 'unshare', 'nsenter'],
+  'record-ike.sh',
+  'ike',
+  ['ike-main-psk-mismatch', 'ike-aggr-refused', 'ike-no-proposal', 'ike-no-responder'],
+  checkIkeRecording,
+);
 
 const ISNS_TOOLS = ['isnsd', 'isnsadm', 'tcpdump', 'python3'];
 
