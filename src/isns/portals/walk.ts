@@ -77,15 +77,15 @@ function keepValue(kept: Uint8Array | null, a: IsnsAttr): Uint8Array | null {
 }
 
 /** Split attributes into objects by the grammar's rule; the first attribute always starts one. */
-function objectsOf(attrs: readonly IsnsAttr[], dds: boolean): IsnsAttr[][] {
-  const out: IsnsAttr[][] = [];
-  let prev = -1;
-  for (const a of attrs) {
-    if (out.length === 0 || startsObject(a.tag, prev, dds)) out.push([a]);
-    else out[out.length - 1]!.push(a);
-    prev = a.tag;
+function eachObject(w: Walk, attrs: readonly IsnsAttr[], from: number, to: number, dds: boolean): void {
+  let start = from;
+  for (let i = from + 1; i < to; i++) {
+    if (startsObject(attrs[i]!.tag, attrs[i - 1]!.tag, dds)) {
+      w.object(attrs, start, i);
+      start = i;
+    }
   }
-  return out;
+  if (start < to) w.object(attrs, start, to);
 }
 
 /** One walk over one message. */
@@ -115,20 +115,21 @@ class Walk {
     return a;
   }
 
-  object(obj: IsnsAttr[]): void {
-    switch (obj[0]!.tag) {
+  /** The object attrs[s..e) (its key attribute first). */
+  object(attrs: readonly IsnsAttr[], s: number, e: number): void {
+    switch (attrs[s]!.tag) {
       case 1:
-        return this.entityObject(obj);
+        return this.entityObject(attrs[s]!);
       case 16:
-        return this.portalObject(obj);
+        return this.portalObject(attrs, s, e);
       case 32:
-        return this.nodeObject(obj);
+        return this.nodeObject(attrs, s, e);
       case 48:
       case 49:
       case 50:
       case 51:
       case 52:
-        return this.pgObject(obj);
+        return this.pgObject(attrs, s, e);
       default:
       // FC ports, DDs, DD sets: nothing about portals
     }
@@ -144,21 +145,21 @@ class Walk {
     return this.store.touch(address, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
   }
 
-  private entityObject(obj: IsnsAttr[]): void {
-    this.entity = this.text(obj[0]!) || this.entity;
+  private entityObject(key: IsnsAttr): void {
+    this.entity = this.text(key) || this.entity;
     if (this.entity) this.out.entities.push(this.entity);
   }
 
-  private portalObject(obj: IsnsAttr[]): void {
-    const port = obj[1]?.tag === 17 ? portOf(obj[1]) : null;
+  private portalObject(attrs: readonly IsnsAttr[], s: number, e: number): void {
+    const port = s + 1 < e && attrs[s + 1]!.tag === 17 ? portOf(attrs[s + 1]!) : null;
     if (!port) return;
-    const p = this.store.touchAttr(obj[0]!, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
+    const p = this.store.touchAttr(attrs[s]!, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
     if (!p) return;
     this.out.portals.push(p);
     const t = this.target(p);
     let pgt: number | null | undefined;
-    for (let i = 2; i < obj.length; i++) {
-      const a = obj[i]!;
+    for (let i = s + 2; i < e; i++) {
+      const a = attrs[i]!;
       if (a.tag === 51) pgt = pgtOf(a);
       else if (a.tag === 48) {
         const name = this.text(a);
@@ -234,16 +235,16 @@ class Walk {
     } else p.bitmapEntry = null;
   }
 
-  private nodeObject(obj: IsnsAttr[]): void {
-    const node = this.text(obj[0]!);
+  private nodeObject(attrs: readonly IsnsAttr[], s: number, e: number): void {
+    const node = this.text(attrs[s]!);
     if (node === null) return;
     this.out.nodes.push(node);
     if (this.entity && this.how === 'registered') this.store.addEntityNode(this.entity, node);
     let typeSeen = false;
     let pgt: number | null | undefined;
     let addr: string | null = null;
-    for (let i = 1; i < obj.length; i++) {
-      const a = obj[i]!;
+    for (let i = s + 1; i < e; i++) {
+      const a = attrs[i]!;
       switch (a.tag) {
         case 33:
           if (!typeSeen) {
@@ -267,19 +268,20 @@ class Walk {
         }
         case 48:
           // A PG object follows the node's attributes.
-          return this.pgObject(obj.slice(i));
+          return this.pgObject(attrs, i, e);
       }
     }
   }
 
   /** Portal Group objects; several may follow one another (48 after 51 does not start an object). */
-  private pgObject(obj: IsnsAttr[]): void {
+  private pgObject(attrs: readonly IsnsAttr[], s: number, e: number): void {
     let pg: { name?: string; addr?: string; port?: { port: number; udp: boolean }; pgt?: number | null } = {};
     const flush = (): void => {
       if (pg.name !== undefined && pg.addr && pg.port && pg.pgt !== undefined) this.store.setPg(this.target(this.touch(pg.addr, pg.port)), pg.name, pg.pgt);
       pg = {};
     };
-    for (const a of obj) {
+    for (let i = s; i < e; i++) {
+      const a = attrs[i]!;
       switch (a.tag) {
         case 48: {
           if (pg.name !== undefined || pg.addr !== undefined) flush();
@@ -317,11 +319,24 @@ export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent
   const base = m.functionId & 0x7fff;
   // ESI (and, should one carry a delimiter, its key attributes) talks about the entity's portals.
   const keysToo = (m.isResponse && base === FN.DevGetNext) || base === FN.ESI;
-  const keys = keysToo ? m.attrs.filter((a) => a.role === 'key') : [];
-  // ESI and SCN have no delimiter: their attributes are all operating (see parseIsnsMessage).
-  const ops = m.attrs.every((a) => a.role === 'operating') ? m.attrs : m.attrs.filter((a) => a.role === 'operating');
-  for (const obj of objectsOf(keys, dds)) w.object(obj);
-  for (const obj of objectsOf(ops, dds)) w.object(obj);
+  // Roles are contiguous (parseIsnsMessage): source, keys, delimiter, operating
+  // (ESI and SCN have no delimiter: their attributes are all operating).
+  const attrs = m.attrs;
+  let k = 0;
+  while (k < attrs.length && attrs[k]!.role === 'source') k++;
+  let d = k;
+  while (d < attrs.length && attrs[d]!.role === 'key') d++;
+  if (keysToo) eachObject(w, attrs, k, d, dds);
+  let o = d;
+  while (o < attrs.length && attrs[o]!.role !== 'operating') o++;
+  let clean = true;
+  for (let i = o; i < attrs.length && clean; i++) clean = attrs[i]!.role === 'operating';
+  if (clean) eachObject(w, attrs, o, attrs.length, dds);
+  else {
+    // A second delimiter among the operating attributes (hostile or broken): walk the operating ones only.
+    const ops = attrs.filter((a) => a.role === 'operating');
+    eachObject(w, ops, 0, ops.length, dds);
+  }
   if (how === 'rejected') for (const p of w.out.portals) p.attemptNodes = w.out.nodes.slice(0, 64);
   return w.out;
 }
