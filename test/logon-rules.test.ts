@@ -3,7 +3,9 @@
  * all reach, on IKE exchanges built here and a portal record with the bitmap
  * under test: IKE_TO_NON_IPSEC_PORTAL, IKE_MODE_NOT_ALLOWED (both modes, the
  * default bitmap, a bitmap without VALID, IKEv2), IKE_ERROR_NOTIFY's type
- * range (below 8192), IKE_NO_RESPONSE.
+ * range (below 8192), IKE_NO_RESPONSE, IKE_PHASE2_FAILED (quick mode after a
+ * completed main mode), and ISCSI_LOGIN_NO_RESPONSE (the CLI on a capture
+ * crafted here: handshake, Login request, ACK, nothing more).
  */
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
@@ -92,4 +94,63 @@ test('IKE_ERROR_NOTIFY for plaintext error types below 8192 only; IKE_NO_RESPONS
   t.is(silent.ike!.phase1!.messages, 1, 'the retransmission counts once');
   t.deepEqual(silent.ike!.phase1!.frames, [1, 2]);
   t.is(silent.outcome, 'failed');
+});
+
+/** Quick mode messages (exchange 32, one message ID) after a completed main mode: encrypted, from `froms` in order. */
+function quick(froms: ('i' | 'r')[]): Msg[] {
+  const h = { ispi: '1111222233334444', rspi: '5555666677778888', exchange: X.QUICK, messageId: 0x0a0b0c0d };
+  return froms.map((f, k) => [f, encryptedV1(h, P.HASH, Uint8Array.of(k, 7, 7, 7, 7, 7, 7, 7))]);
+}
+
+test('IKE_PHASE2_FAILED: main mode completes, quick mode does not, no ESP follows; with ESP (or a finished quick mode) it is not raised', (t) => {
+  const unanswered = run([...v1(2, 6), ...quick(['i', 'i'])], 0x37);
+  t.is(unanswered.ike!.phase1!.outcome, 'complete');
+  t.not(unanswered.ike!.phase2!.outcome, 'complete');
+  t.deepEqual(codes(unanswered), ['IKE_PHASE2_FAILED']);
+  t.is(unanswered.findings[0]!.severity, 'error');
+  t.deepEqual(unanswered.findings[0]!.frames, [7, 8], 'the quick mode frames');
+  t.is(unanswered.outcome, 'failed');
+  // Stopped after message 2 of 3 (the initiator's last message never seen).
+  t.deepEqual(codes(run([...v1(2, 6), ...quick(['i', 'r'])], 0x37)), ['IKE_PHASE2_FAILED']);
+  // ESP followed: the SA was installed although the capture missed a message.
+  t.deepEqual(codes(run([...v1(2, 6), ...quick(['i', 'r'])], 0x37, { esp: true })), []);
+  const done = run([...v1(2, 6), ...quick(['i', 'r', 'i'])], 0x37);
+  t.is(done.ike!.phase2!.outcome, 'complete');
+  t.deepEqual(codes(done), []);
+});
+
+test('ISCSI_LOGIN_NO_RESPONSE: a Login request the target never answers (CLI on a crafted capture); an answered one is not', async (t) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, resolve } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const { concat, pcapHeader, pcapRecord, TcpConn } = await import('../tools/craft.js');
+  const { keys, loginReq, loginRsp, STAGE } = await import('../tools/craft-iscsi.js');
+  const dir = mkdtempSync(join(tmpdir(), 'logon-rules-'));
+  const cli = resolve(new URL('../..', import.meta.url).pathname, 'dist/src/cli/main.js');
+  const target = 'iqn.2026-11.lab:silent';
+  const capture = (answered: boolean): string => {
+    const c = new TcpConn(I, 51000, R, 3260);
+    const req = loginReq({ transit: true, csg: STAGE.OPERATIONAL, nsg: STAGE.FFP, isid: '400001370001', itt: 0, cid: 0, cmdSN: 1, expStatSN: 0 }, keys([['InitiatorName', 'iqn.1991-05.com.microsoft:host1'], ['TargetName', target], ['SessionType', 'Normal']]));
+    const frames = [...c.handshake(), ...c.send(0, req), c.ack(1)];
+    if (answered) frames.push(...c.send(1, loginRsp({ transit: true, csg: STAGE.OPERATIONAL, nsg: STAGE.FFP, isid: '400001370001', tsih: 1, itt: 0, statSN: 0, expCmdSN: 1, maxCmdSN: 1 }, keys([['HeaderDigest', 'None']]))));
+    const file = join(dir, `${answered ? 'answered' : 'silent'}.pcap`);
+    writeFileSync(file, concat([pcapHeader({ linktype: 1 }), ...frames.map((data, k) => pcapRecord({ data, sec: 1_800_000_000 + k, nsec: 0 }))]));
+    return file;
+  };
+  const logons = (file: string) => {
+    const r = spawnSync(process.execPath, [cli, 'logons', '--format', 'json', file], { encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).logons as { connections: { tcp: string; login: { outcome: string; targetName: string } | null }[]; outcome: string; findings: { code: string; severity: string; frames: number[]; message: string }[] }[];
+  };
+  const [silent] = logons(capture(false));
+  t.is(silent!.connections[0]!.tcp, 'established');
+  t.is(silent!.connections[0]!.login!.outcome, 'no-response');
+  t.deepEqual(silent!.findings.map((f) => f.code), ['ISCSI_LOGIN_NO_RESPONSE']);
+  t.is(silent!.findings[0]!.severity, 'warning');
+  t.deepEqual(silent!.findings[0]!.frames, [4], 'the Login request');
+  t.regex(silent!.findings[0]!.message, new RegExp(target.replace(/\./g, '\\.')));
+  const [answered] = logons(capture(true));
+  t.is(answered!.connections[0]!.login!.outcome, 'success');
+  t.deepEqual(answered!.findings, []);
 });
