@@ -45,7 +45,7 @@ mkdirSync(dir, { recursive: true });
 function gen(name: string, kind: 'mixed' | 'dense', bytes: number, pcapng: boolean): { path: string; stats: GenStats } {
   const path = join(dir, `${name}.${pcapng ? 'pcapng' : 'pcap'}`);
   const meta = `${path}.json`;
-  const key = JSON.stringify({ kind, bytes, pcapng, v: 7 });
+  const key = JSON.stringify({ kind, bytes, pcapng, v: 8 });
   if (existsSync(meta) && existsSync(path)) {
     const m = JSON.parse(readFileSync(meta, 'utf8'));
     if (m.key === key) return { path, stats: m.stats };

@@ -17,8 +17,8 @@
  *          to ~1800 bytes, some split, some pipelined (several per segment).
  * Written as classic pcap (µs) or pcapng (ns).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { be32, concat, ethUdp, pcapHeader, PcapngWriter, rng, TcpConn } from '../tools/craft.js';
+import { be32, concat, ethUdp, rng, TcpConn } from '../tools/craft.js';
+import { CapWriter } from '../tools/fastcap.js';
 export { rng };
 import { DELIM, pdu as pduM, tAddr as tAddrM, tEmpty, tlv, tStr, tU32 } from '../tools/craft-isns.js';
 import { dataIn, keys, loginReq, loginRsp, scsiCmd, STAGE } from '../tools/craft-iscsi.js';
@@ -84,74 +84,6 @@ function exchange(r: () => number, n0: number, xid: number, seen: Set<string>): 
   };
 }
 
-// ---------------------------------------------------------------- writers
-
-interface Sink {
-  frame(data: Uint8Array, sec: number, usec: number): void;
-  close(): void;
-}
-
-class FileSink implements Sink {
-  private buf = Buffer.allocUnsafe(8 << 20);
-  private n = 0;
-  private readonly fd: number;
-  bytes = 0;
-  packets = 0;
-  constructor(path: string, readonly pcapng: boolean) {
-    this.fd = openSync(path, 'w');
-    if (pcapng) this.put(new PcapngWriter().section().iface({ linktype: 1, tsresol: 9 }).bytes());
-    else this.put(pcapHeader({ linktype: 1, snaplen: 65535 }));
-  }
-  private put(b: Uint8Array): void {
-    if (this.n + b.length > this.buf.length) this.flush();
-    if (b.length > this.buf.length) {
-      writeSync(this.fd, b);
-      this.bytes += b.length;
-      return;
-    }
-    this.buf.set(b, this.n);
-    this.n += b.length;
-    this.bytes += b.length;
-  }
-  private flush(): void {
-    if (this.n) writeSync(this.fd, this.buf, 0, this.n);
-    this.n = 0;
-  }
-  frame(data: Uint8Array, sec: number, usec: number): void {
-    this.packets++;
-    if (this.pcapng) {
-      const len = 32 + ((data.length + 3) & ~3);
-      const h = Buffer.alloc(28);
-      h.writeUInt32LE(6, 0);
-      h.writeUInt32LE(len, 4);
-      h.writeUInt32LE(0, 8);
-      const ts = BigInt(sec) * 1_000_000_000n + BigInt(usec) * 1000n;
-      h.writeUInt32LE(Number(ts >> 32n), 12);
-      h.writeUInt32LE(Number(ts & 0xffffffffn), 16);
-      h.writeUInt32LE(data.length, 20);
-      h.writeUInt32LE(data.length, 24);
-      this.put(h);
-      this.put(data);
-      const pad = len - 32 - data.length;
-      const tail = Buffer.alloc(pad + 4);
-      tail.writeUInt32LE(len, pad);
-      this.put(tail);
-    } else {
-      const h = Buffer.alloc(16);
-      h.writeUInt32LE(sec, 0);
-      h.writeUInt32LE(usec, 4);
-      h.writeUInt32LE(data.length, 8);
-      h.writeUInt32LE(data.length, 12);
-      this.put(h);
-      this.put(data);
-    }
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-}
-
 export interface GenStats {
   bytes: number;
   packets: number;
@@ -207,16 +139,8 @@ class IscsiSession {
 
 export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: number, pcapng: boolean, seed = 42): GenStats {
   const r = rng(seed);
-  const out = new FileSink(path, pcapng);
-  let sec = 1795464000;
-  let usec = 0;
-  const tick = (): void => {
-    usec += 37;
-    if (usec >= 1_000_000) {
-      usec -= 1_000_000;
-      sec++;
-    }
-  };
+  // frames 37 µs apart
+  const out = new CapWriter(path, pcapng ? 'pcapng' : 'pcap', 65535, 37);
   let isnsPdus = 0;
   const seen = new Set<string>();
   const conns: { c: TcpConn; xid: number; n: number }[] = [];
@@ -224,10 +148,7 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
   for (let i = 0; i < nConns; i++) {
     const c = new TcpConn(`10.1.${i >> 8}.${i & 255}`, 40000 + i, '10.0.0.1', 3205, [1000 + i * 7919, 5000 + i * 104729]);
     conns.push({ c, xid: 1, n: i * 16 });
-    for (const f of c.handshake()) {
-      out.frame(f, sec, usec);
-      tick();
-    }
+    for (const f of c.handshake()) out.frame(f);
   }
   const emitIsns = (): void => {
     const k = conns[Math.floor(r() * conns.length)]!;
@@ -239,26 +160,26 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
       const b = exchange(r, k.n, k.xid, seen);
       k.xid = (k.xid + 1) & 0xffff || 1;
       isnsPdus += 2;
-      for (const f of k.c.send(0, concat([req, b.req]))) out.frame(f, sec, usec), tick();
-      for (const f of k.c.send(1, concat([rsp, b.rsp]))) out.frame(f, sec, usec), tick();
+      for (const f of k.c.send(0, concat([req, b.req]))) out.frame(f);
+      for (const f of k.c.send(1, concat([rsp, b.rsp]))) out.frame(f);
       return;
     }
     const split = (p: Uint8Array): number[] => (r() < 0.1 && p.length > 16 ? [1 + Math.floor(r() * (p.length - 1))] : []);
-    for (const f of k.c.send(0, req, split(req))) out.frame(f, sec, usec), tick();
-    for (const f of k.c.send(1, rsp, split(rsp))) out.frame(f, sec, usec), tick();
-    if (r() < 0.5) out.frame(k.c.ack(0), sec, usec), tick();
+    for (const f of k.c.send(0, req, split(req))) out.frame(f);
+    for (const f of k.c.send(1, rsp, split(rsp))) out.frame(f);
+    if (r() < 0.5) out.frame(k.c.ack(0));
   };
   const emitUdpIsns = (): void => {
     const n = Math.floor(r() * 1000);
     const { req, rsp } = exchange(r, n, 7, seen);
-    out.frame(ethUdp('10.3.0.1', '10.0.0.1', 3205, 3205, req), sec, usec), tick();
-    out.frame(ethUdp('10.0.0.1', '10.3.0.1', 3205, 3205, rsp), sec, usec), tick();
+    out.frame(ethUdp('10.3.0.1', '10.0.0.1', 3205, 3205, req));
+    out.frame(ethUdp('10.0.0.1', '10.3.0.1', 3205, 3205, rsp));
     isnsPdus += 2;
   };
   // mixed: iSCSI sessions (two thirds captured from their login), iSNS conversations opened and closed.
   const sessions = Array.from({ length: kind === 'mixed' ? 24 : 0 }, (_, i) => new IscsiSession(i));
   sessions.forEach((s, i) => {
-    if (i % 3 !== 2) for (const f of s.open()) out.frame(f, sec, usec), tick();
+    if (i % 3 !== 2) for (const f of s.open()) out.frame(f);
   });
   let nextConn = nConns;
   const isnsStep = (): void => {
@@ -266,13 +187,13 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
     if (x < 0.05 && conns.length > 4) {
       // a conversation ends
       const k = conns.splice(Math.floor(r() * conns.length), 1)[0]!;
-      for (const f of k.c.close()) out.frame(f, sec, usec), tick();
+      for (const f of k.c.close()) out.frame(f);
     } else if (x < 0.1) {
       // a new one starts
       const i = nextConn++;
       const c = new TcpConn(`10.1.${(i >> 8) & 255}.${i & 255}`, 40000 + (i % 20000), '10.0.0.1', 3205, [1000 + i * 7919, 5000 + i * 104729]);
       conns.push({ c, xid: 1, n: (i * 16) % TARGETS });
-      for (const f of c.handshake()) out.frame(f, sec, usec), tick();
+      for (const f of c.handshake()) out.frame(f);
     } else emitIsns();
   };
   while (out.bytes < targetBytes) {
@@ -286,11 +207,11 @@ export function generate(kind: 'mixed' | 'dense', path: string, targetBytes: num
     if (x < 0.0195) isnsStep();
     else if (x < 0.0635) {
       if (r() < 0.1) emitUdpIsns();
-      else out.frame(ethUdp(`10.9.0.${1 + Math.floor(r() * 20)}`, '10.9.0.200', 1024 + Math.floor(r() * 60000), [53, 123, 5353][Math.floor(r() * 3)]!, new Uint8Array(40 + Math.floor(r() * 200))), sec, usec), tick();
-    } else for (const f of sessions[Math.floor(r() * sessions.length)]!.next()) out.frame(f, sec, usec), tick();
+      else out.frame(ethUdp(`10.9.0.${1 + Math.floor(r() * 20)}`, '10.9.0.200', 1024 + Math.floor(r() * 60000), [53, 123, 5353][Math.floor(r() * 3)]!, new Uint8Array(40 + Math.floor(r() * 200))));
+    } else for (const f of sessions[Math.floor(r() * sessions.length)]!.next()) out.frame(f);
   }
   out.close();
-  return { bytes: out.bytes, packets: out.packets, isnsPdus, portals: seen.size };
+  return { bytes: out.bytes, packets: out.frames, isnsPdus, portals: seen.size };
 }
 
 if (process.argv[1] && process.argv[1].endsWith('gen.js')) {

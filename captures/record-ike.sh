@@ -274,6 +274,7 @@ begin() {
   log "recording $out/$name.pcap"
   charon_stop_all; tgtd_stop
   rm -rf "$work/ini" "$work/tgt"; mkdir -p "$work/ini/swanctl" "$work/tgt/swanctl"
+  ini_extra=() tgt_extra=()   # per-side swanctl_conf overrides (pair_conf)
   net_up
 }
 finish() {
@@ -292,7 +293,31 @@ pair_conf() { # common=... ; per-side overrides via ini_*/tgt_* arrays
 }
 initiate() { swan ini --initiate --child iscsi --timeout "${1:-10}" >"$work/initiate.log" 2>&1 || true; grep -E 'initiate|failed|established' "$work/initiate.log" | tail -2 >&2 || true; }
 tcp_try() { # initiator -> portal, plain bash /dev/tcp connect (answered by RST when nothing listens)
+  sleep 0.5
   ip netns exec "$NS_I" timeout 3 bash -c "exec 3<>/dev/tcp/$IP_T/3260" 2>/dev/null && log "tcp connect to $IP_T:3260 succeeded" || log "tcp connect to $IP_T:3260 failed"
+}
+
+iscsi_inq() { # iscsi-inq from the initiator to tgtd on the portal (through the tunnel)
+  sleep 0.5
+  ip netns exec "$NS_I" timeout 15 iscsi-inq -i iqn.2026-11.lab:host1 "iscsi://$IP_T/iqn.2026-11.lab:open/1" >"$work/inq.log" 2>&1 &&
+    log "iscsi-inq through the tunnel: $(grep -m1 Product "$work/inq.log")" || { log "iscsi-inq failed:"; cat "$work/inq.log" >&2; }
+}
+# exchange TIMEOUT [COMMAND...]: the initiator's charon starts, and the responder's when
+# strongswan_conf wrote it one; both load their connections (responder first); under capture the
+# initiator initiates (waiting up to TIMEOUT s) and COMMAND runs; then the scenario finishes
+exchange() {
+  local timeout=$1; shift
+  charon_start ini "$NS_I"
+  if [ -f "$work/tgt/strongswan.conf" ]; then
+    charon_start tgt "$NS_T"
+    swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
+  fi
+  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
+  capture_start "$out/$name.pcap"
+  initiate "$timeout"
+  "$@"
+  capture_stop
+  finish
 }
 
 # truth JSON: written from what each scenario configures and what strongSwan is known to do with
@@ -322,18 +347,9 @@ PH2_TS="\"trafficSelectors\": { \"initiator\": \"$TS_INI\", \"responder\": \"$TS
 # ============================================================================= scenarios
 scenario_ike_main_ok() {
   begin ike-main-ok
-  ini_extra=() tgt_extra=()
   strongswan_conf ini "$PLUGINS_KERNEL"; strongswan_conf tgt "$PLUGINS_KERNEL"
   pair_conf proposals=aes128-sha1-modp2048 esp=aes128-sha1
-  charon_start ini "$NS_I"; charon_start tgt "$NS_T"
-  swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 10
-  sleep 0.5
-  tcp_try
-  capture_stop
-  finish
+  exchange 10 tcp_try
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv1 Main Mode with matching pre-shared keys; phase 1 completes, Quick Mode is answered but the CHILD_SA cannot be installed in the kernel; then a plain TCP connect to the portal" "$IP_I" "$IP_T" true)
@@ -367,16 +383,10 @@ JSON
 
 scenario_ike_main_psk_mismatch() {
   begin ike-main-psk-mismatch
-  ini_extra=() tgt_extra=(psk=not-the-same-psk-2)
+  tgt_extra=(psk=not-the-same-psk-2)
   strongswan_conf ini "$PLUGINS_KERNEL"; strongswan_conf tgt "$PLUGINS_KERNEL"
   pair_conf proposals=aes128-sha1-modp2048 esp=aes128-sha1
-  charon_start ini "$NS_I"; charon_start tgt "$NS_T"
-  swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 10
-  capture_stop
-  finish
+  exchange 10
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv1 Main Mode, the two ends hold different pre-shared keys for each other" "$IP_I" "$IP_T" true)
@@ -414,13 +424,7 @@ scenario_ike_aggr_refused() {
   ini_extra=(aggressive=yes local_id=ini.lab remote_id=tgt.lab) tgt_extra=(aggressive=yes local_id=tgt.lab remote_id=ini.lab)
   strongswan_conf ini "$PLUGINS_KERNEL"; strongswan_conf tgt "$PLUGINS_KERNEL"
   pair_conf proposals=aes128-sha1-modp2048 esp=aes128-sha1
-  charon_start ini "$NS_I"; charon_start tgt "$NS_T"
-  swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 10
-  capture_stop
-  finish
+  exchange 10
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv1 Aggressive Mode with PSK (FQDN identities), both connections configured aggressive = yes, but the responder's charon does not allow Aggressive Mode PSK (charon.i_dont_care_about_security_and_use_aggressive_mode_psk not set)" "ini.lab" "tgt.lab" true)
@@ -457,13 +461,7 @@ scenario_ike_aggr_ok() {
   strongswan_conf ini "$PLUGINS_KERNEL"
   strongswan_conf tgt "$PLUGINS_KERNEL" 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
   pair_conf proposals=aes128-sha1-modp2048 esp=aes128-sha1
-  charon_start ini "$NS_I"; charon_start tgt "$NS_T"
-  swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 10
-  capture_stop
-  finish
+  exchange 10
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv1 Aggressive Mode with PSK (FQDN identities); the responder's charon allows it (charon.i_dont_care_about_security_and_use_aggressive_mode_psk = yes); phase 1 completes, Quick Mode fails at SA install in the kernel" "ini.lab" "tgt.lab" true)
@@ -501,13 +499,7 @@ scenario_ike_no_proposal() {
   ini_extra=(proposals=aes256-sha512-modp4096) tgt_extra=(proposals=aes128-sha1-modp2048)
   strongswan_conf ini "$PLUGINS_KERNEL"; strongswan_conf tgt "$PLUGINS_KERNEL"
   pair_conf esp=aes128-sha1
-  charon_start ini "$NS_I"; charon_start tgt "$NS_T"
-  swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 10
-  capture_stop
-  finish
+  exchange 10
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv1 Main Mode, no common phase 1 proposal: initiator offers only aes256-sha512-modp4096, responder accepts only aes128-sha1-modp2048" "$IP_I" "$IP_T" true)
@@ -540,15 +532,9 @@ JSON
 
 scenario_ike_no_responder() {
   begin ike-no-responder
-  ini_extra=() tgt_extra=()
   strongswan_conf ini "$PLUGINS_KERNEL"
   pair_conf proposals=aes128-sha1-modp2048 esp=aes128-sha1
-  charon_start ini "$NS_I"
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 15
-  capture_stop
-  finish
+  exchange 15
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv1 Main Mode towards 10.77.0.2 where no IKE daemon runs; retransmit_tries = 2, retransmit_timeout = 1.0 s, retransmit_base = 1.5" "$IP_I" "$IP_T" false)
@@ -578,16 +564,9 @@ JSON
 
 scenario_ike_v2_ok() {
   begin ike-v2-ok
-  ini_extra=() tgt_extra=()
   strongswan_conf ini "$PLUGINS_KERNEL"; strongswan_conf tgt "$PLUGINS_KERNEL"
   pair_conf version=2 mobike=no proposals=aes128-sha256-modp2048 esp=aes128-sha256
-  charon_start ini "$NS_I"; charon_start tgt "$NS_T"
-  swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 10
-  capture_stop
-  finish
+  exchange 10
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv2 with PSK (mobike = no): IKE_SA_INIT and IKE_AUTH complete the IKE SA; the CHILD_SA cannot be installed in the kernel" "$IP_I" "$IP_T" true)
@@ -632,21 +611,11 @@ scenario_ike_main_esp_iscsi() {
   # ESP, so charon forces NAT-T (fake NAT-D hashes) and IKE moves to port 4500 after message 4.
   # The route it installs for 10.77.0.2/32 would swallow the IKE packets too: the fwmark
   # settings keep charon's own packets out of its routing table.
-  ini_extra=() tgt_extra=()
   local extra=('plugins {' '  kernel-libipsec { allow_peer_ts = yes }' '  socket-default { fwmark = 0x42 }' '  kernel-netlink { fwmark = !0x42 }' '}')
   strongswan_conf ini "$PLUGINS_LIBIPSEC" "${extra[@]}"; strongswan_conf tgt "$PLUGINS_LIBIPSEC" "${extra[@]}"
   pair_conf proposals=aes128-sha1-modp2048 esp=null-sha1 mode=tunnel
   tgtd_start
-  charon_start ini "$NS_I"; charon_start tgt "$NS_T"
-  swan tgt --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
-  capture_start "$out/$name.pcap"
-  initiate 10
-  sleep 0.5
-  ip netns exec "$NS_I" timeout 15 iscsi-inq -i iqn.2026-11.lab:host1 "iscsi://$IP_T/iqn.2026-11.lab:open/1" >"$work/inq.log" 2>&1 &&
-    log "iscsi-inq through the tunnel: $(grep -m1 Product "$work/inq.log")" || { log "iscsi-inq failed:"; cat "$work/inq.log" >&2; }
-  capture_stop
-  finish
+  exchange 10 iscsi_inq
   cat >"$out/$name.truth.json" <<JSON
 {
 $(truth_head "IKEv1 Main Mode + Quick Mode completed with strongSwan's user-space ESP (kernel-libipsec), NAT-T forced (UDP 4500), ESP NULL encryption with HMAC-SHA1-96 in tunnel mode; then an iSCSI login (iscsi-inq) from 10.77.0.1 to tgtd on 10.77.0.2:3260 through the tunnel" "$IP_I" "$IP_T" true)

@@ -64,14 +64,16 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
   r.add('tcp.port', [ISCSI_PORT], iscsi);
   r.add('udp.port', [ISAKMP_PORT], isakmp);
   r.add('udp.port', [NAT_T_PORT], udpencap);
-  for (const p of opts.isnsPorts ?? []) {
-    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}`);
+  for (const p of validPorts(opts.isnsPorts)) {
     r.tcpPort.addIfAbsent(p, isns);
     r.udpPort.addIfAbsent(p, isns);
   }
-  for (const p of opts.iscsiPorts ?? []) {
-    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}`);
-    r.tcpPort.addIfAbsent(p, iscsi);
-  }
+  for (const p of validPorts(opts.iscsiPorts)) r.tcpPort.addIfAbsent(p, iscsi);
   return r;
+}
+
+/** "Decode As" ports, each checked (a bad one throws). */
+function validPorts(ports: readonly number[] | undefined): readonly number[] {
+  for (const p of ports ?? []) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}`);
+  return ports ?? [];
 }

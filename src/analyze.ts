@@ -10,7 +10,7 @@ import type { IsnsPduResult } from '../dissector/isns/index.js';
 import type { IscsiPdu } from '../dissector/iscsi/iscsi.js';
 import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
-import { inputName, type CaptureInput } from './capture/input.js';
+import { inputName, isNamed, type CaptureInput } from './capture/input.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import { FindingCollector } from './findings/collector.js';
 import type { Finding } from './findings/registry.js';
@@ -161,7 +161,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
 
   const inputs: InputReport[] = [];
   let failed = false;
-  const unnamed = files.filter((f) => typeof f !== 'string' && !('name' in (f as object) && 'data' in (f as object))).length;
+  const unnamed = files.filter((f) => typeof f !== 'string' && !isNamed(f)).length;
   for (let k = 0; k < files.length; k++) {
     const file = files[k]!;
     const before = isnsBinder.pdus;

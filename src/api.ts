@@ -12,7 +12,7 @@ import { analyze, type AnalyzeOptions } from './analyze.js';
 import type { CaptureInput } from './capture/input.js';
 import type { Finding } from './findings/registry.js';
 import type { PortalRecord } from './isns/portals/builder.js';
-import { filterFindings, filterRecords, type RecordFilter } from './output/filters.js';
+import { filterFindings, filterRecords, portalEndpoint, type RecordFilter } from './output/filters.js';
 
 export interface PortalsOptions extends AnalyzeOptions {
   /** Keep only these portals / findings (as `--portal`, `--severity`, `--code`). */
@@ -22,7 +22,7 @@ export interface PortalsOptions extends AnalyzeOptions {
 /** Every portal record of the inputs, as an async iterator. */
 export async function* portals(input: CaptureInput | readonly CaptureInput[], opts: PortalsOptions = {}): AsyncGenerator<PortalRecord, void, undefined> {
   const r = await analyze(input, opts);
-  const out = opts.filter ? filterRecords(r.portals, (p) => ({ address: p.address, port: p.socket }), opts.filter) : r.portals;
+  const out = opts.filter ? filterRecords(r.portals, portalEndpoint, opts.filter) : r.portals;
   for (const p of out) {
     opts.signal?.throwIfAborted();
     yield p;

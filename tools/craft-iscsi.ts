@@ -12,30 +12,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { be16, be32, concat, Clock, pcapFile, TcpConn, type CraftFrame } from './craft.js';
 import { crc32c, digestBytes } from '../dissector/iscsi/crc32c.js';
+import { OP, pad4 } from '../dissector/iscsi/opcodes.js';
 
 const enc = new TextEncoder();
 
-/** Opcodes (RFC 7143 §11.2.1.2). */
-export const OP = {
-  NOP_OUT: 0x00,
-  SCSI_CMD: 0x01,
-  TMF: 0x02,
-  LOGIN: 0x03,
-  TEXT: 0x04,
-  DATA_OUT: 0x05,
-  LOGOUT: 0x06,
-  SNACK: 0x10,
-  NOP_IN: 0x20,
-  SCSI_RSP: 0x21,
-  TMF_RSP: 0x22,
-  LOGIN_RSP: 0x23,
-  TEXT_RSP: 0x24,
-  DATA_IN: 0x25,
-  LOGOUT_RSP: 0x26,
-  R2T: 0x31,
-  ASYNC: 0x32,
-  REJECT: 0x3f,
-} as const;
+/** Opcodes (RFC 7143 §11.2.1.2): the dissector's own table. */
+export { OP };
 
 /** Every byte of a BHS, named by offset; anything not given is zero. */
 export interface Bhs {
@@ -109,7 +91,7 @@ export function pdu(h: Bhs, data: Uint8Array = new Uint8Array(0), o: PduOpts = {
   const head = concat([bhs({ ...h, totalAhs: h.totalAhs ?? ahs.length >>> 2 }, data.length), ahs]);
   const parts: Uint8Array[] = [head];
   if (o.headerDigest) parts.push(digest(crc32c(head), o.badDigest));
-  const padded = new Uint8Array((data.length + 3) & ~3).fill(o.padByte ?? 0);
+  const padded = new Uint8Array(pad4(data.length)).fill(o.padByte ?? 0);
   padded.set(data);
   parts.push(padded);
   if (o.dataDigest && data.length > 0) parts.push(digest(crc32c(padded), o.badDigest));
@@ -496,24 +478,8 @@ const OPERATIONAL_OFFER: [string, string][] = [
   ['OFMarker', 'No'],
   ['MaxRecvDataSegmentLength', '65536'],
 ];
-const OPERATIONAL_ANSWER: [string, string][] = [
-  ['HeaderDigest', 'None'],
-  ['DataDigest', 'None'],
-  ['ErrorRecoveryLevel', '0'],
-  ['InitialR2T', 'Yes'],
-  ['ImmediateData', 'Yes'],
-  ['MaxBurstLength', '262144'],
-  ['FirstBurstLength', '65536'],
-  ['MaxConnections', '1'],
-  ['DataPDUInOrder', 'Yes'],
-  ['DataSequenceInOrder', 'Yes'],
-  ['DefaultTime2Wait', '2'],
-  ['DefaultTime2Retain', '0'],
-  ['MaxOutstandingR2T', '1'],
-  ['IFMarker', 'No'],
-  ['OFMarker', 'No'],
-  ['MaxRecvDataSegmentLength', '262144'],
-];
+/** The target's answer: the offer, with its own MaxRecvDataSegmentLength. */
+const OPERATIONAL_ANSWER: [string, string][] = [...OPERATIONAL_OFFER.slice(0, -1), ['MaxRecvDataSegmentLength', '262144']];
 
 /** 36 bytes of standard INQUIRY data (disk, "LIO-ORG", "disk0"). */
 function inquiryData(): Uint8Array {

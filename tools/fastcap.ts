@@ -3,9 +3,11 @@
  * Ethernet/IPv4/TCP|UDP frames built straight into bytes (IPv4 header
  * checksum computed; TCP/UDP checksums left 0 — the tool, like tshark by
  * default, does not verify them), written as classic pcap (µs) or pcapng (ns)
- * through one reused buffer. Not shipped; used by tools/adversarial.ts.
+ * through one reused buffer. Not shipped; used by tools/adversarial.ts and
+ * bench/gen.ts.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { pcapHeader, PcapngWriter } from './craft.js';
 
 export const SYN = 0x02;
 export const ACK = 0x10;
@@ -173,7 +175,7 @@ export class Conn {
   }
 }
 
-/** Classic pcap (little-endian, µs) or pcapng (ns) written through one buffer. */
+/** Classic pcap (little-endian, µs) or pcapng (ns) written through one buffer; frames `stepUsec` apart. */
 export class CapWriter {
   private readonly buf = Buffer.allocUnsafe(8 << 20);
   private n = 0;
@@ -187,37 +189,11 @@ export class CapWriter {
     path: string,
     readonly format: 'pcap' | 'pcapng' = 'pcap',
     snaplen = 262144,
+    private readonly stepUsec = 10,
   ) {
     this.fd = openSync(path, 'w');
-    if (format === 'pcap') {
-      const h = Buffer.alloc(24);
-      h.writeUInt32LE(0xa1b2c3d4, 0);
-      h.writeUInt16LE(2, 4);
-      h.writeUInt16LE(4, 6);
-      h.writeUInt32LE(snaplen >>> 0, 16);
-      h.writeUInt32LE(1, 20);
-      this.put(h);
-    } else {
-      const shb = Buffer.alloc(28);
-      shb.writeUInt32LE(0x0a0d0d0a, 0);
-      shb.writeUInt32LE(28, 4);
-      shb.writeUInt32LE(0x1a2b3c4d, 8);
-      shb.writeUInt16LE(1, 12);
-      shb.writeBigInt64LE(-1n, 16);
-      shb.writeUInt32LE(28, 24);
-      this.put(shb);
-      // IDB: Ethernet, snaplen, if_tsresol = 9 (ns), end of options.
-      const idb = Buffer.alloc(32);
-      idb.writeUInt32LE(1, 0);
-      idb.writeUInt32LE(32, 4);
-      idb.writeUInt16LE(1, 8);
-      idb.writeUInt32LE(snaplen >>> 0, 12);
-      idb.writeUInt16LE(9, 16);
-      idb.writeUInt16LE(1, 18);
-      idb[20] = 9;
-      idb.writeUInt32LE(32, 28);
-      this.put(idb);
-    }
+    // pcapng: one Ethernet interface with if_tsresol = 9 (ns)
+    this.put(format === 'pcap' ? pcapHeader({ linktype: 1, snaplen }) : new PcapngWriter().section().iface({ linktype: 1, snaplen, tsresol: 9 }).bytes());
   }
 
   /** Raw bytes into the file (to craft broken records). */
@@ -242,7 +218,7 @@ export class CapWriter {
     this.frames++;
     const sec = this.sec0 + Math.floor(this.usec / 1e6);
     const usec = this.usec % 1e6;
-    this.usec += 10;
+    this.usec += this.stepUsec;
     if (this.format === 'pcap') {
       if (this.n + 16 + data.length > this.buf.length) this.flush();
       const b = this.buf;

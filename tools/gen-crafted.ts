@@ -19,8 +19,7 @@ import { be32 } from './craft.js';
 const tlv8 = (tag: number, v: bigint): Uint8Array => tlv(tag, concat([be32(Number(v >> 32n)), be32(Number(v & 0xffffffffn))]));
 import { securityFlagNames } from '../src/isns/bitmap.js';
 import type { TruthLogon } from './gen-logons.js';
-import { aggressiveRefused } from './logon-story.js';
-import type { PortalRecord } from '../src/isns/portals/builder.js';
+import { aggressiveRefused, type TruthPortal } from './logon-story.js';
 
 // ------------------------------------------------------------------ capture builder
 
@@ -65,29 +64,28 @@ class Conn {
   }
 }
 
-const last = (a: number[]): number => a[a.length - 1]!;
+export const last = (a: number[]): number => a[a.length - 1]!;
 
 // ------------------------------------------------------------------ truth
 
-/** A record as the contract shapes it, with the expected finding codes instead of the findings. */
-type TruthPortal = Omit<PortalRecord, 'findings'> & { findingCodes: string[] };
-
-interface Truth {
+/** A crafted capture's ground truth (*.truth.json), also written by tools/gen-damaged.ts and tools/gen-logons.ts. */
+export interface Truth {
   /** The files, in order, as they are given to the tool (relative to the truth file's folder). */
   files: string[];
   portals: TruthPortal[];
   /** Capture-level finding codes, sorted. */
   captureFindingCodes: string[];
-  /** Every iSNS PDU: [file index, owning frame, function id, transaction id]. */
+  /** Every iSNS PDU: [file index, owning frame, function id, transaction id]; -1, -1 when the 12-byte header itself is cut. */
   pdus: [number, number, number, number][];
   /** The logon records (captures with IKE/ESP/iSCSI between an initiator and a portal). */
   logons?: TruthLogon[];
   notes: string;
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function portal(p: Partial<TruthPortal> & Pick<TruthPortal, 'address' | 'socket' | 'state' | 'firstSeen' | 'lastSeen'>): TruthPortal {
+/** A portal's truth record: every field at its default (nothing learnt), then `p`. */
+export function portal(p: Partial<TruthPortal> & Pick<TruthPortal, 'address' | 'socket' | 'state' | 'firstSeen' | 'lastSeen'>): TruthPortal {
   const bm = p.securityBitmap ?? null;
   return {
     transport: 'tcp',

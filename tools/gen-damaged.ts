@@ -22,8 +22,8 @@ import {
 } from './craft.js';
 import { DELIM, multiPdu, pdu, rsp, tAddr, tBytes, tEmpty, tPort, tStr, tU32 } from './craft-isns.js';
 import { knownFunction } from '../dissector/isns/names.js';
-import { securityFlagNames } from '../src/isns/bitmap.js';
-import type { PortalRecord } from '../src/isns/portals/builder.js';
+import { hex, last, portal, type Truth } from './gen-crafted.js';
+import type { TruthPortal } from './logon-story.js';
 
 // ------------------------------------------------------------------ capture builder
 
@@ -74,9 +74,7 @@ class Conn {
   }
 }
 
-const last = (a: number[]): number => a[a.length - 1]!;
 const SERVER = '10.0.0.1';
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 // ------------------------------------------------------------------ iSNS messages
 
@@ -135,49 +133,11 @@ function expectLength(what: string, b: Uint8Array, n: number): Uint8Array {
 
 // ------------------------------------------------------------------ truth
 
-/** A record as the contract shapes it, with the expected finding codes instead of the findings. */
-type TruthPortal = Omit<PortalRecord, 'findings'> & { findingCodes: string[] };
-
-interface Truth {
-  files: string[];
-  portals: TruthPortal[];
-  /** Capture-level finding codes, sorted, unique (test/crafted.test.ts compares the set). */
-  captureFindingCodes: string[];
-  /** Every iSNS PDU the tool reports: [file index, owning frame, function id, transaction id]; -1, -1 when the 12-byte header itself is cut. */
-  pdus: [number, number, number, number][];
-  notes: string;
-}
-
 /** Extra facts for test/damaged.test.ts: how many of each capture-level finding (the truth keeps only the set). */
 export interface DamagedFacts {
   captureFindingCounts: Record<string, number>;
   /** Frames (named in the notes) the explicit assertions look at. */
   frames: Record<string, number>;
-}
-
-function portal(p: Partial<TruthPortal> & Pick<TruthPortal, 'address' | 'socket' | 'state' | 'firstSeen' | 'lastSeen'>): TruthPortal {
-  const bm = p.securityBitmap ?? null;
-  return {
-    transport: 'tcp',
-    securityBitmap: bm,
-    securityBitmapSource: bm === null ? 'none' : 'isns',
-    securityFlags: bm === null ? [] : securityFlagNames(bm),
-    keySize: p.key ? p.key.length / 2 : 0,
-    key: null,
-    symbolicName: null,
-    portalIndex: null,
-    esiInterval: null,
-    esiPort: null,
-    scnPort: null,
-    isakmpPhase1: null,
-    isakmpPhase2: null,
-    entityId: null,
-    iscsiNames: [],
-    // Discovered by iSNS only when a decoded server response lists the portal (a registration alone does not).
-    discoveredBy: [],
-    findingCodes: bm === null ? ['BITMAP_ABSENT'] : [],
-    ...p,
-  } as TruthPortal;
 }
 
 const target = (name: string): { name: string; nodeType: string[]; pgTag: number }[] => [{ name, nodeType: ['target'], pgTag: 1 }];

@@ -15,18 +15,13 @@ import { join } from 'node:path';
 import { pcapFile } from './craft.js';
 import { aggressiveRefused, discovery, ikev2, isnsQuery, loginChap, loginNone, mainMode, queriedPortal, quickMode, Story, type ListedPortal, type TruthPortal } from './logon-story.js';
 import type { LogonConnection, LogonRecord } from '../src/logons/types.js';
+import type { Truth } from './gen-crafted.js';
 
 /** A logon record as the contract shapes it, with the expected finding codes instead of the findings. */
 export type TruthLogon = Omit<LogonRecord, 'findings'> & { findingCodes: string[] };
 
-export interface LogonTruth {
-  files: string[];
-  portals: TruthPortal[];
-  captureFindingCodes: string[];
-  pdus: [number, number, number, number][];
-  logons: TruthLogon[];
-  notes: string;
-}
+/** A crafted truth whose logon records are always there. */
+export type LogonTruth = Truth & { logons: TruthLogon[] };
 
 const HOST = (n: number): string => `iqn.1991-05.com.microsoft:host${n}`;
 

@@ -12,7 +12,7 @@ import {
   F2, P, X, type Header,
 } from './craft-ike.js';
 import { DELIM, pdu as isnsPdu, rsp, tAddr, tEmpty, tPort, tStr, tU32 } from './craft-isns.js';
-import { keys, loginReq, loginRsp, logoutReq, logoutRsp, STAGE, textReq, textRsp } from './craft-iscsi.js';
+import { ISID, keys, loginReq, loginRsp, logoutReq, logoutRsp, STAGE, textReq, textRsp } from './craft-iscsi.js';
 import { securityFlagNames } from '../src/isns/bitmap.js';
 import type { PortalRecord } from '../src/isns/portals/builder.js';
 
@@ -203,8 +203,6 @@ export function ikev2(s: UdpSink, ini: string, resp: string, ispi: string, rspi:
 }
 
 // ------------------------------------------------------------------ iSCSI
-
-export const ISID = '400001370000';
 
 /** A Normal session login without authentication (security stage AuthMethod=None, then operational → full feature). */
 export function loginNone(c: Conn, initiatorName: string, target: string): number[] {

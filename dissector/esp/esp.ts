@@ -15,7 +15,7 @@
  */
 import type { ByteView } from '../core/byteview.js';
 import type { FieldDef, FieldNode } from '../core/field.js';
-import { problemOf } from '../core/layer.js';
+import { problemOf, table } from '../core/layer.js';
 import type { DissectContext, LayerProblem, LayerResult, Protocol } from '../core/protocol.js';
 
 export const ESP_PROTO = 50;
@@ -47,30 +47,33 @@ export const ESP_FIELDS: readonly FieldDef[] = [
   { abbrev: 'esp.sequence-analysis.wrong-sequence-number', name: 'Wrong Sequence Number', type: 'none' },
 ];
 
-const F = Object.fromEntries(ESP_FIELDS.map((d) => [d.abbrev, d])) as Record<string, FieldDef>;
+const F = table([...ESP_FIELDS]);
 const PROTO: FieldDef = { abbrev: 'esp', name: 'Encapsulating Security Payload', type: 'protocol' };
 
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
-/** SPI and sequence number, with tshark's tree. Never throws. */
-export function dissectEsp(v: ByteView): { info: EspInfo | null; tree: FieldNode[]; problems: LayerProblem[] } {
+/**
+ * SPI and sequence number, with tshark's tree (`withTree` false: `tree` is [],
+ * nothing is built — the per-packet path). Never throws.
+ */
+export function dissectEsp(v: ByteView, withTree = true): { info: EspInfo | null; tree: FieldNode[]; problems: LayerProblem[] } {
   if (v.length === 0) {
     // tshark's IP hands no subdissector an empty payload: no esp at all.
     return { info: null, tree: [], problems: [{ kind: 'malformed', offset: v.abs(0), message: 'ESP: empty payload' }] };
   }
   const s = v.abs(0);
   const children: FieldNode[] = [];
-  const tree: FieldNode[] = [{ def: PROTO, value: null, offset: s, length: v.captured, children }];
+  const tree: FieldNode[] = withTree ? [{ def: PROTO, value: null, offset: s, length: v.captured, children }] : [];
   const problems: LayerProblem[] = [];
   let info: EspInfo | null = null;
   try {
     v.check(0, 4, 'ESP SPI');
     const spi = v.u32(0);
-    children.push({ def: F['esp.spi']!, value: spi, offset: s, length: 4, text: `ESP SPI: 0x${hex8(spi)} (${spi})` });
+    if (withTree) children.push({ def: F['esp.spi']!, value: spi, offset: s, length: 4, text: `ESP SPI: 0x${hex8(spi)} (${spi})` });
     info = { spi, seq: null, payloadLength: 0 };
     v.check(4, 4, 'ESP sequence number');
     const seq = v.u32(4);
-    children.push({ def: F['esp.sequence']!, value: seq, offset: s + 4, length: 4 });
+    if (withTree) children.push({ def: F['esp.sequence']!, value: seq, offset: s + 4, length: 4 });
     info = { spi, seq, payloadLength: v.remaining(8) };
   } catch (e) {
     problems.push(problemOf(e, 'ESP'));
@@ -83,7 +86,7 @@ export const esp: Protocol<EspInfo | null> = {
   name: 'Encapsulating Security Payload',
   fields: ESP_FIELDS,
   dissect(view: ByteView, ctx: DissectContext): LayerResult<EspInfo | null> {
-    const d = dissectEsp(view);
+    const d = dissectEsp(view, ctx.tree);
     return {
       info: d.info,
       ...(ctx.tree ? { tree: d.tree } : {}),

@@ -4,7 +4,7 @@
  * key download — and the values that fill the summary of the transform being
  * decoded.
  */
-import { rangeName, type Variant } from './names.js';
+import { rangeName } from './names.js';
 import type { TransformSummary } from './result.js';
 import type { Node, Walker } from './walker.js';
 
@@ -32,28 +32,41 @@ const ATTR_LABEL: Record<AttrFamily, string> = {
 
 const ROHC_FIELDS: Record<number, string> = { 1: 'max_cid', 2: 'profile', 3: 'integ', 4: 'icv_len', 5: 'mrru' };
 
-function rangeOr(abbrev: string, v: number, variant: Variant = 0): string {
-  return rangeName(abbrev, v, variant) ?? `Unknown ${v}`;
-}
-
 /**
- * One attribute (dissect_attribute_header + the family's value fields).
- * Returns the bytes it covers (>= 2).
+ * dissect_attribute_header: the attribute item (text from `label`) and its
+ * format, type, length and value items, under the prefix `P`. TV attributes
+ * (high bit of the type set) have a 2-byte value and no length.
  */
-export function attribute(w: Walker, tree: Node | null, o: number, family: AttrFamily): number {
+export function attrHeader(
+  w: Walker,
+  tree: Node | null,
+  o: number,
+  P: string,
+  label: (type: number, vlen: number, typeName: string) => string,
+): { a: Node; type: number; typeName: string; hlen: number; vlen: number } {
   const v = w.v;
-  const P = FAMILY_PREFIX[family];
   const tf = v.u16(o);
   const hasLen = !(tf & 0x8000);
   const type = tf & 0x7fff;
   const hlen = hasLen ? 4 : 2;
   const vlen = hasLen ? v.u16(o + 2) : 2;
-  const typeName = attrTypeName(w, family, type);
-  const a = w.item(tree, P, o, hlen + vlen, 0, `${ATTR_LABEL[family]} (t=${type},l=${vlen}): ${typeName}`);
+  const typeName = rangeName(`${P}.type`, type, w.variant) ?? `Unknown Attribute Type (${String(type).padStart(2, '0')})`;
+  const a = w.item(tree, P, o, hlen + vlen, 0, label(type, vlen, typeName));
   w.item(a, `${P}.format`, o, 2);
-  w.val(a, `${P}.type`, o, 2, type, w.version === 2 ? 1 : 0);
+  w.val(a, `${P}.type`, o, 2, type, w.variant);
   if (hasLen) w.item(a, `${P}.length`, o + 2, 2);
   if (vlen > 0) w.item(a, `${P}.value`, o + hlen, vlen);
+  return { a, type, typeName, hlen, vlen };
+}
+
+/**
+ * One attribute (its header + the family's value fields).
+ * Returns the bytes it covers (>= 2).
+ */
+export function attribute(w: Walker, tree: Node | null, o: number, family: AttrFamily): number {
+  const v = w.v;
+  const P = FAMILY_PREFIX[family];
+  const { a, type, typeName, hlen, vlen } = attrHeader(w, tree, o, P, (t, l, name) => `${ATTR_LABEL[family]} (t=${t},l=${l}): ${name}`);
   const vo = o + hlen;
   const tr = w.transform;
   if (tr && (family === 'ike' || family === 'ipsec' || family === 'ike2')) {
@@ -71,23 +84,16 @@ export function attribute(w: Walker, tree: Node | null, o: number, family: AttrF
       ipsecAttrValue(w, a, type, vo, vlen);
       break;
     case 'rl_ike':
-      if (type === 11) {
-        w.item(a, `${P}.life_type`, vo, vlen);
-        labelRead(w, vo);
-      }
+      if (type === 11) labelled(w, a, `${P}.life_type`, vo, vlen);
       else if (type === 12) lifeDuration(w, a, P, vo, vlen);
       break;
     case 'rl_ipsec':
-      if (type === 1) {
-        w.item(a, `${P}.life_type`, vo, vlen);
-        labelRead(w, vo);
-      }
+      if (type === 1) labelled(w, a, `${P}.life_type`, vo, vlen);
       else if (type === 2) lifeDuration(w, a, P, vo, vlen);
       break;
     case 'ike2':
       if (type === 14) {
-        w.item(a, 'isakmp.ike2.attr.key_length', vo, vlen);
-        const kl = labelRead(w, vo);
+        const kl = labelled(w, a, 'isakmp.ike2.attr.key_length', vo, vlen);
         if (tr) tr.summary.keyLength = kl;
       }
       break;
@@ -102,14 +108,16 @@ export function attribute(w: Walker, tree: Node | null, o: number, family: AttrF
   return hlen + vlen;
 }
 
-/** The tvb_get_ntohs Wireshark does to label a value (it needs 2 bytes even for a 1-byte value). */
-function labelRead(w: Walker, o: number): number {
+/** A value's item, then the tvb_get_ntohs Wireshark labels it with (it needs 2 bytes even for a 1-byte value). */
+export function labelled(w: Walker, a: Node, abbrev: string, o: number, n: number): number {
+  w.item(a, abbrev, o, n);
   return w.v.u16(o);
 }
 
-function attrTypeName(w: Walker, family: AttrFamily, type: number): string {
-  const abbrev = `${FAMILY_PREFIX[family]}.type`;
-  return rangeName(abbrev, type, w.version === 2 ? 1 : 0) ?? `Unknown Attribute Type (${String(type).padStart(2, '0')})`;
+/** The same for an algorithm, group or mode: its ID and name for the transform summary. */
+function algorithm(w: Walker, a: Node, abbrev: string, o: number, n: number): { id: number; name: string } {
+  const id = labelled(w, a, abbrev, o, n);
+  return { id, name: rangeName(abbrev, id) ?? `Unknown ${id}` };
 }
 
 function lifeDuration(w: Walker, a: Node, P: string, o: number, n: number): number | null {
@@ -135,32 +143,27 @@ function ikeAttrValue(w: Walker, a: Node, type: number, o: number, n: number): v
   const P = 'isakmp.ike.attr';
   switch (type) {
     case 1: {
-      w.item(a, `${P}.encryption_algorithm`, o, n);
-      const id = w.v.u16(o);
-      if (s) s.encryption = { id, name: rangeOr(`${P}.encryption_algorithm`, id) };
+      const x = algorithm(w, a, `${P}.encryption_algorithm`, o, n);
+      if (s) s.encryption = x;
       break;
     }
     case 2: {
-      w.item(a, `${P}.hash_algorithm`, o, n);
-      const id = w.v.u16(o);
-      if (s) s.hash = { id, name: rangeOr(`${P}.hash_algorithm`, id) };
+      const x = algorithm(w, a, `${P}.hash_algorithm`, o, n);
+      if (s) s.hash = x;
       break;
     }
     case 3: {
-      w.item(a, `${P}.authentication_method`, o, n);
-      const id = w.v.u16(o);
-      if (s) s.authMethod = { id, name: rangeOr(`${P}.authentication_method`, id) };
+      const x = algorithm(w, a, `${P}.authentication_method`, o, n);
+      if (s) s.authMethod = x;
       break;
     }
     case 4: {
-      w.item(a, `${P}.group_description`, o, n);
-      const id = w.v.u16(o);
-      if (s) s.group = { id, name: rangeOr(`${P}.group_description`, id) };
+      const x = algorithm(w, a, `${P}.group_description`, o, n);
+      if (s) s.group = x;
       break;
     }
     case 5:
-      w.item(a, `${P}.group_type`, o, n);
-      w.v.u16(o);
+      labelled(w, a, `${P}.group_type`, o, n);
       break;
     case 6:
       w.item(a, `${P}.group_prime`, o, n);
@@ -178,8 +181,7 @@ function ikeAttrValue(w: Walker, a: Node, type: number, o: number, n: number): v
       w.item(a, `${P}.group_curve_b`, o, n);
       break;
     case 11:
-      w.item(a, `${P}.life_type`, o, n);
-      w.lifeType = w.v.u16(o);
+      w.lifeType = labelled(w, a, `${P}.life_type`, o, n);
       break;
     case 12: {
       const d = lifeDuration(w, a, P, o, n);
@@ -190,8 +192,7 @@ function ikeAttrValue(w: Walker, a: Node, type: number, o: number, n: number): v
       w.item(a, `${P}.prf`, o, n);
       break;
     case 14: {
-      w.item(a, `${P}.key_length`, o, n);
-      const kl = w.v.u16(o);
+      const kl = labelled(w, a, `${P}.key_length`, o, n);
       if (s) s.keyLength = kl;
       break;
     }
@@ -205,8 +206,7 @@ function ikeAttrValue(w: Walker, a: Node, type: number, o: number, n: number): v
       w.item(a, `${P}.block_size`, o, n);
       break;
     case 20:
-      w.item(a, `${P}.asymmetric_cryptographic_algorithm_type`, o, n);
-      w.v.u16(o);
+      labelled(w, a, `${P}.asymmetric_cryptographic_algorithm_type`, o, n);
       break;
     default:
       break;
@@ -221,10 +221,7 @@ function setLife(w: Walker, s: TransformSummary, d: number): void {
 function ipsecAttrValue(w: Walker, a: Node, type: number, o: number, n: number): void {
   const s = w.transform?.summary;
   const P = 'isakmp.ipsec.attr';
-  const named = (field: string): number => {
-    w.item(a, `${P}.${field}`, o, n);
-    return w.v.u16(o);
-  };
+  const named = (field: string): number => labelled(w, a, `${P}.${field}`, o, n);
   switch (type) {
     case 1:
       w.lifeType = named('life_type');
@@ -235,18 +232,18 @@ function ipsecAttrValue(w: Walker, a: Node, type: number, o: number, n: number):
       break;
     }
     case 3: {
-      const id = named('group_description');
-      if (s) s.group = { id, name: rangeOr(`${P}.group_description`, id) };
+      const x = algorithm(w, a, `${P}.group_description`, o, n);
+      if (s) s.group = x;
       break;
     }
     case 4: {
-      const id = named('encap_mode');
-      if (s) s.encapsulation = { id, name: rangeOr(`${P}.encap_mode`, id) };
+      const x = algorithm(w, a, `${P}.encap_mode`, o, n);
+      if (s) s.encapsulation = x;
       break;
     }
     case 5: {
-      const id = named('auth_algorithm');
-      if (s) s.integrity = { id, name: rangeOr(`${P}.auth_algorithm`, id) };
+      const x = algorithm(w, a, `${P}.auth_algorithm`, o, n);
+      if (s) s.integrity = x;
       break;
     }
     case 6: {

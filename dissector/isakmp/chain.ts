@@ -160,13 +160,7 @@ function sa(w: Walker, t: Node | null, o: number, length: number): void {
       w.item(si, 'isakmp.sa.situation.identity_only', o, 4);
       w.item(si, 'isakmp.sa.situation.secrecy', o, 4);
       w.item(si, 'isakmp.sa.situation.integrity', o, 4);
-      const outer = w.currentSa;
-      w.currentSa = sa;
-      try {
-        payloads(w, t!, PT.P, o + 4, length - 4, false);
-      } finally {
-        w.currentSa = outer;
-      }
+      proposals(w, t!, sa, o + 4, length - 4);
       return;
     }
     if (doi === 2) {
@@ -189,12 +183,17 @@ function sa(w: Walker, t: Node | null, o: number, length: number): void {
   if (w.version === 2) {
     const sa = { doi: null, situation: null, proposals: [] as IsakmpProposal[] };
     w.r.sa.push(sa);
-    const outer = w.currentSa;
-    w.currentSa = sa;
-    try {
-      payloads(w, t!, PT.P, o, length, false);
-    } finally {
-      w.currentSa = outer;
-    }
+    proposals(w, t!, sa, o, length);
+  }
+}
+
+/** An SA payload's proposals: a payload chain whose proposals go into `sa`. */
+function proposals(w: Walker, t: Node, sa: { proposals: IsakmpProposal[] }, o: number, length: number): void {
+  const outer = w.currentSa;
+  w.currentSa = sa;
+  try {
+    payloads(w, t, PT.P, o, length, false);
+  } finally {
+    w.currentSa = outer;
   }
 }

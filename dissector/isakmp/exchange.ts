@@ -29,8 +29,7 @@ export function identification(w: Walker, t: Node | null, o: number, length: num
   const v = w.v;
   const ver = w.version;
   const type = v.u8(o);
-  if (ver === 1) w.item(t, 'isakmp.id.type', o, 1);
-  else if (ver === 2) w.item(t, 'isakmp.id.type', o, 1, 1);
+  w.versioned(t, 'isakmp.id.type', o, 1);
   o++;
   length--;
   let protocolId: number | null = null;
@@ -110,9 +109,7 @@ export function cert(w: Walker, t: Node | null, o: number, length: number): void
   const v = w.v;
   const ver = w.version;
   const type = v.u8(o);
-  if (ver === 1) w.item(t, 'isakmp.cert.encoding', o, 1);
-  else if (ver === 2) w.item(t, 'isakmp.cert.encoding', o, 1, 1);
-  else return;
+  if (!w.versioned(t, 'isakmp.cert.encoding', o, 1)) return;
   w.r.certificates.push(type);
   o++;
   length--;
@@ -142,9 +139,7 @@ export function certReq(w: Walker, t: Node | null, o: number, length: number): v
   const v = w.v;
   const ver = w.version;
   const type = v.u8(o);
-  if (ver === 1) w.item(t, 'isakmp.certreq.type', o, 1);
-  else if (ver === 2) w.item(t, 'isakmp.certreq.type', o, 1, 1);
-  else return;
+  if (!w.versioned(t, 'isakmp.certreq.type', o, 1)) return;
   w.r.certRequests.push(type);
   o++;
   length--;
@@ -233,8 +228,7 @@ export function vendorId(w: Walker, t: Node | null, o: number, length: number): 
 
 export function natOa(w: Walker, t: Node | null, o: number): void {
   const type = w.v.u8(o);
-  if (w.version === 1) w.item(t, 'isakmp.id.type', o, 1);
-  else if (w.version === 2) w.item(t, 'isakmp.id.type', o, 1, 1);
+  w.versioned(t, 'isakmp.id.type', o, 1);
   o += 4;
   if (type === 1) w.item(t, 'isakmp.ike.nat_original_address_ipv4', o, 4);
   else if (type === 5) w.item(t, 'isakmp.ike.nat_original_address_ipv6', o, 16);

@@ -18,23 +18,16 @@ export function saKek(w: Walker, t: Node | null, o: number, length: number): voi
   o += 4;
   w.item(t, `${K}.protoid`, o, 1);
   o++;
-  w.item(t, `${K}.src_id_type`, o, 1);
-  w.item(t, `${K}.src_id_port`, o + 1, 2);
-  const sl = v.u8(o + 3);
-  w.item(t, `${K}.src_id_length`, o + 3, 1);
-  o += 4;
-  if (sl > 0) {
-    w.item(t, `${K}.src_id_data`, o, sl);
-    o += sl;
-  }
-  w.item(t, `${K}.dst_id_type`, o, 1);
-  w.item(t, `${K}.dst_id_port`, o + 1, 2);
-  const dl = v.u8(o + 3);
-  w.item(t, `${K}.dst_id_length`, o + 3, 1);
-  o += 4;
-  if (dl > 0) {
-    w.item(t, `${K}.dst_id_data`, o, dl);
-    o += dl;
+  for (const side of ['src', 'dst'] as const) {
+    w.item(t, `${K}.${side}_id_type`, o, 1);
+    w.item(t, `${K}.${side}_id_port`, o + 1, 2);
+    const idLen = v.u8(o + 3);
+    w.item(t, `${K}.${side}_id_length`, o + 3, 1);
+    o += 4;
+    if (idLen > 0) {
+      w.item(t, `${K}.${side}_id_data`, o, idLen);
+      o += idLen;
+    }
   }
   w.item(t, `${K}.spi`, o, 16);
   o += 16;

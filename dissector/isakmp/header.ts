@@ -17,8 +17,6 @@ export function message(w: Walker): void {
   const version = v.u8(17);
   const major = version >> 4;
   const flags = v.u8(19);
-  w.version = major;
-  w.isRequest = !(flags & FLAG_R);
   r.isIsakmp = true;
   r.version = major;
   r.minor = version & 0x0f;
@@ -36,8 +34,7 @@ export function message(w: Walker): void {
   const vi = w.val(t, 'isakmp.version', 17, 1, version, 0, `Version: ${major}.${version & 0x0f}`);
   w.item(vi, 'isakmp.mjver', 17, 1);
   w.item(vi, 'isakmp.mnver', 17, 1);
-  if (major === 1) w.item(t, 'isakmp.exchangetype', 18, 1);
-  else if (major === 2) w.item(t, 'isakmp.exchangetype', 18, 1, 1);
+  w.versioned(t, 'isakmp.exchangetype', 18, 1);
   const fi = w.item(t, 'isakmp.flags', 19, 1);
   if (major === 1) {
     w.item(fi, 'isakmp.flag_e', 19, 1);
@@ -81,9 +78,18 @@ export function message(w: Walker): void {
   payloads(w, t, next, HEADER_LENGTH, len, true);
 }
 
-/** Wireshark's acceptance test for a datagram on the ISAKMP port. */
+/**
+ * Wireshark's acceptance test for a datagram on the ISAKMP port: at least the
+ * 28-byte header and a length field of at least 28. Null when it passes, else
+ * why not (in words).
+ */
+export function notIsakmp(v: ByteView): string | null {
+  if (v.length < HEADER_LENGTH) return `${v.length} bytes: too short for an ISAKMP header (28 bytes)`;
+  if (!v.has(24, 4)) return `datagram cut at ${v.captured} bytes, before the ISAKMP length field`;
+  const length = v.u32(24);
+  return length < HEADER_LENGTH ? `ISAKMP length ${length} is less than the 28-byte header: not ISAKMP` : null;
+}
+
 export function isakmpProbe(v: ByteView): boolean {
-  if (v.length === 1 && (!v.has(0, 1) || v.u8(0) !== 0xff)) return false;
-  if (v.length < HEADER_LENGTH) return false;
-  return v.has(24, 4) && v.u32(24) >= HEADER_LENGTH;
+  return notIsakmp(v) === null;
 }

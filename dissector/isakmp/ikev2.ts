@@ -4,8 +4,9 @@
  * EAP payload.
  */
 import { MalformedError } from '../core/byteview.js';
-import { payloadName, rangeName, type Variant } from './names.js';
+import { payloadName } from './names.js';
 import type { Node, Walker } from './walker.js';
+import { attrHeader, labelled } from './attributes.js';
 
 export function config(w: Walker, t: Node | null, o: number, length: number): void {
   const end = o + length;
@@ -23,20 +24,8 @@ export function config(w: Walker, t: Node | null, o: number, length: number): vo
 }
 
 function cfgAttribute(w: Walker, tree: Node | null, o: number): number {
-  const v = w.v;
-  const variant: Variant = w.version === 2 ? 1 : 0;
   const P = 'isakmp.cfg.attr';
-  const tf = v.u16(o);
-  const hasLen = !(tf & 0x8000);
-  const type = tf & 0x7fff;
-  const hlen = hasLen ? 4 : 2;
-  const n = hasLen ? v.u16(o + 2) : 2;
-  const typeName = rangeName(`${P}.type`, type, variant) ?? `Unknown Attribute Type (${String(type).padStart(2, '0')})`;
-  const a = w.item(tree, P, o, hlen + n, 0, `Attribute Type: (t=${type},l=${n}) ${typeName}`);
-  w.item(a, `${P}.format`, o, 2);
-  w.val(a, `${P}.type`, o, 2, type, variant);
-  if (hasLen) w.item(a, `${P}.length`, o + 2, 2);
-  if (n > 0) w.item(a, `${P}.value`, o + hlen, n);
+  const { a, hlen, vlen: n, type } = attrHeader(w, tree, o, P, (t, l, name) => `Attribute Type: (t=${t},l=${l}) ${name}`);
   o += hlen;
   if (n === 0) {
     if (!w.isRequest) w.flag(a, 'isakmp.attribute_value_empty', o, 'Attribute value is empty');
@@ -73,20 +62,14 @@ function cfgAttribute(w: Walker, tree: Node | null, o: number): number {
     case 18: each(17, [['internal_ip6_prefix_ip', 16], ['internal_ip6_prefix_length', 1]]); break;
     case 20: each(4, [['p_cscf_ip4_address', 4]]); break;
     case 21: each(16, [['p_cscf_ip6_address', 16]]); break;
-    case 16520:
-      w.item(a, `${P}.xauth.type`, o, n);
-      v.u16(o);
-      break;
+    case 16520: labelled(w, a, `${P}.xauth.type`, o, n); break;
     case 16521: w.item(a, `${P}.xauth.user_name`, o, n); break;
     case 16522: w.item(a, `${P}.xauth.user_password`, o, n); break;
     case 16523: w.item(a, `${P}.xauth.passcode`, o, n); break;
     case 16524: w.item(a, `${P}.xauth.message`, o, n); break;
     case 16525: w.item(a, `${P}.xauth.challenge`, o, n); break;
     case 16526: w.item(a, `${P}.xauth.domain`, o, n); break;
-    case 16527:
-      w.item(a, `${P}.xauth.status`, o, n);
-      v.u16(o);
-      break;
+    case 16527: labelled(w, a, `${P}.xauth.status`, o, n); break;
     case 16528: w.item(a, `${P}.xauth.next_pin`, o, n); break;
     case 16529: w.item(a, `${P}.xauth.answer`, o, n); break;
     case 28672: w.item(a, `${P}.unity.banner`, o, n); break;

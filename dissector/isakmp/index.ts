@@ -51,10 +51,7 @@
 export {
   dissectIsakmp,
   isakmp,
-  isakmpProbe,
-  HEADER_LENGTH,
   ISAKMP_PORT,
-  PT,
   type IsakmpAttribute,
   type IsakmpDelete,
   type IsakmpIdentification,
@@ -67,7 +64,5 @@ export {
   type ProposalOffer,
   type TransformSummary,
 } from './isakmp.js';
-export { ISAKMP_FIELDS, exchangeName, notifyName, payloadName, protocolName, rangeName } from './names.js';
-export { vendorName, VENDOR_IDS } from './vendor-ids.js';
-export { dissectEsp, esp, EspSequenceAnalysis, ESP_FIELDS, ESP_PROTO, type EspInfo } from '../esp/esp.js';
-export { dissectUdpEncap, udpencap, NAT_T_PORT, UDPENCAP_FIELDS, type UdpEncapKind, type UdpEncapResult } from '../udpencap/udpencap.js';
+export { dissectEsp, esp, EspSequenceAnalysis, ESP_PROTO, type EspInfo } from '../esp/esp.js';
+export { dissectUdpEncap, udpencap, NAT_T_PORT, type UdpEncapKind, type UdpEncapResult } from '../udpencap/udpencap.js';

@@ -45,12 +45,11 @@ import { type ByteView, TruncatedError, ViewError } from '../core/byteview.js';
 import type { FieldDef, FieldNode } from '../core/field.js';
 import type { AppProtocol, PduContext, TreeContext } from '../core/protocol.js';
 import { ISAKMP_FIELDS } from './names.js';
-import { HEADER_LENGTH } from './constants.js';
-import { isakmpProbe, message } from './header.js';
+import { isakmpProbe, message, notIsakmp } from './header.js';
 import { emptyResult, type IsakmpResult } from './result.js';
 import { DepthStop, Walker, type Node } from './walker.js';
 
-export { HEADER_LENGTH, ISAKMP_PORT, PT } from './constants.js';
+export { ISAKMP_PORT } from './constants.js';
 export { isakmpProbe } from './header.js';
 export type {
   IsakmpAttribute,
@@ -69,10 +68,7 @@ export type {
 const PROTOCOL: FieldDef = { abbrev: 'isakmp', name: 'Internet Security Association and Key Management Protocol', type: 'protocol' };
 
 function problemText(e: unknown): string {
-  if (e instanceof TruncatedError) return `stopped: ${e.message} (truncated)`;
-  if (e instanceof ViewError) return `stopped: ${e.message}`;
-  if (e instanceof DepthStop) return `stopped: ${e.message}`;
-  return `stopped: ${e instanceof Error ? e.message : String(e)}`;
+  return `stopped: ${e instanceof Error ? e.message : String(e)}${e instanceof TruncatedError ? ' (truncated)' : ''}`;
 }
 
 /**
@@ -83,21 +79,9 @@ function problemText(e: unknown): string {
  */
 export function dissectIsakmp(v: ByteView): { result: IsakmpResult; tree: FieldNode[] } {
   const r = emptyResult();
-  try {
-    if (v.length === 1 || v.length < HEADER_LENGTH) {
-      r.problems.push(`${v.length} bytes: too short for an ISAKMP header (28 bytes)`);
-      return { result: r, tree: [] };
-    }
-    if (!v.has(24, 4)) {
-      r.problems.push(`datagram cut at ${v.captured} bytes, before the ISAKMP length field`);
-      return { result: r, tree: [] };
-    }
-    if (v.u32(24) < HEADER_LENGTH) {
-      r.problems.push(`ISAKMP length ${v.u32(24)} is less than the 28-byte header: not ISAKMP`);
-      return { result: r, tree: [] };
-    }
-  } catch (e) {
-    r.problems.push(problemText(e));
+  const rejected = notIsakmp(v);
+  if (rejected !== null) {
+    r.problems.push(rejected);
     return { result: r, tree: [] };
   }
   const top: Node = { def: PROTOCOL, value: null, offset: v.abs(0), length: v.captured };
@@ -105,10 +89,8 @@ export function dissectIsakmp(v: ByteView): { result: IsakmpResult; tree: FieldN
   try {
     message(w);
   } catch (e) {
-    if (!(e instanceof ViewError || e instanceof DepthStop)) {
-      // A bug of ours: report it rather than throw.
-      r.problems.push(`internal error: ${e instanceof Error ? e.message : String(e)}`);
-    } else r.problems.push(problemText(e));
+    // Anything but a read past the data or the nesting guard is a bug of ours: report it rather than throw.
+    r.problems.push(e instanceof ViewError || e instanceof DepthStop ? problemText(e) : `internal error: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { result: r, tree: [top] };
 }

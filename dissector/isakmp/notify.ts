@@ -38,15 +38,9 @@ export function notify(w: Walker, t: Node | null, o: number, length: number): vo
     o += 4;
     length -= 4;
   }
-  const protocolId = v.u8(o);
-  if (ver === 1) w.item(t, 'isakmp.notify.protoid', o, 1);
-  else if (ver === 2) w.item(t, 'isakmp.notify.protoid', o, 1, 1);
-  o++;
-  length--;
-  const spiSize = v.u8(o);
-  w.item(t, 'isakmp.spisize', o, 1);
-  o++;
-  length--;
+  const { protocolId, spiSize } = w.protocolAndSpiSize(t, 'isakmp.notify.protoid', o);
+  o += 2;
+  length -= 2;
   const type = v.u16(o);
   const name = notifyName(type, ver);
   if (ver === 1) w.item(t, 'isakmp.notify.msgtype', o, 2);
@@ -57,13 +51,9 @@ export function notify(w: Walker, t: Node | null, o: number, length: number): vo
   }
   o += 2;
   length -= 2;
-  let spi = '';
-  if (spiSize) {
-    w.item(t, 'isakmp.spi', o, spiSize);
-    spi = v.hex(o, spiSize);
-    o += spiSize;
-    length -= spiSize;
-  }
+  const spi = w.spi(t, o, spiSize);
+  o += spiSize;
+  length -= spiSize;
   const dataNode = w.item(t, 'isakmp.notify.data', o, length);
   const note: { -readonly [K in keyof IsakmpNotification]: IsakmpNotification[K] } = {
     type, name, error: type < 16384, protocolId, doi, spi, data: bytesToHex(dataNode.value as Uint8Array),
@@ -221,21 +211,14 @@ function emergencyNumbers(w: Walker, t: Node | null, o: number, length: number, 
 
 export function deletePayload(w: Walker, t: Node | null, o: number, length: number): void {
   const v = w.v;
-  const ver = w.version;
-  if (ver === 1) {
+  if (w.version === 1) {
     w.item(t, 'isakmp.delete.doi', o, 4);
     o += 4;
     length -= 4;
   }
-  const protocolId = v.u8(o);
-  if (ver === 1) w.item(t, 'isakmp.delete.protoid', o, 1);
-  else if (ver === 2) w.item(t, 'isakmp.delete.protoid', o, 1, 1);
-  o++;
-  length--;
-  const spiSize = v.u8(o);
-  w.item(t, 'isakmp.spisize', o, 1);
-  o++;
-  length--;
+  const { protocolId, spiSize } = w.protocolAndSpiSize(t, 'isakmp.delete.protoid', o);
+  o += 2;
+  length -= 2;
   const count = v.u16(o);
   w.item(t, 'isakmp.spinum', o, 2);
   o += 2;

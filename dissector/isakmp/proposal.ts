@@ -21,60 +21,42 @@ const IKE2_TRANSFORM_FIELD = ['isakmp.tf.id', 'isakmp.tf.id.encr', 'isakmp.tf.id
 
 export function proposal(w: Walker, t: Node | null, o: number, length: number): void {
   const v = w.v;
-  const ver = w.version;
   const number = v.u8(o);
   w.item(t, 'isakmp.prop.number', o, 1);
   if (t) t.text = `Payload: Proposal (2) # ${number}`;
-  o++;
-  length--;
-  const protocolId = v.u8(o);
-  if (ver === 1) w.item(t, 'isakmp.prop.protoid', o, 1);
-  else if (ver === 2) w.item(t, 'isakmp.prop.protoid', o, 1, 1);
-  o++;
-  length--;
-  const spiSize = v.u8(o);
-  w.item(t, 'isakmp.spisize', o, 1);
-  o++;
-  length--;
-  let count = v.u8(o);
-  const declared = count;
-  w.item(t, 'isakmp.prop.transforms', o, 1);
-  o++;
-  length--;
-  let spi = '';
-  if (spiSize) {
-    w.item(t, 'isakmp.spi', o, spiSize);
-    spi = v.hex(o, spiSize);
-    o += spiSize;
-    length -= spiSize;
-  }
+  const { protocolId, spiSize } = w.protocolAndSpiSize(t, 'isakmp.prop.protoid', o + 1);
+  const count = v.u8(o + 3);
+  w.item(t, 'isakmp.prop.transforms', o + 3, 1);
+  o += 4;
+  length -= 4;
+  const spi = w.spi(t, o, spiSize);
+  o += spiSize;
+  length -= spiSize;
   const offer: ProposalOffer = { encryption: [], integrity: [], hash: [], prf: [], group: [], authMethod: [] };
-  const proposal: IsakmpProposal = { number, protocolId, protocolName: protocolName(protocolId, ver), spi, transformCount: declared, transforms: [], offer };
+  const proposal: IsakmpProposal = { number, protocolId, protocolName: protocolName(protocolId, w.version), spi, transformCount: count, transforms: [], offer };
   (w.currentSa ?? orphanSa(w)).proposals.push(proposal);
-  let index = 0;
   try {
-    transforms(w, t, o, length, count, protocolId, proposal, number, index);
+    transforms(w, t, o, length, count, protocolId, proposal);
   } finally {
     gatherOffer(proposal);
   }
 }
 
-function transforms(w: Walker, t: Node | null, o: number, length: number, count: number, protocolId: number, proposal: IsakmpProposal, number: number, index: number): void {
-  while (count > 0) {
+function transforms(w: Walker, t: Node | null, o: number, length: number, count: number, protocolId: number, proposal: IsakmpProposal): void {
+  for (let index = 1; index <= count; index++) {
     const h = w.payloadHeader(t!, o, length, PT.T);
     if (length < h.length) {
       w.expert(t, 'isakmp.payloadlength.invalid', o + 4, length, `Payload (bogus, length is ${h.length}, greater than remaining length ${length}`);
-      w.problem(`proposal ${number}: transform at offset ${o} (length ${h.length}) runs past the proposal (${length} bytes left)`);
+      w.problem(`proposal ${proposal.number}: transform at offset ${o} (length ${h.length}) runs past the proposal (${length} bytes left)`);
       break;
     } else if (h.length < 4) {
       w.expert(t, 'isakmp.payloadlength.invalid', o + 4, length, `Payload (bogus, length is ${h.length}, must be at least 4)`);
-      w.problem(`proposal ${number}: transform at offset ${o} has length ${h.length}`);
+      w.problem(`proposal ${proposal.number}: transform at offset ${o} has length ${h.length}`);
       break;
     }
-    transformBody(w, h.node, o + 4, h.length - 4, protocolId, proposal, ++index);
+    transformBody(w, h.node, o + 4, h.length - 4, protocolId, proposal, index);
     o += h.length;
     length -= h.length;
-    count--;
   }
 }
 

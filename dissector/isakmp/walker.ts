@@ -9,7 +9,7 @@
 import { type ByteView, MalformedError } from '../core/byteview.js';
 import type { FieldDef, FieldValue } from '../core/field.js';
 import { fd, type Variant } from './names.js';
-import { PT } from './constants.js';
+import { FLAG_R, PT } from './constants.js';
 import type { IsakmpAttribute, IsakmpProposal, Mutable, TransformSummary } from './result.js';
 
 export type Node = { def: FieldDef; value: FieldValue; offset: number; length: number; text?: string; children?: Node[] };
@@ -43,8 +43,6 @@ export class Walker {
   private depth = 0;
   /** Transform being decoded (attributes go into it). */
   transform: { attributes: IsakmpAttribute[]; summary: TransformSummary } | null = null;
-  version = 0;
-  isRequest = true;
   currentSa: { proposals: IsakmpProposal[] } | null = null;
   /** Life type of the transform being decoded (1 seconds, 2 kilobytes), for the duration that follows. */
   lifeType = 0;
@@ -54,6 +52,16 @@ export class Walker {
     readonly r: Mutable,
     readonly top: Node,
   ) {}
+
+  /** Major version from the header (0 until it is read). */
+  get version(): number {
+    return this.r.version;
+  }
+
+  /** No Response flag (IKEv2; IKEv1 never sets it). */
+  get isRequest(): boolean {
+    return !(this.r.flags & FLAG_R);
+  }
 
   // ---------------------------------------------------------------- tree primitives
 
@@ -177,17 +185,6 @@ export class Walker {
   }
 
   /**
-   * Wireshark's subtree labels check their bytes before anything else: -1
-   * means to the end (at least one byte), other lengths must fit the
-   * captured data (measured against tshark 4.0.17).
-   */
-  private textCheck(o: number, n: number): number {
-    if (n === -1) return this.toEnd(o, n);
-    this.ensure(o, n);
-    return n;
-  }
-
-  /**
    * An expert item: its text item covers (o, n); the field under it is
    * `abbrev` (FT_NONE). As measured against tshark 4.0.17: a negative length
    * or a start past the data stops the dissection before the item; a length
@@ -211,9 +208,14 @@ export class Walker {
     this.push(parent, { def: fd(abbrev), value: null, offset: this.v.abs(o), length: 0, text });
   }
 
-  /** A text-only subtree (proto_tree_add_subtree). */
+  /**
+   * A text-only subtree (proto_tree_add_subtree). Its bytes are checked
+   * before anything else: -1 means to the end (at least one byte), other
+   * lengths must fit the captured data (measured against tshark 4.0.17).
+   */
   label(parent: Node | null, text: string, o: number, n: number): Node {
-    n = this.textCheck(o, n);
+    if (n === -1) n = this.toEnd(o, n);
+    else this.ensure(o, n);
     return this.push(parent, { def: LABEL, value: null, offset: this.v.abs(o), length: n, text });
   }
 
@@ -222,11 +224,39 @@ export class Walker {
     if (this.depth >= MAX_DEPTH) throw new DepthStop(`nesting guard: dissection depth ${this.depth} reached Wireshark's limit (${MAX_DEPTH})`);
   }
 
+  /** Which value strings: IKEv2's (1) or IKEv1's (0, also for any other version). */
+  get variant(): Variant {
+    return this.version === 2 ? 1 : 0;
+  }
+
+  /** An item whose value strings depend on the version: added for IKEv1 and IKEv2 only. Returns whether it was. */
+  versioned(parent: Node | null, abbrev: string, o: number, n: number): boolean {
+    if (this.version !== 1 && this.version !== 2) return false;
+    this.item(parent, abbrev, o, n, this.variant);
+    return true;
+  }
+
   problem(s: string): void {
     if (this.r.problems.length < 32) this.r.problems.push(s);
   }
 
-  // ---------------------------------------------------------------- generic payload header
+  // ---------------------------------------------------------------- payload headers
+
+  /** Protocol ID (`abbrev`) and SPI Size at `o`: how Proposal, Notify and Delete bodies start. */
+  protocolAndSpiSize(parent: Node | null, abbrev: string, o: number): { protocolId: number; spiSize: number } {
+    const protocolId = this.v.u8(o);
+    this.versioned(parent, abbrev, o, 1);
+    const spiSize = this.v.u8(o + 1);
+    this.item(parent, 'isakmp.spisize', o + 1, 1);
+    return { protocolId, spiSize };
+  }
+
+  /** An SPI of `size` bytes at `o`: its item and its hex ('' and no item when the size is 0). */
+  spi(parent: Node | null, o: number, size: number): string {
+    if (!size) return '';
+    this.item(parent, 'isakmp.spi', o, size);
+    return this.v.hex(o, size);
+  }
 
   /** dissect_payload_header: adds the payload item and its generic header. */
   payloadHeader(tree: Node, o: number, length: number, payload: number): { node: Node | null; next: number; length: number; critical: boolean } {

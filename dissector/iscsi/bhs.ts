@@ -43,13 +43,6 @@ export {
 export { bhsProblem, iscsiFraming, iscsiPduLength, iscsiProbe, maxPduLength, type IscsiFraming, type IscsiFramingOptions } from './framing.js';
 export type { IscsiAhs, IscsiPdu } from './result.js';
 
-const HEX = '0123456789abcdef';
-function hexOf(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += HEX[x >> 4]! + HEX[x & 15]!;
-  return s;
-}
-
 /** Opcodes with a LUN in bytes 8..15. */
 function hasLun(op: number, flags: number): boolean {
   switch (op) {
@@ -109,13 +102,13 @@ export function inferDigests(v: ByteView): IscsiDigests {
   if (extra === 8 && dsl > 0) return { header: true, data: true };
   if (extra !== 4) return { header: false, data: false };
   if (dsl === 0) return { header: true, data: false };
-  if (v.has(0, head + 4) && crc32c(v.bytes(0, head)) === digestWord(v, head)) return { header: true, data: false };
+  if (v.has(0, head + 4) && digestVerifies(v, 0, head)) return { header: true, data: false };
   return { header: false, data: true };
 }
 
-/** The CRC32C a digest field carries (its 4 bytes least significant first). */
-export function digestWord(v: ByteView, o: number): number {
-  return v.u32le(o);
+/** Whether the digest after `v[start, start + len)` is the CRC32C of those bytes (it travels least significant byte first). */
+function digestVerifies(v: ByteView, start: number, len: number): boolean {
+  return crc32c(v.bytes(start, len)) === v.u32le(start + len);
 }
 
 /**
@@ -178,7 +171,7 @@ function parse(v: ByteView, dg: Readonly<IscsiDigests>, depth: number): IscsiPdu
   let headerDigestOk: boolean | null = null;
   if (hd && v.has(o, 4)) {
     headerDigest = v.u32(o);
-    headerDigestOk = crc32c(v.bytes(0, o)) === digestWord(v, o);
+    headerDigestOk = digestVerifies(v, 0, o);
     if (!headerDigestOk) problems.push('header digest does not verify');
   }
   if (hd) o += 4;
@@ -189,7 +182,7 @@ function parse(v: ByteView, dg: Readonly<IscsiDigests>, depth: number): IscsiPdu
   const ddo = o + pad4(dsl);
   if (dd && v.has(ddo, 4)) {
     dataDigest = v.u32(ddo);
-    dataDigestOk = crc32c(v.bytes(o, pad4(dsl))) === digestWord(v, ddo);
+    dataDigestOk = digestVerifies(v, o, pad4(dsl));
     if (!dataDigestOk) problems.push('data digest does not verify');
   }
 
@@ -218,12 +211,12 @@ function parse(v: ByteView, dg: Readonly<IscsiDigests>, depth: number): IscsiPdu
     versionMax: login ? v.u8(2) : null,
     versionMin: op === OP.LOGIN ? v.u8(3) : null,
     versionActive: op === OP.LOGIN_RSP ? v.u8(3) : null,
-    isid: login ? hexOf(v.bytes(8, 6)) : null,
+    isid: login ? v.hex(8, 6) : null,
     tsih: login ? v.u16(14) : null,
     itt: u32(16),
     ttt: hasTtt(op, flags) ? u32(20) : null,
     cid: op === OP.LOGIN || op === OP.LOGOUT ? v.u16(20) : null,
-    lun: hasLun(op, flags) ? hexOf(v.bytes(8, 8)) : null,
+    lun: hasLun(op, flags) ? v.hex(8, 8) : null,
     cmdSN: CMDSN.has(op) ? u32(24) : null,
     expStatSN: EXPSTATSN.has(op) ? u32(28) : null,
     statSN: STATSN.has(op) || (op === OP.DATA_IN && flags & 0x01) ? u32(24) : null,

@@ -6,7 +6,7 @@
  * decode. FT_FRAMENUM is 'framenum', FT_RELATIVE_TIME 'reltime', FT_STRINGZ
  * 'string', BASE_DEC_HEX 'dec_hex'.
  */
-import type { FieldDef } from '../core/field.js';
+import { indexFields, type FieldDef } from '../core/field.js';
 import { f } from '../core/layer.js';
 
 const WS_FIELDS: FieldDef[] = [
@@ -189,7 +189,7 @@ export const ISCSI_FIELDS: readonly FieldDef[] = [...WS_FIELDS, ...X_FIELDS].map
   return tf || st ? { ...d, ...(tf ? { tf } : {}), ...(st ? { strings: st } : {}) } : d;
 });
 
-const BY_ABBREV = new Map(ISCSI_FIELDS.map((d) => [d.abbrev, d]));
+const BY_ABBREV = indexFields(ISCSI_FIELDS);
 
 /** The definition of a field (a programming error if unknown). */
 export function F(abbrev: string): FieldDef {
@@ -200,8 +200,4 @@ export function F(abbrev: string): FieldDef {
 
 export const OPCODE_NAMES: ReadonlyMap<number, string> = STRINGS['iscsi.opcode']!;
 export const LOGIN_STATUS_NAMES: ReadonlyMap<number, string> = STRINGS['iscsi.login.status']!;
-export const REJECT_REASONS: ReadonlyMap<number, string> = STRINGS['iscsi.reject.reason']!;
-export const LOGOUT_REASONS: ReadonlyMap<number, string> = STRINGS['iscsi.logout.reason']!;
-export const LOGOUT_RESPONSES: ReadonlyMap<number, string> = STRINGS['iscsi.logout.response']!;
-export const STAGE_NAMES: ReadonlyMap<number, string> = STRINGS['iscsi.login.csg']!;
 export const STATUS_CLASS_NAMES: ReadonlyMap<number, string> = X_STRINGS['iscsix.login.status_class']!;

@@ -46,7 +46,7 @@
 import { ByteView } from '../core/byteview.js';
 import type { FieldDef } from '../core/field.js';
 import type { AppProtocol, PduContext, TreeContext } from '../core/protocol.js';
-import { BHS_LENGTH, NO_DIGESTS, dissectIscsiPdu, iscsiFraming, iscsiProbe, type IscsiPdu } from './bhs.js';
+import { BHS_LENGTH, NO_DIGESTS, OP, dissectIscsiPdu, iscsiFraming, iscsiProbe, type IscsiPdu } from './bhs.js';
 import { ISCSI_FIELDS } from './fields.js';
 import { iscsiTree } from './tree.js';
 import { DigestNegotiation } from './digests.js';
@@ -91,7 +91,12 @@ export const iscsi: AppProtocol<IscsiPdu> & { readonly fields: readonly FieldDef
     // The digests in force for this PDU, and tshark's task references (which record it).
     const digests = { ...c.neg.digests };
     const tree = iscsiTree(v, { full: ctx.full, digests });
-    if (ctx.frame !== undefined && ctx.time) tree.push(...c.tasks.annotate(dissectIscsiPdu(v, digests), ctx.frame, ctx.time));
+    if (ctx.frame !== undefined && ctx.time) {
+      // The tracker reads the opcode, ITT and flags (and a Reject's rejected header): no full decode for the others.
+      const op = v.u8(0) & 0x3f;
+      const p = op === OP.REJECT ? dissectIscsiPdu(v, digests) : { opcode: op, itt: v.u32(16), flags: v.u8(1) };
+      tree.push(...c.tasks.annotate(p, ctx.frame, ctx.time));
+    }
     return tree;
   },
 };

@@ -6,7 +6,7 @@
  */
 import type { ByteView } from '../core/byteview.js';
 import type { FieldNode, FieldValue } from '../core/field.js';
-import { digestWord } from './bhs.js';
+import { node } from '../core/layer.js';
 import { crc32c } from './crc32c.js';
 import { F } from './fields.js';
 import { parseKeyValues } from './keyvalues.js';
@@ -15,7 +15,7 @@ import { parseKeyValues } from './keyvalues.js';
 export class Stop extends Error {}
 
 export function n(abbrev: string, value: FieldValue, offset: number, length: number, children?: FieldNode[]): FieldNode {
-  return children ? { def: F(abbrev), value, offset, length, children } : { def: F(abbrev), value, offset, length };
+  return node(F(abbrev), value, offset, length, children);
 }
 
 /** Wireshark's ENC_ASCII: every byte >= 0x80 becomes U+FFFD. */
@@ -70,16 +70,9 @@ export class Builder {
   // -- common items
   item(out: FieldNode[], abbrev: string, o: number, len: number): void {
     const v = len === 1 ? this.u8(o) : len === 2 ? this.u16(o) : len === 3 ? this.u24(o) : this.u32(o);
-    const d = F(abbrev);
-    if (d.bitmask) {
-      let m = d.bitmask;
-      let shift = 0;
-      while ((m & 1) === 0) {
-        m >>>= 1;
-        shift++;
-      }
-      out.push(n(abbrev, (v & d.bitmask) >>> shift, o, len));
-    } else out.push(n(abbrev, v, o, len));
+    const mask = F(abbrev).bitmask;
+    // a masked field's value is shifted down by the mask's trailing zero bits
+    out.push(n(abbrev, mask ? (v & mask) >>> (31 - Math.clz32(mask & -mask)) : v, o, len));
   }
   bit(out: FieldNode[], abbrev: string, o: number): void {
     out.push(n(abbrev, (this.u8(o) & F(abbrev).bitmask!) !== 0, o, 1));
@@ -87,6 +80,17 @@ export class Builder {
   flags(out: FieldNode[], o: number, bits: string[]): void {
     const b = this.u8(o);
     out.push(n('iscsi.flags', b, o, 1, bits.map((a) => n(a, (b & F(a).bitmask!) !== 0, o, 1))));
+  }
+  /** CmdSN and ExpStatSN (bytes 24..31 of an initiator PDU). */
+  cmdSN(out: FieldNode[], off: number): void {
+    this.item(out, 'iscsi.cmdsn', off + 24, 4);
+    this.item(out, 'iscsi.expstatsn', off + 28, 4);
+  }
+  /** StatSN, ExpCmdSN and MaxCmdSN (bytes 24..35 of a target PDU). */
+  statSN(out: FieldNode[], off: number): void {
+    this.item(out, 'iscsi.statsn', off + 24, 4);
+    this.item(out, 'iscsi.expcmdsn', off + 28, 4);
+    this.item(out, 'iscsi.maxcmdsn', off + 32, 4);
   }
   ahsLen(out: FieldNode[], off: number): void {
     this.item(out, 'iscsi.totalahslength', off + 4, 1);
@@ -102,29 +106,28 @@ export class Builder {
   /** handleHeaderDigest: returns the offset after the header (and its digest when on). */
   headerDigest(out: FieldNode[], off: number, headerLen: number): number {
     if (!this.hd) return off + headerLen;
-    if (this.end - off >= headerLen + 4) {
-      out.push(n('iscsi.headerdigest32', this.v.u32(off + headerLen), off + headerLen, 4));
-      if (this.full) {
-        const c = crc32c(this.v.bytes(off, headerLen));
-        out.push(n('iscsix.headerdigest.computed', swap(c), off + headerLen, 4), n('iscsix.headerdigest.good', c === digestWord(this.v, off + headerLen), off + headerLen, 4));
-      }
-    }
+    if (this.end - off >= headerLen + 4) this.digest(out, HEADER_DIGEST, off, headerLen);
     return off + headerLen + 4;
   }
 
   /** handleDataDigest. */
   dataDigest(out: FieldNode[], off: number, dataLen: number): number {
     if (dataLen > 0 && this.dd) {
-      if (this.end - off >= dataLen + 4) {
-        out.push(n('iscsi.datadigest32', this.v.u32(off + dataLen), off + dataLen, 4));
-        if (this.full) {
-          const c = crc32c(this.v.bytes(off, dataLen));
-          out.push(n('iscsix.datadigest.computed', swap(c), off + dataLen, 4), n('iscsix.datadigest.good', c === digestWord(this.v, off + dataLen), off + dataLen, 4));
-        }
-      }
+      if (this.end - off >= dataLen + 4) this.digest(out, DATA_DIGEST, off, dataLen);
       return off + dataLen + 4;
     }
     return off + dataLen;
+  }
+
+  /** The digest of `[off, off + len)` as sent (and, in the full decode, as computed and whether they agree). */
+  private digest(out: FieldNode[], abbrevs: DigestAbbrevs, off: number, len: number): void {
+    const at = off + len;
+    const sent = this.v.u32(at);
+    out.push(n(abbrevs[0], sent, at, 4));
+    if (this.full) {
+      const computed = wireWord(crc32c(this.v.bytes(off, len)));
+      out.push(n(abbrevs[1], computed, at, 4), n(abbrevs[2], computed === sent, at, 4));
+    }
   }
 
   padding(out: FieldNode[], off: number): number {
@@ -220,7 +223,11 @@ export class Builder {
   }
 }
 
-/** A CRC32C shown the way tshark shows the digest field: the big-endian word of its wire bytes. */
-function swap(c: number): number {
+type DigestAbbrevs = readonly [sent: string, computed: string, good: string];
+const HEADER_DIGEST: DigestAbbrevs = ['iscsi.headerdigest32', 'iscsix.headerdigest.computed', 'iscsix.headerdigest.good'];
+const DATA_DIGEST: DigestAbbrevs = ['iscsi.datadigest32', 'iscsix.datadigest.computed', 'iscsix.datadigest.good'];
+
+/** A CRC32C shown the way tshark shows the digest field: the big-endian word of its wire bytes (sent least significant byte first). */
+function wireWord(c: number): number {
   return (((c & 0xff) << 24) | ((c & 0xff00) << 8) | ((c >>> 8) & 0xff00) | (c >>> 24)) >>> 0;
 }

@@ -19,12 +19,9 @@ export function login(b: Builder, out: FieldNode[], off: number, op: number, dsl
   it('iscsi.initiatortasktag', 16, 4);
   if (op === OP.LOGIN) {
     it('iscsi.cid', 20, 2);
-    it('iscsi.cmdsn', 24, 4);
-    it('iscsi.expstatsn', 28, 4);
+    b.cmdSN(out, off);
   } else {
-    it('iscsi.statsn', 24, 4);
-    it('iscsi.expcmdsn', 28, 4);
-    it('iscsi.maxcmdsn', 32, 4);
+    b.statSN(out, off);
     it('iscsi.login.status', 36, 2);
     if (b.full) {
       const st = b.u16(off + 36);
@@ -48,14 +45,8 @@ export function text(b: Builder, out: FieldNode[], off: number, op: number, dsl:
   b.lun(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   it('iscsi.targettransfertag', 20, 4);
-  if (op === OP.TEXT) {
-    it('iscsi.cmdsn', 24, 4);
-    it('iscsi.expstatsn', 28, 4);
-  } else {
-    it('iscsi.statsn', 24, 4);
-    it('iscsi.expcmdsn', 28, 4);
-    it('iscsi.maxcmdsn', 32, 4);
-  }
+  if (op === OP.TEXT) b.cmdSN(out, off);
+  else b.statSN(out, off);
   const o = b.headerDigest(out, off, BHS_LENGTH);
   b.textKeys(out, o, dsl, true);
 }
@@ -68,8 +59,7 @@ export function logout(b: Builder, out: FieldNode[], off: number): void {
   b.dsl(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   it('iscsi.cid', 20, 2);
-  it('iscsi.cmdsn', 24, 4);
-  it('iscsi.expstatsn', 28, 4);
+  b.cmdSN(out, off);
   b.headerDigest(out, off, BHS_LENGTH);
 }
 
@@ -80,9 +70,7 @@ export function logoutResponse(b: Builder, out: FieldNode[], off: number): void 
   b.ahsLen(out, off);
   b.dsl(out, off);
   it('iscsi.initiatortasktag', 16, 4);
-  it('iscsi.statsn', 24, 4);
-  it('iscsi.expcmdsn', 28, 4);
-  it('iscsi.maxcmdsn', 32, 4);
+  b.statSN(out, off);
   it('iscsi.time2wait', 40, 2);
   it('iscsi.time2retain', 42, 2);
   b.headerDigest(out, off, BHS_LENGTH);

@@ -4,6 +4,7 @@
  */
 import type { FieldNode } from '../core/field.js';
 import { BHS_LENGTH } from './bhs.js';
+import { pad4 } from './opcodes.js';
 import { n, Stop, type Builder } from './tree-builder.js';
 
 /** SCSI Command. */
@@ -17,8 +18,7 @@ export function scsiCommand(b: Builder, out: FieldNode[], off: number, dsl: numb
   b.lun(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   it('iscsi.scsicommand.expecteddatatransferlength', 20, 4);
-  it('iscsi.cmdsn', 24, 4);
-  it('iscsi.expstatsn', 28, 4);
+  b.cmdSN(out, off);
   if (ahsLen > 0) wsAhs(b, out, off, ahsLen);
   const o = b.headerDigest(out, off, BHS_LENGTH + ahsLen);
   b.dataSegment(out, o, dsl, 'iscsi.immediatedata');
@@ -27,7 +27,7 @@ export function scsiCommand(b: Builder, out: FieldNode[], off: number, dsl: numb
 /** SCSI Response. */
 export function scsiResponse(b: Builder, out: FieldNode[], off: number, dsl: number): void {
   const it = (a: string, at: number, len: number): void => b.item(out, a, off + at, len);
-  const padded = (dsl + 3) & ~3;
+  const padded = pad4(dsl);
   b.flags(out, off + 1, ['iscsi.scsiresponse.o', 'iscsi.scsiresponse.u', 'iscsi.scsiresponse.O', 'iscsi.scsiresponse.U']);
   it('iscsi.scsiresponse.response', 2, 1);
   it('iscsi.scsiresponse.status', 3, 1);
@@ -35,9 +35,7 @@ export function scsiResponse(b: Builder, out: FieldNode[], off: number, dsl: num
   b.dsl(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   if (b.full) it('iscsix.snacktag', 20, 4);
-  it('iscsi.statsn', 24, 4);
-  it('iscsi.expcmdsn', 28, 4);
-  it('iscsi.maxcmdsn', 32, 4);
+  b.statSN(out, off);
   it('iscsi.expdatasn', 36, 4);
   it('iscsi.scsiresponse.bidireadresidualcount', 40, 4);
   it('iscsi.scsiresponse.residualcount', 44, 4);
@@ -50,7 +48,7 @@ export function scsiResponse(b: Builder, out: FieldNode[], off: number, dsl: num
 /** SCSI Data-Out. */
 export function dataOut(b: Builder, out: FieldNode[], off: number, dsl: number): void {
   const it = (a: string, at: number, len: number): void => b.item(out, a, off + at, len);
-  const padded = (dsl + 3) & ~3;
+  const padded = pad4(dsl);
   b.flags(out, off + 1, ['iscsi.scsidata.F']);
   b.ahsLen(out, off);
   b.dsl(out, off);
@@ -67,7 +65,7 @@ export function dataOut(b: Builder, out: FieldNode[], off: number, dsl: number):
 /** SCSI Data-In. */
 export function dataIn(b: Builder, out: FieldNode[], off: number, dsl: number): void {
   const it = (a: string, at: number, len: number): void => b.item(out, a, off + at, len);
-  const padded = (dsl + 3) & ~3;
+  const padded = pad4(dsl);
   const b1 = b.u8(off + 1);
   b.flags(out, off + 1, ['iscsi.scsidata.F', 'iscsi.scsidata.A', 'iscsi.scsidata.O', 'iscsi.scsidata.U', 'iscsi.scsidata.S']);
   if (b1 & 0x01) it('iscsi.scsiresponse.status', 3, 1);
@@ -76,9 +74,7 @@ export function dataIn(b: Builder, out: FieldNode[], off: number, dsl: number): 
   if (b1 & 0x40) b.lun(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   if (b1 & 0x40) it('iscsi.targettransfertag', 20, 4);
-  it('iscsi.statsn', 24, 4);
-  it('iscsi.expcmdsn', 28, 4);
-  it('iscsi.maxcmdsn', 32, 4);
+  b.statSN(out, off);
   it('iscsi.datasn', 36, 4);
   it('iscsi.bufferOffset', 40, 4);
   it('iscsi.scsidata.readresidualcount', 44, 4);
@@ -109,6 +105,6 @@ function wsAhs(b: Builder, out: FieldNode[], off: number, ahsLen: number): void 
       out.push(n('iscsi.ahs.unknown_blob', b.bytes(o, len), o, len));
       o += len;
     }
-    if (o & 3) o = (o + 3) & ~3;
+    o = pad4(o);
   }
 }

@@ -14,14 +14,8 @@ export function nop(b: Builder, out: FieldNode[], off: number, op: number, dsl: 
   b.lun(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   it('iscsi.targettransfertag', 20, 4);
-  if (op === OP.NOP_OUT) {
-    it('iscsi.cmdsn', 24, 4);
-    it('iscsi.expstatsn', 28, 4);
-  } else {
-    it('iscsi.statsn', 24, 4);
-    it('iscsi.expcmdsn', 28, 4);
-    it('iscsi.maxcmdsn', 32, 4);
-  }
+  if (op === OP.NOP_OUT) b.cmdSN(out, off);
+  else b.statSN(out, off);
   const o = b.headerDigest(out, off, BHS_LENGTH);
   b.dataSegment(out, o, dsl, 'iscsi.pingdata');
 }
@@ -35,8 +29,7 @@ export function taskManagement(b: Builder, out: FieldNode[], off: number): void 
   b.lun(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   it('iscsi.taskmanfun.referencedtasktag', 20, 4);
-  it('iscsi.cmdsn', 24, 4);
-  it('iscsi.expstatsn', 28, 4);
+  b.cmdSN(out, off);
   it('iscsi.refcmdsn', 32, 4);
   b.headerDigest(out, off, BHS_LENGTH);
 }
@@ -50,9 +43,7 @@ export function taskManagementResponse(b: Builder, out: FieldNode[], off: number
     b.dsl(out, off);
   }
   it('iscsi.initiatortasktag', 16, 4);
-  it('iscsi.statsn', 24, 4);
-  it('iscsi.expcmdsn', 28, 4);
-  it('iscsi.maxcmdsn', 32, 4);
+  b.statSN(out, off);
   b.headerDigest(out, off, BHS_LENGTH);
 }
 
@@ -79,9 +70,7 @@ export function r2t(b: Builder, out: FieldNode[], off: number): void {
   b.lun(out, off);
   it('iscsi.initiatortasktag', 16, 4);
   it('iscsi.targettransfertag', 20, 4);
-  it('iscsi.statsn', 24, 4);
-  it('iscsi.expcmdsn', 28, 4);
-  it('iscsi.maxcmdsn', 32, 4);
+  b.statSN(out, off);
   it('iscsi.r2tsn', 36, 4);
   it('iscsi.bufferOffset', 40, 4);
   it('iscsi.desireddatalength', 44, 4);
@@ -95,9 +84,7 @@ export function asyncMessage(b: Builder, out: FieldNode[], off: number, dsl: num
   const hdrDsl = b.u24(off + 5);
   b.dsl(out, off);
   b.lun(out, off);
-  it('iscsi.statsn', 24, 4);
-  it('iscsi.expcmdsn', 28, 4);
-  it('iscsi.maxcmdsn', 32, 4);
+  b.statSN(out, off);
   it('iscsi.asyncevent', 36, 1);
   it('iscsi.eventvendorcode', 37, 1);
   it('iscsi.parameter1', 38, 2);

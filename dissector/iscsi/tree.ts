@@ -41,7 +41,7 @@
  */
 import { ByteView, MalformedError, TruncatedError } from '../core/byteview.js';
 import type { FieldNode } from '../core/field.js';
-import { BHS_LENGTH, OP, bhsProblem, digestsApply, inferDigests, type IscsiDigests } from './bhs.js';
+import { BHS_LENGTH, OP, bhsProblem, digestsApply, inferDigests, isTargetOpcode, type IscsiDigests } from './bhs.js';
 import { OPCODE_NAMES } from './fields.js';
 import { Builder, n, Stop } from './tree-builder.js';
 import { login, logout, logoutResponse, text } from './tree-login.js';
@@ -63,7 +63,7 @@ function pduTree(b: Builder, out: FieldNode[], off: number, dsl: number, depth: 
   const op = b.u8(off) & 0x3f;
   const it = (a: string, at: number, len: number): void => b.item(out, a, off + at, len);
   out.push(n('iscsi.opcode', op, off, 1));
-  if (!(op & 0x20) && op !== OP.DATA_OUT && op !== OP.LOGIN && op !== OP.SNACK) b.bit(out, 'iscsi.I', off);
+  if (!isTargetOpcode(op) && op !== OP.DATA_OUT && op !== OP.LOGIN && op !== OP.SNACK) b.bit(out, 'iscsi.I', off);
   switch (op) {
     case OP.NOP_OUT:
     case OP.NOP_IN:
@@ -100,9 +100,7 @@ function pduTree(b: Builder, out: FieldNode[], off: number, dsl: number, depth: 
       it('iscsi.reject.reason', 2, 1);
       b.ahsLen(out, off);
       b.dsl(out, off);
-      it('iscsi.statsn', 24, 4);
-      it('iscsi.expcmdsn', 28, 4);
-      it('iscsi.maxcmdsn', 32, 4);
+      b.statSN(out, off);
       it('iscsi.datasn', 36, 4);
       const o = b.headerDigest(out, off, BHS_LENGTH);
       if (b.full) {

@@ -99,6 +99,12 @@ const F = {
 export const IPV4 = { VIHL: 0, TOS: 1, LEN: 2, ID: 4, FRAG: 6, TTL: 8, PROTO: 9, CSUM: 10, SRC: 12, DST: 16, MIN_HEADER: 20 } as const;
 /** Fragment field: MF flag and offset bits (a packet with any of them set is a fragment). */
 export const IPV4_FRAGMENT_BITS = 0x3fff;
+
+/** A dotted-quad IPv4 address as an unsigned 32-bit number, or null (not one). */
+export function ipv4Number(text: string): number | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  return m ? ((+m[1]! << 24) >>> 0) + (+m[2]! << 16) + (+m[3]! << 8) + +m[4]! : null;
+}
 const O_VIHL = IPV4.VIHL;
 const O_TOS = IPV4.TOS;
 const O_LEN = IPV4.LEN;

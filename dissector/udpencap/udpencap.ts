@@ -39,8 +39,12 @@ export const UDPENCAP_FIELDS: readonly FieldDef[] = [
 ];
 const PROTO: FieldDef = { abbrev: 'udpencap', name: 'UDP Encapsulation of IPsec Packets', type: 'protocol' };
 
-/** Classify and dissect one datagram on port 4500. Never throws. */
-export function dissectUdpEncap(v: ByteView): { result: UdpEncapResult; tree: FieldNode[] } {
+/**
+ * Classify and dissect one datagram on port 4500. `withTree` false skips the
+ * ESP tree (ESP in UDP is the per-packet path; an IKE message's tree comes
+ * with its result anyway). Never throws.
+ */
+export function dissectUdpEncap(v: ByteView, withTree = true): { result: UdpEncapResult; tree: FieldNode[] } {
   if (v.length === 0) {
     // tshark's UDP hands no subdissector an empty payload: no udpencap at all.
     return { result: { kind: 'short', ike: null, esp: null, problems: ['empty datagram'] }, tree: [] };
@@ -62,7 +66,7 @@ export function dissectUdpEncap(v: ByteView): { result: UdpEncapResult; tree: Fi
     tree.push(...inner.tree);
     return { result: { kind: 'ike', ike: inner.result, esp: null, problems: [] }, tree };
   }
-  const e = dissectEsp(v);
+  const e = dissectEsp(v, withTree);
   tree.push(...e.tree);
   return { result: { kind: 'esp', ike: null, esp: e.info, problems: e.problems.map((p) => p.message) }, tree };
 }
@@ -72,7 +76,7 @@ export const udpencap: AppProtocol<UdpEncapResult> & { readonly fields: readonly
   name: 'UDPENCAP',
   fields: UDPENCAP_FIELDS,
   dissectPdu(v: ByteView, _ctx: PduContext): UdpEncapResult {
-    return dissectUdpEncap(v).result;
+    return dissectUdpEncap(v, false).result;
   },
   tree(v: ByteView, _ctx: TreeContext): FieldNode[] {
     return dissectUdpEncap(v).tree;

@@ -14,7 +14,7 @@ import { inputName } from '../capture/input.js';
 import { readCapture } from '../capture/read.js';
 import { frameRefs } from '../findings/locate.js';
 import type { Finding } from '../findings/registry.js';
-import { filterFindings, filterRecords, type RecordFilter } from '../output/filters.js';
+import { filterResult, type RecordFilter } from '../output/filters.js';
 import { portalLabel } from '../output/table.js';
 import { PcapngAnnotator, PcapToPcapng, type Out } from './rewriters.js';
 
@@ -54,11 +54,12 @@ export function commentsByFrame(r: AnalyzeResult, filter: RecordFilter = {}): Ma
       else if (!list.includes(text)) list.push(text);
     }
   };
-  for (const p of filterRecords(r.portals, (x) => ({ address: x.address, port: x.socket }), filter)) for (const f of p.findings) add(f, portalLabel(p));
-  for (const f of filterFindings(r.findings, filter)) add(f, null);
+  const kept = filterResult(r, filter);
+  for (const p of kept.portals) for (const f of p.findings) add(f, portalLabel(p));
+  for (const f of kept.findings) add(f, null);
   // Logon records number frames in the file each event is in, without naming it: annotated when there is one input.
   if (r.inputs.length === 1) {
-    for (const l of filterRecords(r.logons ?? [], (x) => ({ address: x.portal.address, port: x.portal.socket }), filter)) {
+    for (const l of kept.logons ?? []) {
       for (const f of l.findings) add(f, `${l.initiator} -> ${l.portal.address}${l.portal.socket === null ? '' : `:${l.portal.socket}`}`);
     }
   }

@@ -14,7 +14,8 @@ import { asBuffer, fileChunks, reason } from './source.js';
 export type CaptureData = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
 export type CaptureInput = string | CaptureData | { readonly name: string; readonly data: CaptureData | string };
 
-function isNamed(i: CaptureInput): i is { name: string; data: CaptureData | string } {
+/** A named input: `{ name, data }`. */
+export function isNamed(i: CaptureInput): i is { name: string; data: CaptureData | string } {
   return typeof i === 'object' && i !== null && !(i instanceof Uint8Array) && typeof (i as { name?: unknown }).name === 'string' && 'data' in i;
 }
 

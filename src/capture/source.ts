@@ -1,6 +1,6 @@
 /**
- * Byte sources of a capture: a file read into ONE reused buffer, or a stream
- * (stdin), and gzip decompression that honours backpressure. Errors are kept
+ * Byte sources of a capture: a file read into two reused buffers in turn (the
+ * other inputs are in input.ts), and gzip decompression that honours backpressure. Errors are kept
  * apart by where they came from (source, zlib, or the consumer).
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -58,10 +58,6 @@ export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<
     if (ahead) await ahead.catch(() => {});
     await fh.close().catch(() => {});
   }
-}
-
-export async function* streamChunks(s: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  for await (const c of s as AsyncIterable<unknown>) yield asBuffer(c);
 }
 
 /**

@@ -15,6 +15,7 @@ import { safeText } from '../../dissector/core/field.js';
 import type { Finding } from '../findings/registry.js';
 import type { PortalRecord } from '../isns/portals/builder.js';
 import { safeJson } from '../output/json.js';
+import { sortPortals } from '../output/order.js';
 import type { Severity } from '../types.js';
 
 /** A finding as the baseline keeps it. `subject` absent (older baselines): any subject. */
@@ -120,31 +121,6 @@ export function parseBaseline(text: string, file: string): Baseline {
   return { portals, findings: findingsOf((j as { findings?: unknown }).findings, 'findings', file) };
 }
 
-// ------------------------------------------------------------------ order
-
-function ipOrder(a: string): [number, bigint] {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  if (m) return [0, BigInt(((+m[1]! << 24) >>> 0) + (+m[2]! << 16) + (+m[3]! << 8) + +m[4]!)];
-  const [h, t] = a.includes('::') ? a.split('::') : [a, undefined];
-  const hs = h ? h.split(':') : [];
-  const ts = t ? t.split(':') : [];
-  const fill: string[] = [];
-  for (let i = 0; i < (t === undefined ? 0 : 8 - hs.length - ts.length); i++) fill.push('0');
-  let v = 0n;
-  for (const x of hs.concat(fill, ts)) v = (v << 16n) + BigInt(parseInt(x, 16) || 0);
-  return [1, v];
-}
-
-/** Portal order: address numerically (IPv4 before IPv6), socket, transport. */
-export function cmpPortal(a: PortalKey, b: PortalKey): number {
-  const [fa, va] = ipOrder(a.address);
-  const [fb, vb] = ipOrder(b.address);
-  if (fa !== fb) return fa - fb;
-  if (va !== vb) return va < vb ? -1 : 1;
-  if (a.socket !== b.socket) return a.socket - b.socket;
-  return a.transport < b.transport ? -1 : a.transport > b.transport ? 1 : 0;
-}
-
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A finding's baseline form; each (code, subject) once, sorted. */
@@ -168,7 +144,7 @@ export function baselinePortal(p: PortalRecord): BaselinePortal {
 
 /** The baseline of a run: stably ordered, nothing that changes between two recordings of the same network. */
 export function makeBaseline(r: { portals: readonly PortalRecord[]; findings: readonly Finding[] }): Baseline {
-  return { portals: r.portals.map(baselinePortal).sort(cmpPortal), findings: baselineFindings(r.findings, true) };
+  return { portals: sortPortals(r.portals.map(baselinePortal)), findings: baselineFindings(r.findings, true) };
 }
 
 /** The baseline file's text. */

@@ -7,7 +7,8 @@
  */
 import { hex32, securityShortNames } from '../isns/bitmap.js';
 import { portalLabel } from '../output/table.js';
-import { cmpPortal, portalKey, type BaselinePortal } from './baseline.js';
+import { sortPortals } from '../output/order.js';
+import { portalKey, type BaselinePortal } from './baseline.js';
 
 export interface PortalDiff {
   label: string;
@@ -53,8 +54,7 @@ export function diffPortals(base: readonly BaselinePortal[], cur: readonly Basel
   const c = new Map(cur.map((p) => [portalKey(p), p]));
   const all: BaselinePortal[] = cur.slice();
   for (const [k, p] of b) if (!c.has(k)) all.push(p);
-  all.sort(cmpPortal);
-  return all.map((p) => {
+  return sortPortals(all).map((p) => {
     const key = portalKey(p);
     const label = portalLabel(p);
     const was = b.get(key);

@@ -4,7 +4,7 @@
  * readable diff, write the JUnit file and the GitHub annotations, or
  * (`--update`) write the baseline.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { safeText } from '../../dissector/core/field.js';
 import { analyze } from '../analyze.js';
@@ -14,9 +14,9 @@ import { compareWithBaseline, reportLines, type FailOn } from '../check/compare.
 import { junitCases, junitXml } from '../check/junit.js';
 import { portalLabel } from '../output/table.js';
 import { bitmapOpt, parse, ports } from './args.js';
-import { fail } from './io.js';
+import { fail, reportInputErrors } from './io.js';
 import { outputOptions } from './options.js';
-import { ensureDir, openSink } from './sink.js';
+import { ensureDir, syncFile, writeAll } from './sink.js';
 import { USAGE } from './usage.js';
 
 export interface CheckCliOptions {
@@ -69,7 +69,7 @@ export async function runCheck(files: string[], o: CheckCliOptions): Promise<num
     }
   }
   const r = await analyze(files, { ports: o.ports, defaultSecurityBitmap: o.defaultSecurityBitmap });
-  for (const i of r.inputs) if (i.error) err(i.error);
+  reportInputErrors(r);
   if (o.update) {
     if (r.failed) {
       err('check: an input could not be read; the baseline was not written');
@@ -82,18 +82,15 @@ export async function runCheck(files: string[], o: CheckCliOptions): Promise<num
       return 1;
     }
     if (partial.length) err(`check: warning: baseline written from a partial read of ${partial.join(', ')}`);
-    ensureDir(o.baseline);
-    const tmp = `${o.baseline}.tmp-${process.pid}`;
-    writeFileSync(tmp, baselineText(r));
-    renameSync(tmp, o.baseline);
+    const file = syncFile(o.baseline);
+    file.write(baselineText(r));
+    file.close();
     if (!o.quiet) process.stdout.write(`check: baseline ${safeText(o.baseline)} written (${r.portals.length} portals, ${r.findings.length} capture-level findings)\n`);
     return 0;
   }
   const report = compareWithBaseline(r, base!, { failOn: o.failOn, failOnKnown: o.failOnKnown === true });
   const lines = reportLines(report).map(safeText);
-  const sink = openSink(o.output);
-  await sink.write((o.quiet ? lines.slice(-1) : lines).join('\n') + '\n');
-  await sink.close();
+  await writeAll(o.output, [(o.quiet ? lines.slice(-1) : lines).join('\n') + '\n']);
   if (o.annotations) {
     const at = new Map<string, number>();
     const starts = elementLines(baseTextRaw, 'portals');

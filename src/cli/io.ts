@@ -35,7 +35,7 @@ export function reportInputErrors(r: AnalyzeResult): void {
 }
 
 /** Write to stdout, honouring backpressure; EPIPE (e.g. `| head`) ends quietly. */
-export function write(s: string): Promise<void> {
+export function write(s: string | Uint8Array): Promise<void> {
   return new Promise((resolve) => {
     if (s.length === 0) return resolve();
     if (process.stdout.write(s)) resolve();

@@ -8,7 +8,7 @@ import { closeSync, createWriteStream, mkdirSync, openSync, renameSync, rmSync, 
 import { dirname } from 'node:path';
 import { write as writeStdout } from './io.js';
 
-export interface DataSink {
+interface DataSink {
   write(s: string | Uint8Array): Promise<void>;
   /** Flush and put the file in place. */
   close(): Promise<void>;
@@ -23,10 +23,10 @@ export function ensureDir(file: string): void {
 
 const FLUSH = 1 << 16;
 
-export function openSink(file?: string): DataSink {
+function openSink(file?: string): DataSink {
   if (file === undefined) {
     return {
-      write: (s) => (typeof s === 'string' ? writeStdout(s) : new Promise<void>((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', () => resolve())))),
+      write: writeStdout,
       close: async () => {},
       abort: () => {},
     };
@@ -72,6 +72,18 @@ export function openSink(file?: string): DataSink {
       rmSync(tmp, { force: true });
     },
   };
+}
+
+/** Write the chunks to stdout or `-o FILE` (openSink); a partly written file is removed on error. */
+export async function writeAll(file: string | undefined, chunks: Iterable<string>): Promise<void> {
+  const sink = openSink(file);
+  try {
+    for (const c of chunks) await sink.write(c);
+    await sink.close();
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
 }
 
 /** A file written synchronously (for output produced inside analysis callbacks), put in place on close. */

@@ -17,7 +17,7 @@ export { Tally } from '../findings/tally.js';
 import { PduFramer, type FramerEvents, type FramerPdu, type SkipReason } from './framer.js';
 import type { Endpoint } from './pdu.js';
 import type { HeldBytes } from './stream-buffer.js';
-import { TcpDirection, type DirectionEvents, type GapInfo, type OooBudget, type TcpLimits } from './reassembly.js';
+import { TcpDirection, type DirectionEvents, type GapInfo, type OooBudget, type StreamEntry, type TcpLimits } from './reassembly.js';
 
 /** What happened to one direction's bytes. */
 export interface SideStats {
@@ -74,6 +74,8 @@ export interface TcpConv {
   ignored?: boolean;
   /** Its entry in the fixed-offset flow cache, if any (fastpath.ts). */
   fast?: unknown;
+  /** Its entry in the stream table (refreshed per packet without a lookup by id). */
+  entry?: StreamEntry;
 }
 
 /** What a side needs from the pipeline. */
@@ -165,11 +167,17 @@ class Side implements TcpSide, DirectionEvents, FramerEvents {
   }
 }
 
+/**
+ * Whether `src` is the client: its peer holds the claimed port. Both ports the
+ * claimed one (3205 to 3205): the `first` direction seen is taken as the client's.
+ */
+export function fromClient(src: Endpoint, dst: Endpoint, serverPort: number, first: boolean): boolean {
+  return src.port !== dst.port ? dst.port === serverPort : first;
+}
+
 /** One direction of a conversation. */
 export function openSide(conv: TcpConv, src: Endpoint, dst: Endpoint, deps: SideDeps): TcpSide {
-  // Both ports the claimed one (3205 to 3205): the first direction seen is taken as the client's.
-  const fromClient = src.port !== dst.port ? dst.port === conv.serverPort : conv.sides.length === 0;
-  return new Side(conv, fromClient, src, dst, deps);
+  return new Side(conv, fromClient(src, dst, conv.serverPort, conv.sides.length === 0), src, dst, deps);
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -11,7 +11,7 @@
  * flow cache this path looks conversations up in.
  */
 import { ETH } from '../../dissector/link/eth.js';
-import { IPV4, IPV4_FRAGMENT_BITS } from '../../dissector/net/ipv4.js';
+import { IPV4, IPV4_FRAGMENT_BITS, ipv4Number } from '../../dissector/net/ipv4.js';
 import { TCP } from '../../dissector/transport/tcp.js';
 import type { IpInfo } from '../../dissector/net/ipv4.js';
 import type { TcpInfo } from '../../dissector/transport/tcp.js';
@@ -59,16 +59,16 @@ interface FastFlow {
 
 /** A segment of a known conversation, found at fixed offsets. */
 export interface FastSegment {
-  readonly conv: TcpConv;
-  readonly side: TcpSide;
+  conv: TcpConv;
+  side: TcpSide;
   /** The other direction, if seen (it learns this segment's ACK). */
-  readonly other: TcpSide | null;
-  readonly seq: number;
-  readonly ack: number;
-  readonly flags: number;
+  other: TcpSide | null;
+  seq: number;
+  ack: number;
+  flags: number;
   /** Payload bounds in the frame. */
-  readonly from: number;
-  readonly to: number;
+  from: number;
+  to: number;
 }
 
 const be16 = (d: Uint8Array, o: number): number => (d[o]! << 8) | d[o + 1]!;
@@ -95,11 +95,6 @@ function flowHash(seed: number, a: number, b: number, aport: number, bport: numb
   return (ea + eb) >>> 0;
 }
 
-/** A dotted-quad IPv4 address as an unsigned 32-bit number. */
-function ipv4Number(text: string): number {
-  const q = text.split('.');
-  return ((Number(q[0]) << 24) | (Number(q[1]) << 16) | (Number(q[2]) << 8) | Number(q[3])) >>> 0;
-}
 
 /** Which TCP/UDP ports something is dissected on (the registry's tables and the learned ports). */
 export interface PortClaims {
@@ -109,8 +104,8 @@ export interface PortClaims {
 export class FastPath {
   /** Flows by hash: the first of each bucket's chain. */
   private flows = new Map<number, FastFlow>();
-  /** The segment found by the last classify() that returned FAST. */
-  segment: FastSegment | null = null;
+  /** The segment found by the last classify() that returned FAST (reused: read it before the next call). */
+  readonly segment: FastSegment = { conv: null!, side: null!, other: null, seq: 0, ack: 0, flags: 0, from: 0, to: 0 };
   /** The ESP packet found by the last classify() that returned ESP_FAST (reused). */
   readonly espPacket: FastEsp = { at: 0, src: 0, dst: 0, spi: 0, seq: null };
   /** Whether ESP packets are wanted (ESP is in the registry's ip.proto table and someone listens). */
@@ -139,29 +134,29 @@ export class FastPath {
     if (d.length < t + 4) return LAYERED;
     const sport = be16(d, t + TCP.SPORT);
     const dport = be16(d, t + TCP.DPORT);
-    if (!this.ports.claimed(proto === IP_TCP ? 'tcp' : 'udp', be32(d, ip + IPV4.SRC), sport, be32(d, ip + IPV4.DST), dport)) return SKIPPED;
-    if (proto !== IP_TCP || !this.enabled || !this.knownTcp(d, origlen, t, sport, dport)) return LAYERED;
-    return this.segment ? FAST : SKIPPED;
+    const src = be32(d, ip + IPV4.SRC);
+    const dst = be32(d, ip + IPV4.DST);
+    if (!this.ports.claimed(proto === IP_TCP ? 'tcp' : 'udp', src, sport, dst, dport)) return SKIPPED;
+    return proto === IP_TCP && this.enabled ? this.knownTcp(d, origlen, t, src, sport, dst, dport) : LAYERED;
   }
 
   /**
-   * The TCP header at `t` of a frame on a known conversation: sets `segment`.
-   * False (nothing done) for a frame the layered path must see: cut by the
-   * snaplen, odd header lengths, or a new conversation or direction.
+   * The TCP header at `t` of a frame on a known conversation: FAST (`segment`
+   * set), SKIPPED (a conversation no longer followed), or LAYERED (nothing
+   * done) for a frame the layered path must see: cut by the snaplen, odd
+   * header lengths, or a new conversation or direction.
    */
-  private knownTcp(d: Uint8Array, origlen: number, t: number, sport: number, dport: number): boolean {
+  private knownTcp(d: Uint8Array, origlen: number, t: number, src: number, sport: number, dst: number, dport: number): Fixed {
     const n = d.length;
     const ip = ETH.HEADER;
     const ihl = t - ip;
-    if (origlen !== n || ihl < IPV4.MIN_HEADER) return false;
+    if (origlen !== n || ihl < IPV4.MIN_HEADER) return LAYERED;
     const totalLen = be16(d, ip + IPV4.LEN);
     // IPv4 total length 0 (TSO on the sending host) means "to the end of the frame", as in ipv4.ts.
     const ipEnd = totalLen === 0 ? n : ip + totalLen;
-    if (ipEnd > n || (totalLen !== 0 && totalLen < ihl) || t + TCP.MIN_HEADER > ipEnd) return false;
+    if (ipEnd > n || (totalLen !== 0 && totalLen < ihl) || t + TCP.MIN_HEADER > ipEnd) return LAYERED;
     const thl = (d[t + TCP.OFF]! >> 4) * 4;
-    if (thl < TCP.MIN_HEADER || t + thl > ipEnd) return false;
-    const src = be32(d, ip + IPV4.SRC);
-    const dst = be32(d, ip + IPV4.DST);
+    if (thl < TCP.MIN_HEADER || t + thl > ipEnd) return LAYERED;
     let flow: FastFlow | undefined;
     let forward = true;
     for (let f: FastFlow | null | undefined = this.flows.get(flowHash(this.seed, src, dst, sport, dport)); f; f = f.chain) {
@@ -175,26 +170,22 @@ export class FastPath {
         break;
       }
     }
-    if (!flow) return false;
-    if (flow.conv.ignored) {
-      // A conversation its binder no longer follows: skipped like unclaimed traffic.
-      this.segment = null;
-      return true;
-    }
+    if (!flow) return LAYERED;
+    // A conversation its binder no longer follows: skipped like unclaimed traffic.
+    if (flow.conv.ignored) return SKIPPED;
     const side = forward ? flow.ab : flow.ba;
-    if (!side) return false;
+    if (!side) return LAYERED;
     const o = t + thl;
-    this.segment = {
-      conv: flow.conv,
-      side,
-      other: forward ? flow.ba : flow.ab,
-      seq: be32(d, t + TCP.SEQ),
-      ack: be32(d, t + TCP.ACK),
-      flags: be16(d, t + TCP.OFF) & 0x0fff,
-      from: o,
-      to: o < ipEnd ? ipEnd : o,
-    };
-    return true;
+    const s = this.segment;
+    s.conv = flow.conv;
+    s.side = side;
+    s.other = forward ? flow.ba : flow.ab;
+    s.seq = be32(d, t + TCP.SEQ);
+    s.ack = be32(d, t + TCP.ACK);
+    s.flags = be16(d, t + TCP.OFF) & 0x0fff;
+    s.from = o;
+    s.to = o < ipEnd ? ipEnd : o;
+    return FAST;
   }
 
   /** An unfragmented IPv4 ESP packet: SPI and sequence number at their offsets (RFC 4303 §2). */
@@ -209,32 +200,25 @@ export class FastPath {
     return ESP_FAST;
   }
 
-  /** After the layered path handled an IPv4 TCP packet of `conv`: let the fast path take the next ones. */
-  learn(conv: TcpConv, ip: IpInfo, t: TcpInfo, side: TcpSide): void {
+  /**
+   * After the layered path handled an IPv4 TCP packet of `conv`: let the fast
+   * path take the next ones of `side` (null: a skipped conversation, cached
+   * so that its packets are recognised at fixed offsets).
+   */
+  learn(conv: TcpConv, ip: IpInfo, t: TcpInfo, side: TcpSide | null): void {
     if (ip.version !== 4) return;
-    const src = ipv4Number(ip.src);
+    const src = ipv4Number(ip.src)!;
     let f = conv.fast as FastFlow | undefined;
     if (!f) {
-      const dst = ipv4Number(ip.dst);
+      const dst = ipv4Number(ip.dst)!;
       f = { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null, chain: null };
-      this.insert(conv, f);
+      conv.fast = f;
+      f.chain = this.flows.get(f.hash) ?? null;
+      this.flows.set(f.hash, f);
     }
+    if (!side) return;
     if (t.srcport === f.ap && src === f.a) f.ab = side;
     else f.ba = side;
-  }
-
-  /** A conversation that is skipped: cached so that its packets are recognised at fixed offsets. */
-  learnIgnored(conv: TcpConv, ip: IpInfo, t: TcpInfo): void {
-    if (ip.version !== 4 || conv.fast) return;
-    const src = ipv4Number(ip.src);
-    const dst = ipv4Number(ip.dst);
-    this.insert(conv, { hash: flowHash(this.seed, src, dst, t.srcport, t.dstport), a: src, ap: t.srcport, b: dst, bp: t.dstport, conv, ab: null, ba: null, chain: null });
-  }
-
-  private insert(conv: TcpConv, f: FastFlow): void {
-    conv.fast = f;
-    f.chain = this.flows.get(f.hash) ?? null;
-    this.flows.set(f.hash, f);
   }
 
   /** Whether the cache already holds this side of `conv`. */

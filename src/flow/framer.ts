@@ -111,14 +111,14 @@ export class PduFramer {
     if (this.sb.len === 0 && !this.syncing) {
       // Fast path: whole PDUs straight out of the chunk, one copy each.
       const o = this.inSync(bytes, bytes.length, frame, false);
-      if (o < bytes.length) this.append(bytes.subarray(o), frame, o === 0 && segmentStart);
+      if (o < bytes.length) this.sb.append(bytes.subarray(o), frame, o === 0 && segmentStart);
       if (this.syncing) this.process(false);
       return;
     }
-    this.append(bytes, frame, segmentStart);
+    this.sb.append(bytes, frame, segmentStart);
     this.process(false);
     if (this.sb.len > this.maxBuffered) {
-      this.events.skipped(this.sb.len, this.framesOf(0, this.sb.len), 'resync-after-invalid: incomplete PDU larger than the buffer bound');
+      this.events.skipped(this.sb.len, this.sb.framesOf(0, this.sb.len), 'resync-after-invalid: incomplete PDU larger than the buffer bound');
       this.consume(this.sb.len);
       this.lose('resync-after-invalid: incomplete PDU larger than the buffer bound');
     }
@@ -159,7 +159,7 @@ export class PduFramer {
     }
     if (!this.syncing && this.sb.len > 0 && this.sb.len < this.framing.headerLength && this.framing.startsHeader?.(new ByteView(this.sb.buf, 0, this.sb.len))) {
       // The cut falls inside a header: the PDU is kept with the header bytes there are.
-      this.emit(this.sb.buf, 0, this.sb.len, n);
+      this.emitCut(n);
       this.lose('after a snaplen cut');
       return;
     }
@@ -180,7 +180,7 @@ export class PduFramer {
     // decoded as far as it was captured before the cut: its later bytes, even those captured in
     // later segments, are not put after a hole.
     const missing = r.length - this.sb.len;
-    this.emit(this.sb.buf, 0, this.sb.len, missing);
+    this.emitCut(missing);
     if (n < missing) this.drop = missing - n; // the PDU's last bytes arrive in later segments: pass over them
     else if (n > missing) this.lose('after a snaplen cut');
     void frame;
@@ -214,7 +214,7 @@ export class PduFramer {
   end(): { bytes: number; frames: number[] } {
     if (this.syncing) this.process(true);
     const left = this.syncing ? 0 : this.sb.len;
-    const r = { bytes: left, frames: this.framesOf(0, this.sb.len) };
+    const r = { bytes: left, frames: this.sb.framesOf(0, this.sb.len) };
     if (this.syncing) this.passOver(this.sb.len);
     else this.consume(this.sb.len);
     this.report();
@@ -258,7 +258,7 @@ export class PduFramer {
       const r = fr.pduLength(new ByteView(b, o, end - o));
       if ('length' in r) {
         if (r.length > end - o) break;
-        this.emitAt(b, o, o + r.length, buffered, frame);
+        this.emit(b, o, o + r.length, buffered ? this.sb.framesOf(o, o + r.length) : [frame], 0);
         o += r.length;
         continue;
       }
@@ -269,24 +269,20 @@ export class PduFramer {
     return o;
   }
 
-  private emitAt(b: Uint8Array, from: number, to: number, buffered: boolean, frame: number): void {
+  /** A PDU: b[from, to), carried by `frames`, missing `missing` bytes the snaplen cut. */
+  private emit(b: Uint8Array, from: number, to: number, frames: number[], missing: number): void {
     const bytes = this.keep(b, from, to);
-    const frames = buffered ? this.framesOf(from, to) : [frame];
-    this.pdus++;
-    const resynced = this.resynced;
-    this.resynced = false;
-    this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing: 0, resynced });
-  }
-
-  /** The buffered first `to` bytes are a cut PDU missing `missing` bytes: emit and consume them. */
-  private emit(b: Uint8Array, from: number, to: number, missing: number): void {
-    const bytes = this.keep(b, from, to);
-    const frames = this.framesOf(from, to);
     this.pdus++;
     const resynced = this.resynced;
     this.resynced = false;
     this.events.pdu({ bytes, frames, frame: frames[frames.length - 1]!, missing, resynced });
-    this.consume(to);
+  }
+
+  /** Everything buffered is a cut PDU missing `missing` bytes: emit and consume it. */
+  private emitCut(missing: number): void {
+    const n = this.sb.len;
+    this.emit(this.sb.buf, 0, n, this.sb.framesOf(0, n), missing);
+    this.consume(n);
   }
 
   /**
@@ -366,7 +362,7 @@ export class PduFramer {
     this.skippedBytes += n;
     if (this.skippedFrames.length < MAX_SKIP_FRAMES) {
       if (this.skippedFrames === NONE) this.skippedFrames = [];
-      for (const f of this.framesOf(0, n)) {
+      for (const f of this.sb.framesOf(0, n)) {
         if (this.skippedFrames.length >= MAX_SKIP_FRAMES) break;
         if (!this.skippedFrames.includes(f)) this.skippedFrames.push(f);
       }
@@ -381,10 +377,6 @@ export class PduFramer {
     this.skippedFrames = NONE;
   }
 
-  private append(bytes: Uint8Array, frame: number, segmentStart: boolean): void {
-    this.sb.append(bytes, frame, segmentStart);
-  }
-
   private consume(n: number): void {
     if (n <= 0) return;
     if (this.syncing) {
@@ -392,9 +384,5 @@ export class PduFramer {
       if (this.open.length) this.open = this.open.filter((c) => c >= n).map((c) => c - n);
     }
     this.sb.consume(n);
-  }
-
-  private framesOf(from: number, to: number): number[] {
-    return this.sb.framesOf(from, to);
   }
 }

@@ -14,6 +14,7 @@
  *  - at most MAX_PER_HOST ports per host and MAX_LEARNED_PORTS in all.
  */
 import type { AppProtocol } from '../../dissector/core/protocol.js';
+import { ipv4Number } from '../../dissector/net/ipv4.js';
 
 /** Host ports learned from the traffic, at most. */
 export const MAX_LEARNED_PORTS = 65536;
@@ -78,9 +79,4 @@ export class LearnedPorts {
     const s = transport === 'tcp' ? this.tcp4 : this.udp4;
     return s.has(src * 65536 + sport) || s.has(dst * 65536 + dport);
   }
-}
-
-function ipv4Number(text: string): number | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  return m ? ((+m[1]! << 24) >>> 0) + (+m[2]! << 16) + (+m[3]! << 8) + +m[4]! : null;
 }

@@ -18,13 +18,13 @@ import { tcp, type TcpInfo } from '../../dissector/transport/tcp.js';
 import type { UdpInfo } from '../../dissector/transport/udp.js';
 import { finding, type Finding } from '../findings/registry.js';
 import type { CaptureProblem, CaptureSink, Packet, Timestamp } from '../types.js';
-import { closeSides, openSide, type SideDeps, type TcpConv, type TcpSide } from './conversations.js';
+import { closeSides, fromClient, openSide, type SideDeps, type TcpConv, type TcpSide } from './conversations.js';
 import { ESP_FAST, FAST, FastPath, LAYERED } from './fastpath.js';
 import { esp, type EspInfo } from '../../dissector/isakmp/index.js';
 import { IpReassembler, type ReasmLimits } from './ipreasm.js';
 import { LearnedPorts } from './learned-ports.js';
 import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
-import { OooBudget, TcpStreamTable, type TcpLimits } from './reassembly.js';
+import { OooBudget, TcpStreamTable, type SegmentIn, type TcpLimits } from './reassembly.js';
 import { Slab } from './slab.js';
 import type { HeldBytes } from './stream-buffer.js';
 import { CONTROL_FLAGS, DEFAULT_TCP, EMPTY, FrameTimes, ipv4Text, MAX_LAYERS, snaplenCut, StreamIndexes, UdpCuts } from './frame-times.js';
@@ -51,6 +51,7 @@ export class Pipeline implements CaptureSink {
   private readonly slab = new Slab();
   private readonly sideDeps: SideDeps;
   private cur: Packet | null = null;
+  private readonly seg: SegmentIn = { frame: 0, ts: { sec: 0, nsec: 0, digits: 0 }, seq: 0, flags: 0, payload: EMPTY, cut: 0 };
   private readonly tcpProto: Protocol | undefined;
   private readonly udpProto: Protocol | undefined;
   private readonly espProto: Protocol | undefined;
@@ -141,12 +142,24 @@ export class Pipeline implements CaptureSink {
 
   /** A segment the fast path found on a known conversation. */
   private fastSegment(p: Packet): void {
-    const s = this.fast.segment!;
-    this.tcpStreams.touch(s.conv.id);
+    const s = this.fast.segment;
+    this.tcpStreams.touchEntry(s.conv.entry!);
     if (s.flags & CONTROL_FLAGS) this.control(s.conv, s.side, s.flags, p);
     if (s.flags & 0x10 && s.other) s.other.dir.acked(s.ack, p.frame);
     this.enter(p);
-    s.side.dir.segment({ frame: p.frame, ts: p.ts, seq: s.seq, flags: s.flags, payload: s.from < s.to ? p.data.subarray(s.from, s.to) : EMPTY });
+    this.toStream(s.side, p, s.seq, s.flags, s.from < s.to ? p.data.subarray(s.from, s.to) : EMPTY, 0);
+  }
+
+  /** A segment to its direction's reassembly (through one reused SegmentIn: it is read during the call only). */
+  private toStream(side: TcpSide, p: Packet, seq: number, flags: number, payload: Uint8Array, cut: number): void {
+    const g = this.seg;
+    g.frame = p.frame;
+    g.ts = p.ts;
+    g.seq = seq;
+    g.flags = flags;
+    g.payload = payload;
+    g.cut = cut;
+    side.dir.segment(g);
   }
 
   /** The layered walk: each table's dissector, until TCP/UDP. */
@@ -170,7 +183,7 @@ export class Pipeline implements CaptureSink {
       if (proto === this.tcpProto || proto === this.udpProto) {
         if (!ip) return;
         if (!quoted) this.transport(proto, view, ip, p, problems);
-        else if (proto === this.udpProto) this.quotedUdp(view, ip, p);
+        else if (proto === this.udpProto) this.udp(proto.dissect(view, this.ctx) as LayerResult<UdpInfo | null>, ip, p, true);
         return;
       }
       if (proto.quotes && !this.limits.quotes) return;
@@ -253,23 +266,11 @@ export class Pipeline implements CaptureSink {
     this.handlers.finding(finding('MALFORMED_PDU', { conversation: cid, text }, [p.frame], p.file));
   }
 
-  /** A datagram an ICMP error quotes: to its application's handlers, marked, for display only. */
-  private quotedUdp(view: ByteView, ip: IpInfo, p: Packet): void {
-    const r = this.udpProto!.dissect(view, this.ctx) as LayerResult<UdpInfo | null>;
-    const u = r.info;
-    if (!u || !r.payload || r.payload.captured === 0) return;
-    const app = this.appFor('udp', ip, u.srcport, u.dstport);
-    if (!app) return;
-    const src = { addr: ip.src, port: u.srcport };
-    const dst = { addr: ip.dst, port: u.dstport };
-    const bytes = this.slab.keep(r.payload.bytes(0, r.payload.captured));
-    const cid = conversationId('udp', src, dst);
-    const missing = Math.max(0, r.payload.length - r.payload.captured);
-    this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex: -1, bytes, frames: [p.frame], frame: p.frame, ts: p.ts, quoted: true, ...(missing > 0 ? { missing } : {}) }, app);
-  }
-
-  /** A datagram to its application (returned), if one claims it. */
-  private udp(r: LayerResult<UdpInfo | null>, ip: IpInfo, p: Packet): AppProtocol | undefined {
+  /**
+   * A datagram to its application (returned), if one claims it. `quoted`: one an
+   * ICMP error quotes, marked, for display only (no stream index, no finding).
+   */
+  private udp(r: LayerResult<UdpInfo | null>, ip: IpInfo, p: Packet, quoted = false): AppProtocol | undefined {
     const u = r.info;
     if (!u || u.srcport === undefined) return undefined;
     const app = this.appFor('udp', ip, u.srcport, u.dstport);
@@ -280,9 +281,10 @@ export class Pipeline implements CaptureSink {
     const dst = { addr: ip.dst, port: u.dstport };
     const cid = conversationId('udp', src, dst);
     const bytes = this.slab.keep(r.payload.bytes(0, n));
-    const missing = snaplenCut(p, r.payload);
-    if (missing > 0) this.udpCuts.add(cid, p, missing, app);
-    this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex: this.indexOf(cid), bytes, frames: [p.frame], frame: p.frame, ts: p.ts, ...(missing > 0 ? { missing } : {}) }, app);
+    const missing = quoted ? r.payload.length - n : snaplenCut(p, r.payload);
+    if (missing > 0 && !quoted) this.udpCuts.add(cid, p, missing, app);
+    const streamIndex = quoted ? -1 : this.convIndex.of(cid);
+    this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex, bytes, frames: [p.frame], frame: p.frame, ts: p.ts, ...(quoted ? { quoted } : {}), ...(missing > 0 ? { missing } : {}) }, app);
     return app;
   }
 
@@ -299,15 +301,15 @@ export class Pipeline implements CaptureSink {
     let fresh = false;
     const conv = this.tcpStreams.get(cid, () => {
       fresh = true;
-      return { id: cid, index: this.indexOf(cid), app, sides: [], file: p.file, serverPort };
+      return { id: cid, index: this.convIndex.of(cid), app, sides: [], file: p.file, serverPort };
     });
-    if (fresh && this.handlers.admit) {
-      const fromClient = src.port !== dst.port ? dst.port === serverPort : true;
-      if (!this.handlers.admit({ conversation: cid, app, file: p.file, frame: p.frame, ts: p.ts, src, dst, fromClient, flags: t.flags })) conv.ignored = true;
+    if (fresh) {
+      conv.entry = this.tcpStreams.entry(cid);
+      if (this.handlers.admit && !this.handlers.admit({ conversation: cid, app, file: p.file, frame: p.frame, ts: p.ts, src, dst, fromClient: fromClient(src, dst, serverPort, true), flags: t.flags })) conv.ignored = true;
     }
     if (conv.ignored) {
       // Skipped from now on; the fast path learns the flow so its next packets cost a lookup only.
-      if (!conv.fast && ip.version === 4) this.fast.learnIgnored(conv, ip, t);
+      if (!conv.fast) this.fast.learn(conv, ip, t, null);
       return app;
     }
     const sides = conv.sides;
@@ -324,7 +326,7 @@ export class Pipeline implements CaptureSink {
     const data = n > 0 ? r.payload!.bytes(0, n) : EMPTY;
     // Bytes the snaplen cut take their sequence space and are told to the framer as cut, not as a gap.
     const cut = r.payload ? snaplenCut(p, r.payload) : 0;
-    side.dir.segment({ frame: p.frame, ts: p.ts, seq: t.seq, flags: t.flags, payload: data, ...(cut > 0 ? { cut } : {}) });
+    this.toStream(side, p, t.seq, t.flags, data, cut);
     if (!this.fast.knows(conv, side)) this.fast.learn(conv, ip, t, side);
     return app;
   }
@@ -377,10 +379,6 @@ export class Pipeline implements CaptureSink {
     this.fast.forget(c);
     if (c.ignored) return; // (its framers were released when it was ignored)
     closeSides(c, (f) => this.handlers.finding(f), evicted);
-  }
-
-  private indexOf(cid: string): number {
-    return this.convIndex.of(cid);
   }
 
   private emit(pdu: FramedPdu, app: AppProtocol): void {

@@ -355,6 +355,16 @@ export class TcpStreamTable<T> {
     if (e !== undefined) this.refresh(e);
   }
 
+  /** The entry of `key` (present), for touchEntry(): a holder of it refreshes it without a lookup. */
+  entry(key: string): StreamEntry | undefined {
+    return this.map.get(key);
+  }
+
+  /** Mark an entry from entry() as just used (it must still be in the table). */
+  touchEntry(e: StreamEntry): void {
+    this.refresh(e as LruNode<T>);
+  }
+
   /** Close the least recently used conversations while `over()` holds, keeping the most recent one. */
   evictWhile(over: () => boolean): void {
     while (over() && this.head && this.head !== this.tail) {
@@ -373,6 +383,9 @@ export class TcpStreamTable<T> {
     return this.map.size;
   }
 }
+
+/** A table entry, opaque to its holder. */
+export type StreamEntry = object;
 
 interface LruNode<T> {
   readonly key: string;

@@ -96,15 +96,21 @@ export class StreamBuffer {
     const out: number[] = [];
     const g = this.seg;
     let prev = 0;
+    let ascending = true;
     for (let i = 0; i < g.length; i += 3) {
       const e = g[i]!;
       if (e > from && prev < to) {
         const f = g[i + 1]!;
-        if (out[out.length - 1] !== f) out.push(f);
+        const last = out.length ? out[out.length - 1]! : -1;
+        if (last !== f) {
+          if (f < last) ascending = false;
+          out.push(f);
+        }
       }
       prev = e;
       if (prev >= to) break;
     }
-    return out.sort((a, b) => a - b).filter((x, i, a) => i === 0 || a[i - 1] !== x);
+    // Segments held out of order came later than their frames: only then sorted (and made unique again).
+    return ascending ? out : out.sort((a, b) => a - b).filter((x, i, a) => i === 0 || a[i - 1] !== x);
   }
 }

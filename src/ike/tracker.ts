@@ -213,20 +213,15 @@ export class IkeTracker {
     if (!fromI) sa.responderSpoke = true;
     if (natT || m.sport === 4500 || m.dport === 4500) sa.natT = true;
     const x = r.exchangeType;
-    if (r.version === 1 && (x === 2 || x === 4)) {
+    // The phase-1 exchange this message belongs to: IKEv1 main / aggressive, IKEv2 IKE_SA_INIT (+ IKE_AUTH).
+    const phase1 = r.version === 1 && (x === 2 || x === 4) ? x : r.version === 2 && (x === 34 || x === 35) ? 34 : null;
+    if (phase1 !== null) {
       if (sa.phase1 === null) {
-        sa.phase1 = x;
+        sa.phase1 = phase1;
         sa.p1.firstOrder = order;
       }
       note(sa.p1, fromI, dup, m.frame, order);
-      if (fromI && sa.offer === null && r.sa.length) sa.offer = offerText(r);
-    } else if (r.version === 2 && (x === 34 || x === 35)) {
-      if (sa.phase1 === null) {
-        sa.phase1 = 34;
-        sa.p1.firstOrder = order;
-      }
-      note(sa.p1, fromI, dup, m.frame, order);
-      if (x === 34 && fromI && sa.offer === null && r.sa.length) sa.offer = offerText(r);
+      if (x !== 35 && fromI && sa.offer === null && r.sa.length) sa.offer = offerText(r);
       if (x === 34 && r.response === true && r.payloads.some((p) => p.type === 33)) sa.v2InitAccepted = true;
       if (x === 35 && r.response === true) sa.v2AuthAnswered = true;
     } else if (r.version === 1 && x === 32) {

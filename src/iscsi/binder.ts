@@ -5,12 +5,12 @@
  * full-feature traffic like any other data (unless every PDU is wanted, as
  * `packets` wants them).
  */
-import { iscsi, OP, parseKeyValues, type IscsiConnection, type IscsiPdu } from '../../dissector/iscsi/iscsi.js';
+import { iscsi, ISCSI_PORT, OP, type IscsiConnection, type IscsiPdu } from '../../dissector/iscsi/iscsi.js';
 import type { AppBinding, BindContext, Binder } from '../binding.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import type { TcpControl } from '../flow/pipeline.js';
 import type { IscsiConnections } from './connections.js';
-import { ISCSI_DEFAULT_PORT, type SendTargetsEntry } from './target-address.js';
+import type { SendTargetsEntry } from './target-address.js';
 
 export interface IscsiBindOptions {
   /** Follow every connection to its end (per-PDU output), not only login phases. */
@@ -49,7 +49,7 @@ export class IscsiBinder implements Binder<IscsiPdu> {
     if (listed) {
       for (const e of listed) {
         // Connections to a discovered portal's port are followed like 3260's.
-        if (e.port !== ISCSI_DEFAULT_PORT) this.ctx.learnPort('tcp', e.address, e.port, iscsi);
+        if (e.port !== ISCSI_PORT) this.ctx.learnPort('tcp', e.address, e.port, iscsi);
         this.opts.onSendTargets?.(e, pdu);
       }
     }
@@ -66,8 +66,9 @@ export class IscsiBinder implements Binder<IscsiPdu> {
   finish(): void {}
 }
 
+/** A Login or Text PDU's pairs as text (already parsed by the dissector). */
 function textOf(r: IscsiPdu): string {
-  return parseKeyValues(r.data).map((kv) => `${kv.key}=${kv.value ?? ''}`).join('\n');
+  return (r.keyValues ?? []).map((kv) => `${kv.key}=${kv.value ?? ''}`).join('\n');
 }
 
 export const iscsiApp: AppBinding<IscsiPdu, IscsiBinder, IscsiBindOptions> = {

@@ -15,7 +15,7 @@
  *    over C=1 and F=0 PDUs) are read into portal entries.
  * Bounds: CONN_BOUNDS (connections tracked, text bytes joined, frames listed).
  */
-import { OP, joinText, parseKeyValues, type IscsiPdu, type KeyValue } from '../../dissector/iscsi/iscsi.js';
+import { OP, joinText, lastValue, parseKeyValues, type IscsiPdu, type KeyValue } from '../../dissector/iscsi/iscsi.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import type { TcpControl } from '../flow/pipeline.js';
 import { sendTargetsEntries, type SendTargetsEntry } from './target-address.js';
@@ -106,12 +106,6 @@ class TextBudget {
     t.parts = [];
     t.bytes = 0;
   }
-}
-
-function lastOf(kv: readonly KeyValue[], key: string): string | null {
-  let v: string | null = null;
-  for (const p of kv) if (p.key === key && p.value !== null && !p.partial) v = p.value;
-  return v;
 }
 
 function newLogin(): LoginState {
@@ -233,10 +227,10 @@ export class IscsiConnections {
     this.text.append(l.req, r.data, CONN_BOUNDS.loginTextBytes);
     if (r.cont) return;
     const kv = this.text.take(l.req);
-    l.initiatorName = lastOf(kv, 'InitiatorName') ?? l.initiatorName;
-    l.targetName = lastOf(kv, 'TargetName') ?? l.targetName;
-    l.sessionType = lastOf(kv, 'SessionType') ?? l.sessionType;
-    l.authOffered = lastOf(kv, 'AuthMethod') ?? l.authOffered;
+    l.initiatorName = lastValue(kv, 'InitiatorName') ?? l.initiatorName;
+    l.targetName = lastValue(kv, 'TargetName') ?? l.targetName;
+    l.sessionType = lastValue(kv, 'SessionType') ?? l.sessionType;
+    l.authOffered = lastValue(kv, 'AuthMethod') ?? l.authOffered;
   }
 
   private loginResponse(s: ConnState, p: FramedPdu, r: IscsiPdu): void {
@@ -247,7 +241,7 @@ export class IscsiConnections {
     l.statusClass = r.statusClass;
     l.statusDetail = r.statusDetail;
     this.text.append(l.rsp, r.data, CONN_BOUNDS.loginTextBytes);
-    if (!r.cont) l.authChosen = lastOf(this.text.take(l.rsp), 'AuthMethod') ?? l.authChosen;
+    if (!r.cont) l.authChosen = lastValue(this.text.take(l.rsp), 'AuthMethod') ?? l.authChosen;
     if (r.statusClass !== null && r.statusClass !== 0) {
       l.outcome = 'failed';
       l.finished = true;

@@ -6,9 +6,9 @@
  * tie to captured traffic: a DNS name is skipped.
  */
 import { formatIpv6 } from '../../dissector/core/byteview.js';
-import type { KeyValue } from '../../dissector/iscsi/iscsi.js';
+import { ISCSI_PORT, type KeyValue } from '../../dissector/iscsi/iscsi.js';
 
-export const ISCSI_DEFAULT_PORT = 3260;
+export { ISCSI_PORT as ISCSI_DEFAULT_PORT };
 
 export interface TargetAddress {
   /** IPv4 dotted, or RFC 5952 IPv6 text (an IPv4-mapped address as IPv4). */
@@ -26,7 +26,7 @@ function ipv4Text(s: string): string | null {
 }
 
 /** 16 bytes of an IPv6 text address (with an optional dotted IPv4 tail), or null. */
-export function ipv6Bytes(text: string): Uint8Array | null {
+function ipv6Bytes(text: string): Uint8Array | null {
   const s = text.replace(/%.*$/, '');
   if (s.length === 0 || s.length > 45 || !/^[0-9A-Fa-f:.]+$/.test(s)) return null;
   const halves = s.split('::');
@@ -62,7 +62,7 @@ export function ipv6Bytes(text: string): Uint8Array | null {
 }
 
 /** An IPv6 text address as the tool writes addresses: IPv4-mapped ones dotted, others RFC 5952. */
-export function ipv6Text(text: string): string | null {
+function ipv6Text(text: string): string | null {
   const b = ipv6Bytes(text);
   if (!b) return null;
   if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
@@ -98,7 +98,7 @@ export function parseTargetAddress(value: string): TargetAddress | null {
       portText = v.slice(v.indexOf(':') + 1);
     } else host = v; // no port, or an unbracketed IPv6 address (not RFC syntax, read as an address)
   }
-  let port = ISCSI_DEFAULT_PORT;
+  let port = ISCSI_PORT;
   if (portText !== null) {
     if (!/^\d{1,5}$/.test(portText) || +portText < 1 || +portText > 65535) return null;
     port = +portText;

@@ -19,6 +19,7 @@
  */
 import type { AnalyzeResult } from '../analyze.js';
 import { hex32 } from '../isns/bitmap.js';
+import { joinChunks } from './json.js';
 
 const CSV_COLUMNS = [
   'address', 'socket', 'transport', 'securityBitmap', 'securityBitmapSource', 'securityFlags', 'keySize', 'key',
@@ -51,9 +52,14 @@ export function csvCell(v: unknown): string {
   return s;
 }
 
+/** One CSV record (its cells neutralised by csvCell) with its CRLF. */
+export function csvRow(cells: readonly unknown[]): string {
+  return cells.map(csvCell).join(',') + '\r\n';
+}
+
 /** The CSV's records, each with its CRLF. */
 export function* csvLines(r: AnalyzeResult): Generator<string> {
-  yield CSV_COLUMNS.join(',') + '\r\n';
+  yield csvRow(CSV_COLUMNS);
   for (const p of r.portals) {
     const cells: unknown[] = [
       p.address, p.socket, p.transport, p.securityBitmap === null ? '' : hex32(p.securityBitmap), p.securityBitmapSource,
@@ -63,7 +69,7 @@ export function* csvLines(r: AnalyzeResult): Generator<string> {
       p.state, p.discoveredBy.join(';'), p.firstSeen.file, p.firstSeen.frame, p.firstSeen.time, p.lastSeen.file, p.lastSeen.frame, p.lastSeen.time,
       [...new Set(p.findings.map((f) => f.code))].join(';'),
     ];
-    yield cells.map(csvCell).join(',') + '\r\n';
+    yield csvRow(cells);
   }
   for (const i of r.inputs) {
     if (!i.error) continue;
@@ -72,12 +78,10 @@ export function* csvLines(r: AnalyzeResult): Generator<string> {
     cells[COL.get('firstSeenFile')!] = i.file;
     if (i.format !== null) cells[COL.get('firstSeenFrame')!] = i.packets + 1;
     cells[COL.get('findings')!] = i.error;
-    yield cells.map(csvCell).join(',') + '\r\n';
+    yield csvRow(cells);
   }
 }
 
 export function formatCsv(r: AnalyzeResult): string {
-  let s = '';
-  for (const l of csvLines(r)) s += l;
-  return s;
+  return joinChunks(csvLines(r));
 }

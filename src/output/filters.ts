@@ -10,6 +10,7 @@
  *    match one of the `--portal` values; capture-level findings are kept only
  *    when they are about one of those addresses.
  */
+import type { AnalyzeResult } from '../analyze.js';
 import { severityAtLeast } from '../findings/registry.js';
 import type { Severity } from '../types.js';
 
@@ -111,6 +112,23 @@ export function filterFindings<F extends { code: string; severity: Severity; mes
   return fs.filter((x) => findingMatches(x, f.findings) && findingNames(x, f.endpoints));
 }
 
-export function filterActive(f: RecordFilter): boolean {
+function filterActive(f: RecordFilter): boolean {
   return (f.endpoints !== undefined && f.endpoints.length > 0) || active(f.findings);
+}
+
+/** Where a portal record is, for filterRecords. */
+export const portalEndpoint = (p: { address: string; socket: number | null }): { address: string; port: number | null } => ({ address: p.address, port: p.socket });
+
+/** Where a logon record is (its portal), for filterRecords. */
+export const logonEndpoint = (l: { portal: { address: string; socket: number | null } }): { address: string; port: number | null } => portalEndpoint(l.portal);
+
+/** The result with only the portal and logon records and the capture-level findings the filter keeps. */
+export function filterResult(r: AnalyzeResult, f: RecordFilter): AnalyzeResult {
+  if (!filterActive(f)) return r;
+  return {
+    ...r,
+    portals: filterRecords(r.portals, portalEndpoint, f),
+    ...(r.logons ? { logons: filterRecords(r.logons, logonEndpoint, f) } : {}),
+    findings: filterFindings(r.findings, f),
+  };
 }

@@ -1,7 +1,8 @@
 /**
- * `--format json` (the contract's object, streamed portal by portal and
- * finding by finding) and `--format ndjson` (one line per portal, then one
- * per capture-level finding, then one per input).
+ * `--format json` (the contract's object, streamed record by record and
+ * finding by finding) and `--format ndjson` (one line per record, then one
+ * per capture-level finding, then — portals — one per input), for portal
+ * and logon records alike.
  *
  * Strings from the capture are data: besides what JSON itself escapes (C0
  * controls, quote, backslash), every character a terminal or a log viewer
@@ -12,6 +13,7 @@
  * valid JSON and parses back to the very same strings.
  */
 import type { AnalyzeResult, InputReport } from '../analyze.js';
+import type { Finding } from '../findings/registry.js';
 
 /** Characters JSON.stringify leaves raw that a terminal or log viewer would act on. */
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
@@ -33,14 +35,12 @@ export function portalsJson(r: AnalyzeResult): unknown {
 }
 
 export function formatJson(r: AnalyzeResult): string {
-  let s = '';
-  for (const c of jsonChunks(r)) s += c;
-  return s;
+  return joinChunks(jsonChunks(r));
 }
 
 const indent = (s: string, by: string): string => s.replace(/\n/g, `\n${by}`);
 
-/** A JSON array written one element at a time (the text of JSON.stringify(a, null, 2) at `depth` levels in). */
+/** A JSON array written one element at a time (the text of safeJson(a, 2) indented by `pad`). */
 function* arrayChunks(a: readonly unknown[], pad: string): Generator<string> {
   if (a.length === 0) {
     yield '[]';
@@ -52,15 +52,27 @@ function* arrayChunks(a: readonly unknown[], pad: string): Generator<string> {
 }
 
 /**
- * The same text as safeJson(portalsJson(r), 2) + "\n", one portal and one
- * finding at a time, so a large result is written without building one huge string.
+ * The contract's object `{ inputs, <key>: records, findings }` as the text of
+ * safeJson(..., 2) + "\n", one record and one finding at a time, so a large
+ * result is written without building one huge string.
  */
-export function* jsonChunks(r: AnalyzeResult): Generator<string> {
-  yield `{\n  "inputs": ${indent(safeJson(r.inputs.map(inputJson), 2), '  ')},\n  "portals": `;
-  yield* arrayChunks(r.portals, '  ');
+export function* contractJsonChunks(r: AnalyzeResult, key: string, records: readonly unknown[]): Generator<string> {
+  yield `{\n  "inputs": ${indent(safeJson(r.inputs.map(inputJson), 2), '  ')},\n  ${JSON.stringify(key)}: `;
+  yield* arrayChunks(records, '  ');
   yield ',\n  "findings": ';
   yield* arrayChunks(r.findings, '  ');
   yield '\n}\n';
+}
+
+/** The text of safeJson(portalsJson(r), 2) + "\n", in chunks. */
+export function jsonChunks(r: AnalyzeResult): Generator<string> {
+  return contractJsonChunks(r, 'portals', r.portals);
+}
+
+/** One line per record, then one per capture-level finding (`"type": "finding"`). */
+export function* recordLines(records: readonly unknown[], findings: readonly Finding[]): Generator<string> {
+  for (const x of records) yield safeJson(x) + '\n';
+  for (const f of findings) yield safeJson({ type: 'finding', ...f }) + '\n';
 }
 
 /**
@@ -70,13 +82,17 @@ export function* jsonChunks(r: AnalyzeResult): Generator<string> {
  * the data, not only on stderr.
  */
 export function* ndjsonLines(r: AnalyzeResult): Generator<string> {
-  for (const p of r.portals) yield safeJson(p) + '\n';
-  for (const f of r.findings) yield safeJson({ type: 'finding', ...f }) + '\n';
+  yield* recordLines(r.portals, r.findings);
   for (const i of r.inputs) yield safeJson({ type: 'input', ...inputJson(i) }) + '\n';
 }
 
-export function formatNdjson(r: AnalyzeResult): string {
+/** The chunks as one string. */
+export function joinChunks(chunks: Iterable<string>): string {
   let s = '';
-  for (const l of ndjsonLines(r)) s += l;
+  for (const c of chunks) s += c;
   return s;
+}
+
+export function formatNdjson(r: AnalyzeResult): string {
+  return joinChunks(ndjsonLines(r));
 }

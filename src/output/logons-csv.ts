@@ -5,9 +5,10 @@
 import type { AnalyzeResult } from '../analyze.js';
 import { hex32 } from '../isns/bitmap.js';
 import type { LogonRecord } from '../logons/types.js';
-import { csvCell } from './csv.js';
+import { csvRow } from './csv.js';
+import { joinChunks } from './json.js';
 
-export const LOGON_CSV_COLUMNS = [
+const LOGON_CSV_COLUMNS = [
   'initiator', 'portalAddress', 'portalSocket', 'discoveredBy', 'securityBitmap', 'securityBitmapSource',
   'ikeVersion', 'ikePhase1Exchange', 'ikePhase1Outcome', 'ikePhase1Messages', 'ikePhase1Frames',
   'ikePhase2Outcome', 'ikePhase2Messages', 'ikePhase2Frames', 'ikeNotifications',
@@ -34,8 +35,12 @@ function row(l: LogonRecord): unknown[] {
   ];
 }
 
+/** The CSV's records, each with its CRLF. */
+export function* logonsCsvLines(r: AnalyzeResult): Generator<string> {
+  yield csvRow(LOGON_CSV_COLUMNS);
+  for (const l of r.logons ?? []) yield csvRow(row(l));
+}
+
 export function formatLogonsCsv(r: AnalyzeResult): string {
-  const rows: string[] = [LOGON_CSV_COLUMNS.join(',')];
-  for (const l of r.logons ?? []) rows.push(row(l).map(csvCell).join(','));
-  return rows.join('\r\n') + '\r\n';
+  return joinChunks(logonsCsvLines(r));
 }

@@ -6,18 +6,12 @@
  */
 import { safeText } from '../../dissector/core/field.js';
 import type { AnalyzeResult } from '../analyze.js';
-import type { Finding } from '../findings/registry.js';
 import { hex32, securityShortNames } from '../isns/bitmap.js';
 import type { LogonConnection, LogonRecord } from '../logons/types.js';
+import { joinChunks } from './json.js';
+import { alignedLines, bySeverity, findingLine, findingsSection } from './table.js';
 
-const SEV: Record<string, number> = { error: 0, warning: 1, info: 2 };
-
-function pad(s: string, n: number): string {
-  const len = [...s].length;
-  return len >= n ? s : s + ' '.repeat(n - len);
-}
-
-export function logonPortalLabel(l: Pick<LogonRecord, 'portal'>): string {
+function logonPortalLabel(l: Pick<LogonRecord, 'portal'>): string {
   const a = l.portal.address.includes(':') ? `[${l.portal.address}]` : l.portal.address;
   return l.portal.socket === null ? `${a}:-` : `${a}:${l.portal.socket}`;
 }
@@ -58,38 +52,35 @@ function bitmapText(l: LogonRecord): string {
 }
 
 export function formatLogonsTable(r: AnalyzeResult): string {
+  return joinChunks(logonsTableChunks(r));
+}
+
+/** The table's lines, each with its newline, in order. */
+export function* logonsTableChunks(r: AnalyzeResult): Generator<string> {
+  for (const l of logonsTableLines(r)) yield l + '\n';
+}
+
+function* logonsTableLines(r: AnalyzeResult): Generator<string> {
   const logons = r.logons ?? [];
-  const out: string[] = [];
   const head = ['INITIATOR', 'PORTAL', 'DISCOVERED', 'BITMAP', 'IKE', 'ESP', 'TCP/LOGIN', 'OUTCOME', 'FINDINGS'];
   const rows = logons.map((l) => {
     const codes = [...new Set(l.findings.map((f) => f.code))].join(',') || '-';
     return [l.initiator, logonPortalLabel(l), l.discoveredBy.join(',') || '-', bitmapText(l), ikeText(l), espText(l), connectionsText(l), l.outcome, codes].map((c) => safeText(c));
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => [...x[i]!].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd();
-  out.push(line(head));
-  for (const x of rows) out.push(line(x));
-  if (logons.length === 0) out.push('(no IKE, ESP or iSCSI connection attempt between an initiator and a portal in the inputs)');
-  if (logons.some((l) => l.securityBitmapSource === 'default')) out.push('* bitmap from --default-security-bitmap');
-  if (logons.some((l) => l.portal.socket === null)) out.push(':- only IKE/ESP between the hosts: no discovered portal or TCP connection names a port');
-
-  const explained: string[] = [];
-  for (const l of logons) {
-    const where = `${l.initiator} -> ${logonPortalLabel(l)}`;
-    for (const f of [...l.findings].sort((a, b) => SEV[a.severity]! - SEV[b.severity]!)) explained.push(findingLine(f, where));
-  }
-  for (const f of [...r.findings].sort((a, b) => SEV[a.severity]! - SEV[b.severity]!)) explained.push(findingLine(f, f.file ?? 'capture'));
-  if (explained.length) {
-    out.push('');
-    out.push('Findings:');
-    out.push(...explained);
-  }
-  out.push('');
-  out.push(r.inputs.map((i) => `${safeText(i.file)}: ${i.packets} packets${i.error ? ' (read error)' : ''}`).join('; '));
-  return out.join('\n') + '\n';
+  yield* alignedLines(head, rows);
+  if (logons.length === 0) yield '(no IKE, ESP or iSCSI connection attempt between an initiator and a portal in the inputs)';
+  if (logons.some((l) => l.securityBitmapSource === 'default')) yield '* bitmap from --default-security-bitmap';
+  if (logons.some((l) => l.portal.socket === null)) yield ':- only IKE/ESP between the hosts: no discovered portal or TCP connection names a port';
+  yield* findingsSection(explained(r));
+  yield '';
+  yield r.inputs.map((i) => `${safeText(i.file)}: ${i.packets} packets${i.error ? ' (read error)' : ''}`).join('; ');
 }
 
-function findingLine(f: Finding, where: string): string {
-  const frames = f.frames.length ? ` [frame${f.frames.length > 1 ? 's' : ''} ${f.frames.join(', ')}]` : '';
-  return safeText(`${pad(f.severity, 8)} ${f.code}  ${where}: ${f.message}${frames}`);
+/** Findings explained: each record's, then the capture-level ones. */
+function* explained(r: AnalyzeResult): Generator<string> {
+  for (const l of r.logons ?? []) {
+    const where = `${l.initiator} -> ${logonPortalLabel(l)}`;
+    for (const f of bySeverity(l.findings)) yield findingLine(f, where);
+  }
+  for (const f of bySeverity(r.findings)) yield findingLine(f, f.file ?? 'capture');
 }

@@ -7,6 +7,7 @@
  */
 import { formatIpv6 } from '../../../dissector/core/byteview.js';
 import { addressText, ipv4Bits, ipv4BitsAt, type IsnsAttr } from '../../../dissector/isns/index.js';
+import { ipv4Number } from '../../../dissector/net/ipv4.js';
 import type { FindingFacts } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import { Interner } from './intern.js';
@@ -118,11 +119,7 @@ export function portalKey(address: string, port: number, udp: boolean): string {
 }
 
 /** A dotted-quad IPv4 address as an unsigned number, or null. */
-export function ipv4Num(a: string): number | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  if (!m) return null;
-  return ((+m[1]! << 24) >>> 0) + (+m[2]! << 16) + (+m[3]! << 8) + +m[4]!;
-}
+export const ipv4Num = ipv4Number;
 
 export class PortalStore {
   readonly portals = new Map<string, PortalState>();
@@ -193,7 +190,7 @@ export class PortalStore {
     if (!p) {
       p = newPortal(address, socket, udp, first, last);
       this.portals.set(p.key, p);
-      const bits = ipv4Num(address);
+      const bits = ipv4Number(address);
       if (bits !== null) {
         let m = this.byV4.get(bits | 0);
         if (!m) this.byV4.set(bits | 0, (m = new Map()));
