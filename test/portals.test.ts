@@ -5,14 +5,14 @@
  * and the contract, written out by hand here.
  */
 import test from 'ava';
-import type { IsnsAttr, IsnsMessage, IsnsValue, AttrRole } from '../dissector/isns/index.js';
+import { parseIsnsMessage, type IsnsValue, type AttrRole } from '../dissector/isns/index.js';
 import type { MessageEvent } from '../src/isns/assembler.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
 import { PortalBuilder } from '../src/isns/portals/builder.js';
 import { bitmapFindings } from '../src/findings/portal-rules.js';
 import { comparePortals, sortPortals } from '../src/output/order.js';
 import { addressText as portalAddress } from '../dissector/isns/index.js';
-import { ipv6Bytes, be32 } from '../tools/craft.js';
+import { ipv6Bytes, be32, concat } from '../tools/craft.js';
 
 // ------------------------------------------------------------ message builders
 
@@ -42,21 +42,13 @@ function ev(fid: number, attrs: A[], o: { status?: number; request?: MessageEven
     frame: frameNo,
     ts: { sec: 1795464000 + frameNo, nsec: 123456000, digits: 6 },
   };
-  let obj = -1;
-  const full: IsnsAttr[] = attrs.map((a, i) => {
-    if (a.role === 'operating' && [1, 16, 32, 48, 64, 96].includes(a.tag)) obj++;
-    return { tag: a.tag, length: a.raw.length, offset: i * 8, role: a.role ?? 'operating', object: a.role === 'operating' ? obj : -1, abbrev: '', name: '', value: a.value, raw: a.raw };
+  // The message is parsed from its bytes, as the assembler does; the roles written here must be the ones parsing gives.
+  const resp = (fid & 0x8000) !== 0;
+  const payload = concat([...(resp ? [be32(o.status ?? 0)] : []), ...attrs.map((a) => concat([be32(a.tag), be32(a.raw.length), a.raw]))]);
+  const message = parseIsnsMessage(fid, 0x8c00, o.xid ?? 1, payload);
+  message.attrs.forEach((x, i) => {
+    if (x.role !== (attrs[i]!.role ?? 'operating')) throw new Error(`attribute ${i} (tag ${x.tag}) parses as ${x.role}, not ${attrs[i]!.role}`);
   });
-  const message: IsnsMessage = {
-    functionId: fid,
-    name: '',
-    isResponse: (fid & 0x8000) !== 0,
-    xid: o.xid ?? 1,
-    flags: 0x8c00,
-    status: (fid & 0x8000) !== 0 ? (o.status ?? 0) : null,
-    attrs: full,
-    problems: [],
-  };
   const e: MessageEvent = { message, pdus: [pdu], first: pdu, last: pdu, ...(o.request ? { request: o.request } : {}) };
   return e;
 }

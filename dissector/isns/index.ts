@@ -34,3 +34,4 @@ export * from './pdu.js';
 export * from './values.js';
 export * from './tree.js';
 export * from './message.js';
+export * from './table.js';

@@ -8,7 +8,7 @@
 import { ByteView, formatIpv6 } from '../core/byteview.js';
 import { OBJECT_KEYS, tagSpec, type TagSpec } from './attrs.js';
 import { FN, HEARTBEAT, functionName, isResponse } from './names.js';
-import { decodeValue, ipv4Of, valueProblem, type IsnsValue } from './values.js';
+import { decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
 
 export type AttrRole = 'source' | 'key' | 'delimiter' | 'operating';
 
@@ -44,7 +44,16 @@ export interface IsnsMessage {
   flags: number;
   /** Responses: the status at the start of the (assembled) payload. */
   status: number | null;
-  attrs: IsnsAttr[];
+  /** The attributes as objects, made on first use (readers of a few attributes use table.ts on `offsets`). */
+  readonly attrs: IsnsAttr[];
+  /** The assembled payload the attributes lie in. */
+  readonly payload: Uint8Array;
+  /** The offset in payload of each attribute's TLV (its tag and length are read there; see table.ts). */
+  readonly offsets: readonly number[];
+  /** Number of attributes. */
+  readonly count: number;
+  /** The ROLE_* code of attribute i. */
+  roleAt(i: number): number;
   /** Heartbeat (0x000E) only: its fixed, non-TLV layout. */
   heartbeat?: IsnsHeartbeat;
   problems: string[];
@@ -124,22 +133,98 @@ class Attr implements IsnsAttr {
   }
 }
 
+/** Role codes (IsnsMessage.roleAt), in the order roles occur in a message. */
+export const ROLE_SOURCE = 0;
+export const ROLE_KEY = 1;
+export const ROLE_DELIMITER = 2;
+export const ROLE_OPERATING = 3;
+const ROLE_NAMES: readonly AttrRole[] = ['source', 'key', 'delimiter', 'operating'];
+
+class Message implements IsnsMessage {
+  status: number | null = null;
+  problems: string[] = [];
+  heartbeat?: IsnsHeartbeat;
+  truncated?: boolean;
+  offsets: number[] = NO_OFFSETS;
+  /** The first attribute is the source. */
+  sourceFirst = false;
+  /** Index of the first delimiter (count when there is none). */
+  delimiter = 0;
+  /** The role of attributes before the delimiter but the source: key, or operating in messages without a delimiter by design. */
+  keyRole = ROLE_KEY;
+  /** Problems of single attributes, by index (rare: made only when one has a problem). */
+  attrProblems: Map<number, string> | null = null;
+  private made: IsnsAttr[] | null = null;
+  constructor(
+    readonly functionId: number,
+    readonly name: string,
+    readonly isResponse: boolean,
+    readonly xid: number,
+    readonly flags: number,
+    public payload: Uint8Array,
+  ) {}
+  get count(): number {
+    return this.offsets.length;
+  }
+  roleAt(i: number): number {
+    if (u32of(this.payload, this.offsets[i]!) === 0) return ROLE_DELIMITER;
+    if (i === 0 && this.sourceFirst) return ROLE_SOURCE;
+    return i < this.delimiter ? this.keyRole : ROLE_OPERATING;
+  }
+  get attrs(): IsnsAttr[] {
+    if (this.made === null) {
+      const out: IsnsAttr[] = [];
+      const b = this.payload;
+      const dds = isDdsMessage(this.functionId);
+      let object = -1;
+      let prevTag = -1;
+      for (let i = 0; i < this.offsets.length; i++) {
+        const o = this.offsets[i]!;
+        const tag = u32of(b, o);
+        const role = this.roleAt(i);
+        const a = new Attr(tag, u32of(b, o + 4), o, ROLE_NAMES[role]!, tagSpec(tag), b);
+        if (role === ROLE_OPERATING) {
+          if (startsObject(tag, prevTag, dds) || object < 0) object++;
+          a.object = object;
+          prevTag = tag;
+        }
+        const pr = this.attrProblems?.get(i);
+        if (pr !== undefined) a.problem = pr;
+        out.push(a);
+      }
+      this.made = out;
+    }
+    return this.made;
+  }
+  /** Own the payload (see ownAttrBytes). */
+  own(): void {
+    const b = new Uint8Array(this.payload);
+    this.payload = b;
+    if (this.made) for (const a of this.made) a.raw = b.subarray(a.offset + 8, a.offset + 8 + a.length);
+  }
+  toJSON(): unknown {
+    const { functionId, name, isResponse, xid, flags, status, attrs, problems, heartbeat, truncated } = this;
+    return { functionId, name, isResponse, xid, flags, status, attrs, ...(heartbeat ? { heartbeat } : {}), problems, ...(truncated ? { truncated } : {}) };
+  }
+}
+const NO_OFFSETS: number[] = [];
+
 /**
  * Give a message that will be kept (a request awaiting its response) its own
- * exactly-sized copy of its attribute bytes, so it no longer pins the shared
- * buffers its PDU was cut from (see keepBytes).
+ * copy of its payload, so it no longer pins the shared buffers its PDU was
+ * cut from (see keepBytes).
  */
 export function ownAttrBytes(m: IsnsMessage): void {
-  let total = 0;
-  for (const a of m.attrs) total += a.length;
-  const buf = new Uint8Array(total);
-  let o = 0;
-  for (const a of m.attrs) {
-    const r = a.raw;
-    buf.set(r, o);
-    a.raw = buf.subarray(o, o + r.length);
-    o += r.length;
-  }
+  (m as Message).own();
+}
+
+/** The message's header fields and status, without attributes or problems (a waiting request, slimmed). */
+export function hollowMessage(m: IsnsMessage): IsnsMessage {
+  const h = new Message(m.functionId, m.name, m.isResponse, m.xid, m.flags, new Uint8Array(0));
+  h.status = m.status;
+  if (m.heartbeat) h.heartbeat = m.heartbeat;
+  if (m.truncated) h.truncated = true;
+  return h;
 }
 
 /**
@@ -170,76 +255,65 @@ const NO_SOURCE = new Set([FN.SCN, FN.ESI, HEARTBEAT]);
  */
 export function parseIsnsMessage(functionId: number, flags: number, xid: number, payload: Uint8Array, truncated = false): IsnsMessage {
   const resp = isResponse(functionId);
-  const m: IsnsMessage = { functionId, name: functionName(functionId), isResponse: resp, xid, flags, status: null, attrs: [], problems: [] };
+  const m = new Message(functionId, functionName(functionId), resp, xid, flags, payload);
   // A payload the snaplen cut ends early: that is not a malformation, and no attribute is invented from its last bytes.
   if (truncated) m.truncated = true;
-  const v = ByteView.of(payload);
   let o = 0;
   if (functionId === HEARTBEAT) {
-    parseHeartbeat(v, m);
+    parseHeartbeat(ByteView.of(payload), m);
     return m;
   }
+  const n = payload.length;
   if (resp) {
-    if (payload.length < 4) {
-      if (!truncated) m.problems.push(`response of ${payload.length} bytes has no 4-byte status`);
+    if (n < 4) {
+      if (!truncated) m.problems.push(`response of ${n} bytes has no 4-byte status`);
       return m;
     }
-    m.status = v.u32(0);
+    m.status = u32of(payload, 0);
     o = 4;
   }
   const hasSource = !resp && !NO_SOURCE.has(functionId);
-  let seenDelim = false;
-  let object = -1;
-  let prevTag = -1;
-  const tlvs: IsnsAttr[] = [];
+  // Attributes are counted first, so that their offsets take one exactly-sized array.
+  let count = 0;
+  for (let p = o; n - p >= 8; count++) {
+    const len = u32of(payload, p + 4);
+    if (len > n - p - 8) break;
+    p += 8 + len;
+  }
+  const offsets: number[] = count > 0 ? new Array<number>(count) : NO_OFFSETS;
+  m.offsets = offsets;
+  let delimiter = -1;
   let badAttrs = 0;
-  while (o < payload.length) {
-    if (payload.length - o < 8) {
-      if (!truncated) m.problems.push(`${payload.length - o} stray bytes at offset ${o}, too few for an attribute header`);
-      break;
+  for (let i = 0; i < count; i++) {
+    const tag = u32of(payload, o);
+    const len = u32of(payload, o + 4);
+    offsets[i] = o;
+    if (tag === 0 && delimiter < 0) delimiter = i;
+    // The usual attribute has no problem: its spec is looked at only when its length could be one.
+    if (len !== 0) {
+      const spec = tagSpec(tag);
+      let prob = valueProblem(spec, len);
+      if (len % 4 !== 0) prob = (prob ? prob + '; ' : '') + `length ${len} is not a multiple of 4`;
+      if (tag === 0) prob = (prob ? prob + '; ' : '') + `delimiter with length ${len}`;
+      if (prob) {
+        (m.attrProblems ??= new Map()).set(i, prob);
+        // Listed up to a bound per message, then counted (7,000 bad attributes make one line, not 7,000).
+        if (badAttrs++ < MAX_ATTR_PROBLEMS) m.problems.push(`attribute ${spec?.name ?? `Unknown attribute ${tag}`} (tag ${tag}) at offset ${o}: ${prob}`);
+      }
     }
-    const tag = v.u32(o);
-    const len = v.u32(o + 4);
-    if (len > payload.length - o - 8) {
-      if (!truncated) m.problems.push(`attribute tag ${tag} at offset ${o}: length ${len} runs past the end of the message (${payload.length - o - 8} bytes left)`);
-      break;
-    }
-    const spec = tagSpec(tag);
-    const problem = valueProblem(spec, len);
-    let role: AttrRole;
-    if (tag === 0) {
-      role = 'delimiter';
-      seenDelim = true;
-    } else if (hasSource && tlvs.length === 0) role = 'source';
-    else if (!seenDelim) role = 'key';
-    else role = 'operating';
-    const a = new Attr(tag, len, o, role, spec, payload);
-    let prob = problem;
-    if (len % 4 !== 0) prob = (prob ? prob + '; ' : '') + `length ${len} is not a multiple of 4`;
-    if (tag === 0 && len !== 0) prob = (prob ? prob + '; ' : '') + `delimiter with length ${len}`;
-    if (prob) {
-      a.problem = prob;
-      // Listed up to a bound per message, then counted (7,000 bad attributes make one line, not 7,000).
-      if (badAttrs++ < MAX_ATTR_PROBLEMS) m.problems.push(`attribute ${a.name} (tag ${tag}) at offset ${o}: ${prob}`);
-    }
-    tlvs.push(a);
     o += 8 + len;
   }
+  if (o < n && !truncated) {
+    if (n - o < 8) m.problems.push(`${n - o} stray bytes at offset ${o}, too few for an attribute header`);
+    else m.problems.push(`attribute tag ${u32of(payload, o)} at offset ${o}: length ${u32of(payload, o + 4)} runs past the end of the message (${n - o - 8} bytes left)`);
+  }
   if (badAttrs > MAX_ATTR_PROBLEMS) m.problems.push(`${badAttrs - MAX_ATTR_PROBLEMS} more attributes with problems (not listed one by one)`);
+  m.sourceFirst = hasSource && count > 0 && u32of(payload, offsets[0]!) !== 0;
+  m.delimiter = delimiter < 0 ? count : delimiter;
   // Without a delimiter, messages that have none by design (SCN, ESI, their responses, and
   // responses in general) carry operating attributes; requests keep source + key.
-  if (!seenDelim && (resp || NO_SOURCE.has(functionId))) for (const a of tlvs) if (a.role === 'key') a.role = 'operating';
-  if (hasSource && tlvs.length > 0 && tlvs[0]!.role !== 'source') m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
-  // In DDS messages a DD_ID lists a member DD of the set, not a new object.
-  const dds = isDdsMessage(functionId);
-  for (const a of tlvs) {
-    if (a.role === 'operating') {
-      if (startsObject(a.tag, prevTag, dds) || object < 0) object++;
-      a.object = object;
-      prevTag = a.tag;
-    }
-  }
-  m.attrs = tlvs;
+  if (delimiter < 0 && (resp || NO_SOURCE.has(functionId))) m.keyRole = ROLE_OPERATING;
+  if (hasSource && count > 0 && !m.sourceFirst) m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
   return m;
 }
 

@@ -46,12 +46,12 @@ export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmaps' | 'bitm
   for (const e of p.errors.values()) {
     findings.push(withFrameFiles(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file), e.files));
   }
-  if (p.bitmaps.size > 1 && !rejected) {
-    const parts = [...p.bitmaps].map(
-      ([v, s]) => `${describeBitmap(v)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
+  if (p.bitmaps.length > 1 && !rejected) {
+    const parts = p.bitmaps.map(
+      (s) => `${describeBitmap(s.value)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
     );
-    const firsts = [...p.bitmaps.values()].map((s) => s.first);
-    findings.push(withFrameFiles(finding('BITMAP_CONFLICT', { count: p.bitmaps.size, parts }, firsts.map((s) => s.frame), p.bitmap!.from.file), firsts.map((s) => s.file)));
+    const firsts = p.bitmaps.map((s) => s.first);
+    findings.push(withFrameFiles(finding('BITMAP_CONFLICT', { count: p.bitmaps.length, parts }, firsts.map((s) => s.frame), p.bitmap!.from.file), firsts.map((s) => s.file)));
   }
   let bitmap: number | null = p.bitmap ? p.bitmap.value : null;
   let source: PortalVerdict['source'] = p.bitmap ? 'isns' : 'none';

@@ -4,7 +4,7 @@
  * the ESI and SCN ports registrations announce, so traffic to them is
  * dissected as iSNS (as Wireshark does).
  */
-import { isns, knownFunction, type IsnsPduResult } from '../../dissector/isns/index.js';
+import { isns, knownFunction, portAt, tagAt, type IsnsPduResult } from '../../dissector/isns/index.js';
 import { finding } from '../findings/registry.js';
 import { Tally } from '../findings/tally.js';
 import type { AppBinding, BindContext, Binder } from '../binding.js';
@@ -71,10 +71,11 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     // The registering host, and the iSNS server that will open ESI connections to it or send it SCNs.
     const host = m.isResponse ? ev.first.dst.addr : ev.first.src.addr;
     const server = m.isResponse ? ev.first.src.addr : ev.first.dst.addr;
-    for (const a of m.attrs) {
-      if ((a.tag === 20 || a.tag === 23) && a.value.kind === 'port' && a.value.port > 0) {
-        this.ctx.learnPort(a.value.udp ? 'udp' : 'tcp', host, a.value.port, isns, server);
-      }
+    for (let i = 0; i < m.count; i++) {
+      const tag = tagAt(m, i);
+      if (tag !== 20 && tag !== 23) continue;
+      const w = portAt(m, i);
+      if (w > 0 && (w & 0xffff) > 0) this.ctx.learnPort((w & 0x10000) !== 0 ? 'udp' : 'tcp', host, w & 0xffff, isns, server);
     }
   }
 

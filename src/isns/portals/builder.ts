@@ -18,7 +18,7 @@
  * The walk over a message's objects is walk.ts; the store is store.ts; the
  * record and its findings are record.ts and findings/portal-rules.ts.
  */
-import { FN, functionName, statusText, type IsnsMessage } from '../../../dissector/isns/index.js';
+import { FN, ROLE_KEY, ROLE_OPERATING, functionName, portAt, statusText, tagAt, textAt, uintAt, valueAt, type AttrTable, type IsnsMessage } from '../../../dissector/isns/index.js';
 import { finding, type Finding } from '../../findings/registry.js';
 import { MAX_ERROR_FRAMES } from '../../findings/portal-rules.js';
 import { sortPortals } from '../../output/order.js';
@@ -26,7 +26,7 @@ import type { MessageEvent } from '../assembler.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import { recordOf, type DiscoveredBy, type PortalRecord } from './record.js';
 import { PortalStore, setSeen, type PortalState } from './store.js';
-import { portOf, textOf, uintOf, walkMessage } from './walk.js';
+import { walkMessage } from './walk.js';
 
 export type { PortalRecord, PortalNode, DiscoveredBy } from './record.js';
 
@@ -121,8 +121,8 @@ export class PortalBuilder {
       return;
     }
     // The entity the registration is for: key EID, else operating EID, else the response's.
-    let eid = firstEid(req.message, 'key') ?? null;
-    if (!eid && rsp) eid = firstEid(rsp.message, 'key') ?? firstEid(rsp.message, 'operating') ?? null;
+    let eid = firstEid(req.message, ROLE_KEY) ?? null;
+    if (!eid && rsp) eid = firstEid(rsp.message, ROLE_KEY) ?? firstEid(rsp.message, ROLE_OPERATING) ?? null;
     walkMessage(this.store, req.message, req, 'registered', rsp, eid);
     if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid).portals, rsp);
   }
@@ -137,9 +137,10 @@ export class PortalBuilder {
     const at = rsp ?? req;
     for (const p of targets) this.deregister(p, at);
     // Node deregistration removes the node from every portal it was reachable through.
-    for (const a of req.message.attrs) {
-      if (a.role === 'operating' && a.tag === 32) {
-        const n = textOf(a);
+    const m = req.message;
+    for (let i = 0; i < m.count; i++) {
+      if (m.roleAt(i) === ROLE_OPERATING && tagAt(m, i) === 32) {
+        const n = textAt(m, i);
         if (n !== null) this.store.dropNode(n);
       }
     }
@@ -148,30 +149,34 @@ export class PortalBuilder {
   /** The portals a deregistration names: by entity, by address and port, by portal index. */
   private deregTargets(m: IsnsMessage): PortalState[] {
     const out = new Set<PortalState>();
-    const ops = m.attrs.filter((a) => a.role === 'operating' || a.role === 'key');
-    for (let i = 0; i < ops.length; i++) {
-      const p = this.named(ops, i);
-      if (p.skip) i++;
+    for (let i = 0; i < m.count; i++) {
+      const r = m.roleAt(i);
+      if (r !== ROLE_OPERATING && r !== ROLE_KEY) continue;
+      // An address is named with the port that follows it among the key and operating attributes.
+      let next = i + 1;
+      while (next < m.count && m.roleAt(next) !== ROLE_OPERATING && m.roleAt(next) !== ROLE_KEY) next++;
+      const p = this.named(m, i, next < m.count ? next : -1);
+      if (p.skip) i = next;
       for (const x of p.portals) out.add(x);
     }
     return [...out];
   }
 
-  /** The portals attribute i names (an entity, a portal address + port, a portal index). */
-  private named(attrs: MessageEvent['message']['attrs'], i: number): { portals: Iterable<PortalState>; skip: boolean } {
-    const a = attrs[i]!;
-    if (a.tag === 1) {
-      const eid = textOf(a);
+  /** The portals attribute i names (an entity, a portal address + port (attribute j), a portal index). */
+  private named(m: AttrTable, i: number, j: number): { portals: Iterable<PortalState>; skip: boolean } {
+    const tag = tagAt(m, i);
+    if (tag === 1) {
+      const eid = textAt(m, i);
       const e = eid !== null ? this.store.entities.get(eid) : undefined;
       return { portals: e ? [...e.portals].map((k) => this.store.get(k)!) : [], skip: false };
     }
-    if (a.tag === 16 && attrs[i + 1]?.tag === 17) {
-      const port = portOf(attrs[i + 1]!);
-      const p = port ? this.store.find(a.raw, port.port, port.udp) : undefined;
+    if (tag === 16 && j >= 0 && tagAt(m, j) === 17) {
+      const w = portAt(m, j);
+      const p = w >= 0 ? this.store.find(valueAt(m, i), w & 0xffff, (w & 0x10000) !== 0) : undefined;
       return { portals: p ? [p] : [], skip: true };
     }
-    if (a.tag === 22) {
-      const idx = uintOf(a);
+    if (tag === 22) {
+      const idx = uintAt(m, i);
       const p = idx !== null ? this.store.byPortalIndex(idx) : undefined;
       return { portals: p ? [p] : [], skip: false };
     }
@@ -191,16 +196,15 @@ export class PortalBuilder {
   private scn(ev: MessageEvent): void {
     const m = ev.message;
     let removed = false;
-    const attrs = m.attrs;
-    for (let i = 0; i < attrs.length; i++) {
-      const a = attrs[i]!;
-      if (a.tag === 35 || a.tag === 75) {
-        const v = uintOf(a);
+    for (let i = 0; i < m.count; i++) {
+      const tag = tagAt(m, i);
+      if (tag === 35 || tag === 75) {
+        const v = uintAt(m, i);
         removed = v !== null && (v & 0x10) !== 0;
         continue;
       }
       if (!removed) continue;
-      const p = this.named(attrs, i);
+      const p = this.named(m, i, i + 1 < m.count ? i + 1 : -1);
       if (p.skip) i++;
       for (const x of p.portals) this.deregister(x, ev);
     }
@@ -296,10 +300,10 @@ export class PortalBuilder {
   }
 }
 
-function firstEid(m: IsnsMessage, role: 'key' | 'operating'): string | undefined {
-  for (const a of m.attrs)
-    if (a.role === role && a.tag === 1) {
-      const t = textOf(a);
+function firstEid(m: IsnsMessage, role: typeof ROLE_KEY | typeof ROLE_OPERATING): string | undefined {
+  for (let i = 0; i < m.count; i++)
+    if (m.roleAt(i) === role && tagAt(m, i) === 1) {
+      const t = textAt(m, i);
       if (t) return t;
     }
   return undefined;

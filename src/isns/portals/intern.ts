@@ -11,25 +11,24 @@ export class Interner {
   private map = new Map<number, string>();
   constructor(private readonly max = 1 << 16) {}
 
-  /** UTF-8 up to the first NUL (rfcString), the same object for the same ASCII bytes. */
-  text(raw: Uint8Array): string {
+  /** UTF-8 up to the first NUL (rfcString) of the `len` bytes at `off` of `b`: the same object for the same ASCII bytes. */
+  text(b: Uint8Array, off = 0, len = b.length - off): string {
     let h = 0x811c9dc5 | 0;
     let n = 0;
-    const len = raw.length;
     for (; n < len; n++) {
-      const b = raw[n]!;
-      if (b === 0) break;
-      if (b >= 0x80 || n >= 512) return rfcString(raw);
-      h = Math.imul(h ^ b, 0x01000193);
+      const c = b[off + n]!;
+      if (c === 0) break;
+      if (c >= 0x80 || n >= 512) return rfcString(b.subarray(off, off + len));
+      h = Math.imul(h ^ c, 0x01000193);
     }
     h = (h ^ n) | 0;
     const s = this.map.get(h);
     if (s !== undefined && s.length === n) {
       let k = 0;
-      while (k < n && s.charCodeAt(k) === raw[k]) k++;
+      while (k < n && s.charCodeAt(k) === b[off + k]) k++;
       if (k === n) return s;
     }
-    const t = String.fromCharCode.apply(null, raw.subarray(0, n) as unknown as number[]);
+    const t = String.fromCharCode.apply(null, b.subarray(off, off + n) as unknown as number[]);
     if (this.map.size >= this.max) this.map = new Map();
     this.map.set(h, t);
     return t;

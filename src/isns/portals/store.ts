@@ -6,11 +6,12 @@
  * garbage for V8's old heap.
  */
 import { formatIpv6 } from '../../../dissector/core/byteview.js';
-import { addressText, ipv4Bits, ipv4BitsAt, type IsnsAttr } from '../../../dissector/isns/index.js';
+import { addressText, ipv4Bits, ipv4BitsAt } from '../../../dissector/isns/index.js';
 import { ipv4Number } from '../../../dissector/net/ipv4.js';
 import type { FindingFacts } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import { Interner } from './intern.js';
+import { V4Index } from './v4index.js';
 
 /** Where a record was seen; the time text is made once, when the record is output. */
 export interface Seen {
@@ -59,7 +60,7 @@ export interface PortalState {
   /** The bitmap reported: the last one seen, with where it came from. */
   bitmap: { value: number; from: Origin } | null;
   /** Every distinct bitmap seen (in order of first appearance), for BITMAP_CONFLICT (bounded). */
-  bitmaps: Map<number, BitmapValue>;
+  bitmaps: BitmapValue[];
   /** The entry of bitmaps for the current bitmap value (null when over the bound). */
   bitmapEntry: BitmapValue | null;
   symbolicName: string | null;
@@ -129,7 +130,7 @@ export class PortalStore {
    * IPv4 portals by address (ipv4Bits), so the portal a message names is found
    * without making its address text and key: the per-attribute common case.
    */
-  private readonly byV4 = new Map<number, Map<number, PortalState>>();
+  private readonly byV4 = new V4Index<PortalState>();
   /** Portals whose portal groups name a node: a node leaving touches only those. */
   private readonly pgByNode = new Map<string, Set<PortalState>>();
   readonly entities = new Map<string, EntityState>();
@@ -146,7 +147,7 @@ export class PortalStore {
   find(raw: Uint8Array, socket: number, udp: boolean): PortalState | undefined {
     if (raw.length !== 16) return undefined;
     const bits = ipv4Bits(raw);
-    if (bits !== null) return this.byV4.get(bits)?.get(socket * 2 + (udp ? 1 : 0));
+    if (bits !== null) return this.byV4.get(bits, udp ? socket | 0x10000 : socket);
     return this.portals.get(portalKey(formatIpv6(raw, 0), socket, udp));
   }
 
@@ -165,13 +166,11 @@ export class PortalStore {
     return e;
   }
 
-  /** touch() for an address attribute (its 16 bytes read where they lie); null when it is not an address. */
-  touchAttr(a: IsnsAttr, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu, how: How, entity: string | null): PortalState | null {
-    if (a.length !== 16) return null;
-    const b = a.buf;
-    const bits = b === undefined ? ipv4Bits(a.raw) : ipv4BitsAt(b, a.offset + 8);
-    const known = bits !== null ? this.byV4.get(bits)?.get(socket * 2 + (udp ? 1 : 0)) : this.find(a.raw, socket, udp);
-    const address = known ? known.address : addressText(a.raw);
+  /** touch() for a 16-byte address at offset `o` of `b` (an IPv4 one found without making its text); null when it is no address. */
+  touchAt(b: Uint8Array, o: number, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu, how: How, entity: string | null): PortalState | null {
+    const bits = ipv4BitsAt(b, o);
+    const known = bits !== null ? this.byV4.get(bits, udp ? socket | 0x10000 : socket) : this.find(b.subarray(o, o + 16), socket, udp);
+    const address = known ? known.address : addressText(b.subarray(o, o + 16));
     return address === null ? null : this.touch(address, socket, udp, first, last, how, entity, known);
   }
 
@@ -192,9 +191,7 @@ export class PortalStore {
       this.portals.set(p.key, p);
       const bits = ipv4Number(address);
       if (bits !== null) {
-        let m = this.byV4.get(bits | 0);
-        if (!m) this.byV4.set(bits | 0, (m = new Map()));
-        m.set(socket * 2 + (udp ? 1 : 0), p);
+        this.byV4.set(bits | 0, udp ? socket | 0x10000 : socket, p);
       }
     } else setSeen(p.lastSeen, last);
     if (how === 'rejected') p.rejected++;
@@ -246,7 +243,7 @@ function newPortal(address: string, socket: number, udp: boolean, first: FramedP
     socket,
     transport: udp ? 'udp' : 'tcp',
     bitmap: null,
-    bitmaps: new Map(),
+    bitmaps: [],
     bitmapEntry: null,
     symbolicName: null,
     portalIndex: null,

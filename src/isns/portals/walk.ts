@@ -13,7 +13,27 @@
  * Other objects (FC ports, DDs, DD sets) say nothing about portals.
  */
 import { copyBytes } from '../../../dissector/core/byteview.js';
-import { addressText, FN, isDdsMessage, startsObject, tagSpec, u32of, type IsnsAttr, type IsnsMessage } from '../../../dissector/isns/index.js';
+import {
+  FN,
+  ROLE_KEY,
+  ROLE_OPERATING,
+  ROLE_SOURCE,
+  addressAt,
+  isDdsMessage,
+  lengthAt,
+  pgtAt,
+  portAt,
+  sameValueAt,
+  startsObject,
+  tagAt,
+  tagSpec,
+  uintAt,
+  valueAt,
+  valueOffsetAt,
+  wordAt,
+  type AttrTable,
+  type IsnsMessage,
+} from '../../../dissector/isns/index.js';
 import type { MessageEvent } from '../assembler.js';
 import type { How, PortalState, PortalStore } from './store.js';
 
@@ -27,65 +47,23 @@ export interface Walked {
   entities: string[];
 }
 
-export function uintOf(a: IsnsAttr): number | null {
-  const v = a.value;
-  if (v.kind === 'uint') return v.value;
-  if (v.kind === 'bitmap') return v.value;
-  if (v.kind === 'port') return v.port;
-  return null;
+/** `kept` when it holds the same bytes as attribute i's value, else an owned copy (null when empty). */
+function keepValue(kept: Uint8Array | null, m: AttrTable, i: number): Uint8Array | null {
+  if (lengthAt(m, i) === 0) return null;
+  return kept !== null && sameValueAt(m, i, kept) ? kept : copyBytes(valueAt(m, i));
 }
 
-export function textOf(a: IsnsAttr): string | null {
-  return a.value.kind === 'string' ? a.value.text : null;
-}
-
-export function portOf(a: IsnsAttr): { port: number; udp: boolean } | null {
-  // Read in place (the per-portal common case): a port word is 4 bytes or more of a port-kind tag.
-  if (a.length >= 4 && tagSpec(a.tag)?.kind === 'port') {
-    const w = word(a)!;
-    return { port: w & 0xffff, udp: (w & 0x10000) !== 0 };
-  }
-  return null;
-}
-
-/** The 32-bit big-endian word an attribute's value starts with (null when shorter), read where it lies. */
-function word(a: IsnsAttr): number | null {
-  if (a.length < 4) return null;
-  const b = a.buf;
-  if (b === undefined) return u32of(a.raw);
-  const o = a.offset + 8;
-  return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
-}
-
-/** A PG Tag: null for a zero-length (NULL) tag, else its 16 bits. */
-function pgtOf(a: IsnsAttr): number | null {
-  return a.raw.length === 0 ? null : (uintOf(a) ?? 0) & 0xffff;
-}
-
-/** `kept` when it holds the same bytes as a's value (compared where they lie), else an owned copy (null when empty). */
-function keepValue(kept: Uint8Array | null, a: IsnsAttr): Uint8Array | null {
-  const n = a.length;
-  if (n === 0) return null;
-  if (kept !== null && kept.length === n) {
-    const b = a.buf;
-    const [src, o] = b === undefined ? [a.raw, 0] : [b, a.offset + 8];
-    let i = 0;
-    while (i < n && kept[i] === src[o + i]) i++;
-    if (i === n) return kept;
-  }
-  return copyBytes(a.raw);
-}
-
-/** Split attributes into objects by the grammar's rule; the first attribute always starts one. */
-function eachObject(w: Walk, attrs: readonly IsnsAttr[], from: number, to: number, dds: boolean): void {
+/** Split attributes [from, to) into objects by the grammar's rule; the first attribute always starts one. */
+function eachObject(w: Walk, from: number, to: number, dds: boolean): void {
+  const m = w.m;
   let start = from;
   for (let i = from + 1; i < to; i++) {
-    if (startsObject(attrs[i]!.tag, attrs[i - 1]!.tag, dds)) {
-      w.object(attrs, start, i);
+    if (startsObject(tagAt(m, i), tagAt(m, i - 1), dds)) {
+      w.object(start, i);
       start = i;
     }
   }
-  if (start < to) w.object(attrs, start, to);
+  if (start < to) w.object(start, to);
 }
 
 /** One walk over one message. */
@@ -94,6 +72,8 @@ class Walk {
   private readonly last: MessageEvent['last'];
 
   constructor(
+    /** The attributes walked (the message's table, or its operating attributes only). */
+    public m: AttrTable,
     private readonly store: PortalStore,
     private readonly ev: MessageEvent,
     private readonly how: How,
@@ -115,93 +95,101 @@ class Walk {
     return a;
   }
 
-  /** The object attrs[s..e) (its key attribute first). */
-  object(attrs: readonly IsnsAttr[], s: number, e: number): void {
-    switch (attrs[s]!.tag) {
+  /** The object of attributes [s, e) (its key attribute first). */
+  object(s: number, e: number): void {
+    switch (tagAt(this.m, s)) {
       case 1:
-        return this.entityObject(attrs[s]!);
+        return this.entityObject(s);
       case 16:
-        return this.portalObject(attrs, s, e);
+        return this.portalObject(s, e);
       case 32:
-        return this.nodeObject(attrs, s, e);
+        return this.nodeObject(s, e);
       case 48:
       case 49:
       case 50:
       case 51:
       case 52:
-        return this.pgObject(attrs, s, e);
+        return this.pgObject(s, e);
       default:
       // FC ports, DDs, DD sets: nothing about portals
     }
   }
 
-  /** An attribute's RFC string (textOf), interned. */
-  private text(a: IsnsAttr): string | null {
-    const raw = a.raw;
-    return raw.length > 0 && tagSpec(a.tag)?.kind === 'string' ? this.store.strings.text(raw) : null;
+  /** Attribute i's RFC string (textAt), interned. */
+  private text(i: number): string | null {
+    const m = this.m;
+    const n = lengthAt(m, i);
+    return n > 0 && tagSpec(tagAt(m, i))?.kind === 'string' ? this.store.strings.text(m.payload, valueOffsetAt(m, i), n) : null;
   }
 
-  private touch(address: string, port: { port: number; udp: boolean }): PortalState {
-    return this.store.touch(address, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
+  /** The portal at an address and a port word (portAt). */
+  private touch(address: string, port: number): PortalState {
+    return this.store.touch(address, port & 0xffff, (port & 0x10000) !== 0, this.ev.first, this.last, this.how, this.entity);
   }
 
-  private entityObject(key: IsnsAttr): void {
-    this.entity = this.text(key) || this.entity;
+  private entityObject(i: number): void {
+    this.entity = this.text(i) || this.entity;
     if (this.entity) this.out.entities.push(this.entity);
   }
 
-  private portalObject(attrs: readonly IsnsAttr[], s: number, e: number): void {
-    const port = s + 1 < e && attrs[s + 1]!.tag === 17 ? portOf(attrs[s + 1]!) : null;
-    if (!port) return;
-    const p = this.store.touchAttr(attrs[s]!, port.port, port.udp, this.ev.first, this.last, this.how, this.entity);
+  private portalObject(s: number, e: number): void {
+    const m = this.m;
+    const port = s + 1 < e && tagAt(m, s + 1) === 17 ? portAt(m, s + 1) : -1;
+    if (port < 0 || lengthAt(m, s) !== 16) return;
+    const p = this.store.touchAt(m.payload, valueOffsetAt(m, s), port & 0xffff, (port & 0x10000) !== 0, this.ev.first, this.last, this.how, this.entity);
     if (!p) return;
     this.out.portals.push(p);
     const t = this.target(p);
     let pgt: number | null | undefined;
     for (let i = s + 2; i < e; i++) {
-      const a = attrs[i]!;
-      if (a.tag === 51) pgt = pgtOf(a);
-      else if (a.tag === 48) {
-        const name = this.text(a);
+      const tag = tagAt(m, i);
+      if (tag === 51) pgt = pgtAt(m, i);
+      else if (tag === 48) {
+        const name = this.text(i);
         if (pgt !== undefined && name !== null) this.store.setPg(t, name, pgt);
-      } else this.portalAttr(t, a, t === p);
+      } else this.portalAttr(t, i, tag, t === p);
     }
   }
 
-  /** One attribute of a portal object; `indexed`: the portal index may be used to find it later. */
-  private portalAttr(p: PortalState, a: IsnsAttr, indexed: boolean): void {
-    switch (a.tag) {
+  /** Attribute i (tag `tag`) of a portal object; `indexed`: the portal index may be used to find it later. */
+  private portalAttr(p: PortalState, i: number, tag: number, indexed: boolean): void {
+    const m = this.m;
+    switch (tag) {
       case 18:
-        p.symbolicName = this.text(a) ?? p.symbolicName;
+        p.symbolicName = this.text(i) ?? p.symbolicName;
         break;
       case 19:
-        p.esiInterval = uintOf(a) ?? p.esiInterval;
+        p.esiInterval = uintAt(m, i) ?? p.esiInterval;
         break;
-      case 20:
-        p.esiPort = portOf(a)?.port ?? p.esiPort;
+      case 20: {
+        const w = portAt(m, i);
+        if (w >= 0) p.esiPort = w & 0xffff;
         break;
+      }
       case 22: {
-        const idx = uintOf(a);
+        const idx = uintAt(m, i);
         if (idx !== null) {
           p.portalIndex = idx;
           if (indexed) this.store.byIndex.set(idx, p.key);
         }
         break;
       }
-      case 23:
-        p.scnPort = portOf(a)?.port ?? p.scnPort;
+      case 23: {
+        const w = portAt(m, i);
+        if (w >= 0) p.scnPort = w & 0xffff;
         break;
+      }
       case 27:
-        if (a.length === 4) this.bitmap(p, word(a)!);
+        if (lengthAt(m, i) === 4) this.bitmap(p, wordAt(m, i)!);
         break;
       case 28:
-        p.isakmpPhase1 = keepValue(p.isakmpPhase1, a);
+        p.isakmpPhase1 = keepValue(p.isakmpPhase1, m, i);
         break;
       case 29:
-        p.isakmpPhase2 = keepValue(p.isakmpPhase2, a);
+        p.isakmpPhase2 = keepValue(p.isakmpPhase2, m, i);
         break;
       case 31:
-        p.cert = keepValue(p.cert, a);
+        p.cert = keepValue(p.cert, m, i);
         break;
     }
   }
@@ -223,20 +211,27 @@ class Walk {
       cur.lastFrame = last.frame;
       return;
     }
-    const seenV = p.bitmaps.get(v);
-    if (seenV) {
-      seenV.count++;
-      seenV.lastFrame = last.frame;
-      p.bitmapEntry = seenV;
-    } else if (p.bitmaps.size < MAX_DISTINCT_BITMAPS) {
+    // Another one seen before: its entry, by a scan of the few kept.
+    const list = p.bitmaps;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.value === v) {
+        e.count++;
+        e.lastFrame = last.frame;
+        p.bitmapEntry = e;
+        return;
+      }
+    }
+    if (list.length < MAX_DISTINCT_BITMAPS) {
       const e = { value: v, first: { fid, frame: last.frame, file: last.file }, lastFrame: last.frame, count: 1 };
-      p.bitmaps.set(v, e);
+      list.push(e);
       p.bitmapEntry = e;
     } else p.bitmapEntry = null;
   }
 
-  private nodeObject(attrs: readonly IsnsAttr[], s: number, e: number): void {
-    const node = this.text(attrs[s]!);
+  private nodeObject(s: number, e: number): void {
+    const m = this.m;
+    const node = this.text(s);
     if (node === null) return;
     this.out.nodes.push(node);
     if (this.entity && this.how === 'registered') this.store.addEntityNode(this.entity, node);
@@ -244,63 +239,66 @@ class Walk {
     let pgt: number | null | undefined;
     let addr: string | null = null;
     for (let i = s + 1; i < e; i++) {
-      const a = attrs[i]!;
-      switch (a.tag) {
+      switch (tagAt(m, i)) {
         case 33:
           if (!typeSeen) {
-            const t = uintOf(a);
+            const t = uintAt(m, i);
             // A rejected registration's node type does not override a known one.
             if (t !== null && (this.how !== 'rejected' || !this.store.nodeTypes.has(node))) this.store.nodeTypes.set(node, t);
             typeSeen = true;
           }
           break;
         case 51:
-          pgt = pgtOf(a);
+          pgt = pgtAt(m, i);
           break;
         case 49:
-          addr = pgt !== undefined ? addressText(a.raw) : null;
+          addr = pgt !== undefined ? addressAt(m, i) : null;
           break;
         case 50: {
-          const port = portOf(a);
-          if (pgt !== undefined && addr && port) this.store.setPg(this.target(this.touch(addr, port)), node, pgt);
+          const port = portAt(m, i);
+          if (pgt !== undefined && addr && port >= 0) this.store.setPg(this.target(this.touch(addr, port)), node, pgt);
           addr = null;
           break;
         }
         case 48:
           // A PG object follows the node's attributes.
-          return this.pgObject(attrs, i, e);
+          return this.pgObject(i, e);
       }
     }
   }
 
   /** Portal Group objects; several may follow one another (48 after 51 does not start an object). */
-  private pgObject(attrs: readonly IsnsAttr[], s: number, e: number): void {
-    let pg: { name?: string; addr?: string; port?: { port: number; udp: boolean }; pgt?: number | null } = {};
+  private pgObject(s: number, e: number): void {
+    const m = this.m;
+    let name: string | undefined;
+    let addr: string | undefined;
+    let port = -1;
+    let pgt: number | null | undefined;
     const flush = (): void => {
-      if (pg.name !== undefined && pg.addr && pg.port && pg.pgt !== undefined) this.store.setPg(this.target(this.touch(pg.addr, pg.port)), pg.name, pg.pgt);
-      pg = {};
+      if (name !== undefined && addr && port >= 0 && pgt !== undefined) this.store.setPg(this.target(this.touch(addr, port)), name, pgt);
+      name = addr = pgt = undefined;
+      port = -1;
     };
     for (let i = s; i < e; i++) {
-      const a = attrs[i]!;
-      switch (a.tag) {
+      switch (tagAt(m, i)) {
         case 48: {
-          if (pg.name !== undefined || pg.addr !== undefined) flush();
-          const name = this.text(a);
-          if (name !== null) pg.name = name;
+          if (name !== undefined || addr !== undefined) flush();
+          const n = this.text(i);
+          if (n !== null) name = n;
           break;
         }
         case 49: {
-          const addr = addressText(a.raw);
-          if (addr) pg.addr = addr;
+          const a = addressAt(m, i);
+          if (a) addr = a;
           break;
         }
         case 50: {
-          const port = portOf(a);
-          if (port) pg.port = port;
+          const w = portAt(m, i);
+          if (w >= 0) port = w;
           break;
         }
         case 51:
-          pg.pgt = pgtOf(a);
+          pgt = pgtAt(m, i);
           break;
       }
     }
@@ -314,29 +312,36 @@ class Walk {
  * what the message says of it; track entities, nodes and portal groups.
  */
 export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent, how: How, rsp: MessageEvent | null, eidHint: string | null = null): Walked {
-  const w = new Walk(store, ev, how, rsp, eidHint);
   const dds = isDdsMessage(m.functionId);
   const base = m.functionId & 0x7fff;
   // ESI (and, should one carry a delimiter, its key attributes) talks about the entity's portals.
   const keysToo = (m.isResponse && base === FN.DevGetNext) || base === FN.ESI;
   // Roles are contiguous (parseIsnsMessage): source, keys, delimiter, operating
   // (ESI and SCN have no delimiter: their attributes are all operating).
-  const attrs = m.attrs;
+  const n = m.count;
   let k = 0;
-  while (k < attrs.length && attrs[k]!.role === 'source') k++;
+  while (k < n && m.roleAt(k) === ROLE_SOURCE) k++;
   let d = k;
-  while (d < attrs.length && attrs[d]!.role === 'key') d++;
-  if (keysToo) eachObject(w, attrs, k, d, dds);
+  while (d < n && m.roleAt(d) === ROLE_KEY) d++;
   let o = d;
-  while (o < attrs.length && attrs[o]!.role !== 'operating') o++;
+  while (o < n && m.roleAt(o) !== ROLE_OPERATING) o++;
   let clean = true;
-  for (let i = o; i < attrs.length && clean; i++) clean = attrs[i]!.role === 'operating';
-  if (clean) eachObject(w, attrs, o, attrs.length, dds);
+  for (let i = o; i < n && clean; i++) clean = m.roleAt(i) === ROLE_OPERATING;
+  const w = new Walk(m, store, ev, how, rsp, eidHint);
+  if (keysToo) eachObject(w, k, d, dds);
+  if (clean) eachObject(w, o, n, dds);
   else {
     // A second delimiter among the operating attributes (hostile or broken): walk the operating ones only.
-    const ops = attrs.filter((a) => a.role === 'operating');
-    eachObject(w, ops, 0, ops.length, dds);
+    w.m = operatingOnly(m);
+    eachObject(w, 0, w.m.offsets.length, dds);
   }
   if (how === 'rejected') for (const p of w.out.portals) p.attemptNodes = w.out.nodes.slice(0, 64);
   return w.out;
+}
+
+/** The operating attributes of a message as a table of their own. */
+function operatingOnly(m: IsnsMessage): AttrTable {
+  const offsets: number[] = [];
+  for (let i = 0; i < m.count; i++) if (m.roleAt(i) === ROLE_OPERATING) offsets.push(m.offsets[i]!);
+  return { offsets, payload: m.payload };
 }
