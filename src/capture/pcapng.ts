@@ -78,11 +78,15 @@ export class PcapngReader implements FormatReader {
     return this.le ? b.readUInt32LE(o) : b.readUInt32BE(o);
   }
 
+  /** The length of the block whose header header() read last. */
+  private hlen = 0;
+
   /**
    * The block header at b[i..i+12): sets the byte order on a section header,
-   * validates the length. Returns [type, length], or null after a fatal error.
+   * validates the length. Returns the type (its length in hlen), or null after
+   * a fatal error.
    */
-  private header(b: Buffer, i: number, off: number): [number, number] | null {
+  private header(b: Buffer, i: number, off: number): number | null {
     let type: number;
     if (b.readUInt32LE(i) === SHB) {
       // SHB: its byte-order magic decides how this section is read.
@@ -99,16 +103,16 @@ export class PcapngReader implements FormatReader {
       return null;
     } else type = this.u32(b, i);
     const len = this.u32(b, i + 4);
-    const name = `block of type 0x${type.toString(16)}`;
     if (len < 12 || len % 4 !== 0) {
-      this.fatal(`${name} has an invalid length ${len}`, off + 4);
+      this.fatal(`block of type 0x${type.toString(16)} has an invalid length ${len}`, off + 4);
       return null;
     }
     if (len > this.maxBlock) {
-      this.fatal(`${name} claims ${len} bytes, more than the ${this.maxBlock} accepted`, off + 4);
+      this.fatal(`block of type 0x${type.toString(16)} claims ${len} bytes, more than the ${this.maxBlock} accepted`, off + 4);
       return null;
     }
-    return [type, len];
+    this.hlen = len;
+    return type;
   }
 
   /** A whole block at b[i..i+len). */
@@ -131,9 +135,9 @@ export class PcapngReader implements FormatReader {
         i = k;
         if (carry.length < 12) return true;
       }
-      const h = this.header(carry.bytes(), 0, this.pos);
-      if (!h) return false;
-      const [type, len] = h;
+      const type = this.header(carry.bytes(), 0, this.pos);
+      if (type === null) return false;
+      const len = this.hlen;
       const k = Math.min(len - carry.length, n - i);
       if (k > 0) {
         carry.append(chunk.subarray(i, i + k), len);
@@ -148,9 +152,9 @@ export class PcapngReader implements FormatReader {
     // 2. Whole blocks straight from the chunk.
     while (n - i >= 12) {
       const off = this.pos;
-      const h = this.header(chunk, i, off);
-      if (!h) return false;
-      const [type, len] = h;
+      const type = this.header(chunk, i, off);
+      if (type === null) return false;
+      const len = this.hlen;
       if (n - i < len) break;
       if (!this.whole(chunk, i, type, len, off)) return false;
       i += len;

@@ -354,25 +354,24 @@ export class Pipeline implements CaptureSink {
   private tcpPdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number, resynced: boolean): void {
     const cur = this.cur!;
     const conv = side.conv;
-    this.emit(
-      {
-        file: conv.file,
-        transport: 'tcp',
-        src: side.src,
-        dst: side.dst,
-        conversation: conv.id,
-        streamIndex: conv.index,
-        bytes,
-        frames,
-        frame,
-        ts: frame === cur.frame ? cur.ts : this.frameTimes.get(frame, cur.ts),
-        fromClient: side.fromClient,
-        ...(missing > 0 ? { missing } : {}),
-        ...(resynced ? { resynced } : {}),
-        ...(conv.state !== undefined ? { connection: conv.state } : {}),
-      },
-      conv.app,
-    );
+    // Optional fields are added only when present (the key order stays that of the record type).
+    const p: { -readonly [K in keyof FramedPdu]: FramedPdu[K] } = {
+      file: conv.file,
+      transport: 'tcp',
+      src: side.src,
+      dst: side.dst,
+      conversation: conv.id,
+      streamIndex: conv.index,
+      bytes,
+      frames,
+      frame,
+      ts: frame === cur.frame ? cur.ts : this.frameTimes.get(frame, cur.ts),
+      fromClient: side.fromClient,
+    };
+    if (missing > 0) p.missing = missing;
+    if (resynced) p.resynced = resynced;
+    if (conv.state !== undefined) p.connection = conv.state;
+    this.emit(p, conv.app);
   }
 
   private closeConv(c: TcpConv, evicted?: string): void {
