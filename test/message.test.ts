@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
-import { decodeValue, dissectIsnsPdu, ownAttrBytes, parseIsnsMessage, ipv4Of, isns, type IsnsAttr } from '../dissector/isns/index.js';
+import { addressAt, addressText, decodeValue, dissectIsnsPdu, lengthAt, ownAttrBytes, parseIsnsMessage, pgtAt, portAt, ipv4Of, isns, sameValueAt, tagAt, textAt, uintAt, valueAt, valueOffsetAt, wordAt, type IsnsAttr } from '../dissector/isns/index.js';
 import { MessageAssembler, type MessageEvent } from '../src/isns/assembler.js';
 import type { Finding } from '../src/findings/registry.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
@@ -367,6 +367,44 @@ test('attribute problems found without decoding equal those of decoding the valu
     }
   }
   t.is(checked, (TAGS.length + 1) * 21);
+});
+
+test('the table readers (no object per attribute) give what decodeValue gives, for every tag and length 0-20', (t) => {
+  let checked = 0;
+  for (const spec of [...TAGS, undefined]) {
+    const tag = spec ? spec.tag : 9999;
+    for (let len = 0; len <= 20; len++) {
+      // Two patterns: one with a NUL inside and high bytes, one with the UDP bit of a port word set.
+      for (const raw of [new Uint8Array(len).map((_, i) => (i * 37 + tag) & 255), new Uint8Array(len).map((_, i) => (i === 1 ? 1 : 0x41 + i))]) {
+        const m = parseIsnsMessage(0x800d, 0x8c00, 1, concat([be32(0), rawTlv(7, be32(1)), rawTlv(tag, raw)]));
+        const v = decodeValue(spec, raw).value;
+        const at = `tag ${tag} length ${len}`;
+        t.is(m.count, 2, at);
+        t.is(tagAt(m, 1), tag, at);
+        t.is(lengthAt(m, 1), len, at);
+        t.deepEqual([...valueAt(m, 1)], [...raw], at);
+        const uint = v.kind === 'uint' || v.kind === 'bitmap' ? v.value : v.kind === 'port' ? v.port : null;
+        t.is(uintAt(m, 1), uint, at);
+        t.is(portAt(m, 1), v.kind === 'port' ? v.port | (v.udp ? 0x10000 : 0) : -1, at);
+        t.is(textAt(m, 1), v.kind === 'string' ? v.text : null, at);
+        t.is(pgtAt(m, 1), len === 0 ? null : (uint ?? 0) & 0xffff, at);
+        t.is(addressAt(m, 1), len === 16 ? addressText(raw) : null, at);
+        t.is(wordAt(m, 1), len >= 4 ? ((raw[0]! << 24) >>> 0) + (raw[1]! << 16) + (raw[2]! << 8) + raw[3]! : null, at);
+        t.is(sameValueAt(m, 1, raw.slice()), true, at);
+        if (len > 0) t.is(sameValueAt(m, 1, raw.map((b) => b ^ 1)), false, at);
+        checked++;
+      }
+    }
+  }
+  t.is(checked, (TAGS.length + 1) * 21 * 2);
+});
+
+test('roles read from the table equal the attribute objects\' roles, and objects are numbered as RFC 4171 §6 starts them', (t) => {
+  const m = parseIsnsMessage(0x0001, 0x8c00, 1, concat([tStr(32, 'iqn.src'), tStr(1, 'e'), DELIM, tStr(1, 'e'), tAddr(16, '192.0.2.1'), tPort(17, 3260), DELIM, tStr(32, 'iqn.t')]));
+  const names = ['source', 'key', 'delimiter', 'operating'];
+  t.deepEqual(m.attrs.map((a) => a.role), Array.from({ length: m.count }, (_, i) => names[m.roleAt(i)]));
+  t.is(roles(m.attrs), '32:s 1:k 0:d 1:o0 16:o1 17:o1 0:d 32:o2');
+  t.is(valueOffsetAt(m, 4), m.attrs[4]!.offset + 8);
 });
 
 test('ownAttrBytes: a kept message gets its own bytes; values stay the same when the original buffer is reused', (t) => {
