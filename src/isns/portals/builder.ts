@@ -18,15 +18,15 @@
  * The walk over a message's objects is walk.ts; the store is store.ts; the
  * record and its findings are record.ts and findings/portal-rules.ts.
  */
-import { FN, ROLE_KEY, ROLE_OPERATING, functionName, portAt, statusText, tagAt, textAt, uintAt, valueAt, type AttrTable, type IsnsMessage } from '../../../dissector/isns/index.js';
-import { finding, type Finding } from '../../findings/registry.js';
+import { FN, ROLE_KEY, ROLE_OPERATING, functionName, portAt, statusText, tagAt, uintAt, valueAt, type AttrTable, type IsnsMessage } from '../../../dissector/isns/index.js';
+import { finding, type Finding, type FindingFacts } from '../../findings/registry.js';
 import { MAX_ERROR_FRAMES } from '../../findings/portal-rules.js';
 import { sortPortals } from '../../output/order.js';
 import type { MessageEvent } from '../assembler.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import { recordOf, type DiscoveredBy, type PortalRecord } from './record.js';
 import { PortalStore, setSeen, type PortalState } from './store.js';
-import { walkMessage } from './walk.js';
+import { walkMessage, type Walked } from './walk.js';
 
 export type { PortalRecord, PortalNode, DiscoveredBy } from './record.js';
 
@@ -87,7 +87,7 @@ export class PortalBuilder {
     if (base === FN.DevAttrReg) {
       if (req) this.registration(req, ev);
       else if (failed) this.errorStatus(ev, null, []);
-      else this.listed(walkMessage(this.store, m, ev, 'registered', null).portals, ev);
+      else this.listed(walkMessage(this.store, m, ev, 'registered', null), ev);
       return;
     }
     if (base === FN.DevDereg) {
@@ -100,7 +100,7 @@ export class PortalBuilder {
       if (!(base === FN.DevGetNext && m.status === 9)) this.errorStatus(ev, ev.request ?? null, []);
       return;
     }
-    if (base === FN.DevAttrQry || base === FN.DevGetNext) this.listed(walkMessage(this.store, m, ev, 'queried', null).portals, ev);
+    if (base === FN.DevAttrQry || base === FN.DevGetNext) this.listed(walkMessage(this.store, m, ev, 'queried', null), ev);
     else if (base === FN.ESI) walkMessage(this.store, m, ev, 'queried', null);
   }
 
@@ -117,14 +117,14 @@ export class PortalBuilder {
     const status = rsp?.message.status ?? null;
     if (status !== null && status !== 0) {
       const w = walkMessage(this.store, req.message, req, 'rejected', rsp);
-      this.errorStatus(rsp!, req, w.portals);
+      this.errorStatus(rsp!, req, w.portals.slice(0, w.count));
       return;
     }
     // The entity the registration is for: key EID, else operating EID, else the response's.
-    let eid = firstEid(req.message, ROLE_KEY) ?? null;
-    if (!eid && rsp) eid = firstEid(rsp.message, ROLE_KEY) ?? firstEid(rsp.message, ROLE_OPERATING) ?? null;
+    let eid = firstEid(this.store, req.message, ROLE_KEY) ?? null;
+    if (!eid && rsp) eid = firstEid(this.store, rsp.message, ROLE_KEY) ?? firstEid(this.store, rsp.message, ROLE_OPERATING) ?? null;
     walkMessage(this.store, req.message, req, 'registered', rsp, eid);
-    if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid).portals, rsp);
+    if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid), rsp);
   }
 
   private deregistration(req: MessageEvent, rsp: MessageEvent | null): void {
@@ -140,7 +140,7 @@ export class PortalBuilder {
     const m = req.message;
     for (let i = 0; i < m.count; i++) {
       if (m.roleAt(i) === ROLE_OPERATING && tagAt(m, i) === 32) {
-        const n = textAt(m, i);
+        const n = this.store.text(m, i);
         if (n !== null) this.store.dropNode(n);
       }
     }
@@ -166,7 +166,7 @@ export class PortalBuilder {
   private named(m: AttrTable, i: number, j: number): { portals: Iterable<PortalState>; skip: boolean } {
     const tag = tagAt(m, i);
     if (tag === 1) {
-      const eid = textAt(m, i);
+      const eid = this.store.text(m, i);
       const e = eid !== null ? this.store.entities.get(eid) : undefined;
       return { portals: e ? [...e.portals].map((k) => this.store.get(k)!) : [], skip: false };
     }
@@ -208,22 +208,27 @@ export class PortalBuilder {
       if (p.skip) i++;
       for (const x of p.portals) this.deregister(x, ev);
     }
-    if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null).portals, ev);
+    if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null), ev);
   }
 
   private errorStatus(rsp: MessageEvent, req: MessageEvent | null, portals: PortalState[]): void {
     const m = rsp.message;
-    const request = req ? `${functionName(req.message.functionId)} (frame ${req.last.frame})` : `a ${functionName(m.functionId & 0x7fff)} request not in the capture`;
     const frames = req ? [req.last.frame, rsp.last.frame] : [rsp.last.frame];
-    const common = { response: functionName(m.functionId), frame: rsp.last.frame, request, status: statusText(m.status ?? 0) };
+    const common = (): FindingFacts<'ISNS_ERROR_STATUS'> => ({
+      response: functionName(m.functionId),
+      frame: rsp.last.frame,
+      request: req ? `${functionName(req.message.functionId)} (frame ${req.last.frame})` : `a ${functionName(m.functionId & 0x7fff)} request not in the capture`,
+      status: statusText(m.status ?? 0),
+    });
     if (portals.length === 0) {
       if (this.captureFindings.length >= MAX_CAPTURE_ERRORS) return;
-      this.captureFindings.push(finding('ISNS_ERROR_STATUS', common, frames, rsp.last.file));
+      this.captureFindings.push(finding('ISNS_ERROR_STATUS', common(), frames, rsp.last.file));
       return;
     }
     // One finding per portal, function and status: a portal refused a thousand times gets one
     // explanation (the first refusal's) with the count and the frames of the first refusals.
-    const key = `${m.functionId}|${m.status}`;
+    // The key is a number (function id and 32-bit status, exact): no string per refusal.
+    const key = m.functionId * 2 ** 32 + (m.status ?? 0);
     const fresh: PortalState[] = [];
     for (const p of portals) {
       const seenErr = p.errors.get(key);
@@ -248,7 +253,7 @@ export class PortalBuilder {
           : 'the request had no effect';
     for (const p of fresh) {
       if (p.errors.size >= MAX_ERROR_KINDS) continue;
-      p.errors.set(key, { facts: { ...common, portal: `${p.address}:${p.socket}/${p.transport}`, others: portals.length - 1, effect }, frames: [...frames], files: frames.map(() => rsp.last.file), file: rsp.last.file, count: 1 });
+      p.errors.set(key, { facts: { ...common(), portal: `${p.address}:${p.socket}/${p.transport}`, others: portals.length - 1, effect }, frames: [...frames], files: frames.map(() => rsp.last.file), file: rsp.last.file, count: 1 });
     }
   }
 
@@ -256,16 +261,24 @@ export class PortalBuilder {
    * Portals a server message listed to a client (a response, an SCN): discovered by iSNS. A
    * registration only discovers what its response lists; an ESI response comes from the entity.
    */
-  private listed(portals: readonly PortalState[], ev: MessageEvent): void {
+  private listed(w: Walked, ev: MessageEvent): void {
     const to = ev.last.dst.addr;
     const told = this.opts.onListed;
-    for (const p of portals) {
+    for (let i = 0; i < w.count; i++) {
+      const p = w.portals[i]!;
       p.discovered |= BY_ISNS;
       if (!told) continue;
       // A client is told about a portal once (queries repeat the same lists all day).
+      if (p.lastTold === to) continue;
       if (p.listedTo === null) p.listedTo = new Set();
-      else if (p.listedTo.has(to)) continue;
-      if (p.listedTo.size < MAX_LISTED_TO) p.listedTo.add(to);
+      else if (p.listedTo.has(to)) {
+        p.lastTold = to;
+        continue;
+      }
+      if (p.listedTo.size < MAX_LISTED_TO) {
+        p.listedTo.add(to);
+        p.lastTold = to;
+      }
       told({ initiator: to, address: p.address, socket: p.socket, transport: p.transport });
     }
   }
@@ -300,10 +313,10 @@ export class PortalBuilder {
   }
 }
 
-function firstEid(m: IsnsMessage, role: typeof ROLE_KEY | typeof ROLE_OPERATING): string | undefined {
+function firstEid(store: PortalStore, m: IsnsMessage, role: typeof ROLE_KEY | typeof ROLE_OPERATING): string | undefined {
   for (let i = 0; i < m.count; i++)
     if (m.roleAt(i) === role && tagAt(m, i) === 1) {
-      const t = textAt(m, i);
+      const t = store.text(m, i);
       if (t) return t;
     }
   return undefined;

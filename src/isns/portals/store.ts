@@ -6,7 +6,7 @@
  * garbage for V8's old heap.
  */
 import { formatIpv6 } from '../../../dissector/core/byteview.js';
-import { addressText, ipv4Bits, ipv4BitsAt } from '../../../dissector/isns/index.js';
+import { addressText, ipv4Bits, ipv4BitsAt, lengthAt, tagAt, tagSpec, valueOffsetAt, type AttrTable } from '../../../dissector/isns/index.js';
 import { ipv4Number } from '../../../dissector/net/ipv4.js';
 import type { FindingFacts } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
@@ -81,11 +81,13 @@ export interface PortalState {
   firstSeen: Seen;
   lastSeen: Seen;
   /** ISNS_ERROR_STATUS findings, one per response function and status, with how often each came back. */
-  errors: Map<string, ErrorStatus>;
+  errors: Map<number, ErrorStatus>;
   /** How it was discovered: BY_ISNS | BY_SENDTARGETS bits (builder.ts). */
   discovered: number;
   /** Clients an iSNS server message listed it to (bounded): each told on once, not per message. */
   listedTo: Set<string> | null;
+  /** The client listedTo last found or took (the same client told again is the common case). */
+  lastTold: string | null;
   deregFrames: number[];
   /** The file of each of deregFrames. */
   deregFiles: string[];
@@ -138,6 +140,12 @@ export class PortalStore {
   /** Entities each node was registered under. */
   private readonly nodeEntities = new Map<string, Set<string>>();
   readonly byIndex = new Map<number, string>();
+
+  /** Attribute i's RFC string (textAt), interned; null when it is no string or empty. */
+  text(m: AttrTable, i: number): string | null {
+    const n = lengthAt(m, i);
+    return n > 0 && tagSpec(tagAt(m, i))?.kind === 'string' ? this.strings.text(m.payload, valueOffsetAt(m, i), n) : null;
+  }
 
   get(key: string): PortalState | undefined {
     return this.portals.get(key);
@@ -264,5 +272,6 @@ function newPortal(address: string, socket: number, udp: boolean, first: FramedP
     deregFiles: [],
     discovered: 0,
     listedTo: null,
+    lastTold: null,
   };
 }

@@ -23,10 +23,8 @@ import {
   lengthAt,
   pgtAt,
   portAt,
-  sameValueAt,
   startsObject,
   tagAt,
-  tagSpec,
   uintAt,
   valueAt,
   valueOffsetAt,
@@ -37,20 +35,36 @@ import {
 import type { MessageEvent } from '../assembler.js';
 import type { How, PortalState, PortalStore } from './store.js';
 
+const NO_ATTRS: AttrTable = { offsets: [], payload: new Uint8Array(0) };
+/** Each store's walk (see Walk). */
+const WALKS = new WeakMap<PortalStore, Walk>();
+
 /** Distinct bitmaps kept per portal for BITMAP_CONFLICT (bounded). */
 export const MAX_DISTINCT_BITMAPS = 16;
 
-/** What a walk found: the portals (and nodes, entities) a message's attributes talk about. */
+/**
+ * What a walk found: the portals a message's attributes talk about, the
+ * first `count` of `portals` (and, for a rejected registration, the nodes it
+ * named). Valid until the store's next walk: the arrays are reused, and only
+ * ever grow (an array emptied by its length would give its storage back).
+ */
 export interface Walked {
-  portals: PortalState[];
-  nodes: string[];
-  entities: string[];
+  readonly portals: PortalState[];
+  count: number;
+  readonly nodes: string[];
 }
 
-/** `kept` when it holds the same bytes as attribute i's value, else an owned copy (null when empty). */
+/**
+ * Attribute i's value as owned bytes (null when empty): `kept` itself when it
+ * has the same length (overwritten in place: a portal registered a million
+ * times with the same ISAKMP attributes makes no garbage), else a copy.
+ */
 function keepValue(kept: Uint8Array | null, m: AttrTable, i: number): Uint8Array | null {
-  if (lengthAt(m, i) === 0) return null;
-  return kept !== null && sameValueAt(m, i, kept) ? kept : copyBytes(valueAt(m, i));
+  const n = lengthAt(m, i);
+  if (n === 0) return null;
+  if (kept === null || kept.length !== n) return copyBytes(valueAt(m, i));
+  kept.set(valueAt(m, i));
+  return kept;
 }
 
 /** Split attributes [from, to) into objects by the grammar's rule; the first attribute always starts one. */
@@ -66,21 +80,30 @@ function eachObject(w: Walk, from: number, to: number, dds: boolean): void {
   if (start < to) w.object(start, to);
 }
 
-/** One walk over one message. */
+/**
+ * One walk over one message. A store walks one message at a time, so its walk
+ * (and the arrays of what it found) is made once and reset per message.
+ */
 class Walk {
-  readonly out: Walked = { portals: [], nodes: [], entities: [] };
-  private readonly last: MessageEvent['last'];
+  readonly out: Walked = { portals: [], count: 0, nodes: [] };
+  /** The attributes walked (the message's, or its operating attributes only). */
+  m: AttrTable = NO_ATTRS;
+  private ev!: MessageEvent;
+  private how: How = 'queried';
+  private last!: MessageEvent['last'];
+  private entity: string | null = null;
 
-  constructor(
-    /** The attributes walked (the message's table, or its operating attributes only). */
-    public m: AttrTable,
-    private readonly store: PortalStore,
-    private readonly ev: MessageEvent,
-    private readonly how: How,
-    rsp: MessageEvent | null,
-    private entity: string | null,
-  ) {
+  constructor(private readonly store: PortalStore) {}
+
+  reset(m: AttrTable, ev: MessageEvent, how: How, rsp: MessageEvent | null, entity: string | null): this {
+    this.m = m;
+    this.ev = ev;
+    this.how = how;
     this.last = (rsp ?? ev).last;
+    this.entity = entity;
+    this.out.count = 0;
+    if (this.out.nodes.length > 0) this.out.nodes.length = 0;
+    return this;
   }
 
   /**
@@ -117,9 +140,7 @@ class Walk {
 
   /** Attribute i's RFC string (textAt), interned. */
   private text(i: number): string | null {
-    const m = this.m;
-    const n = lengthAt(m, i);
-    return n > 0 && tagSpec(tagAt(m, i))?.kind === 'string' ? this.store.strings.text(m.payload, valueOffsetAt(m, i), n) : null;
+    return this.store.text(this.m, i);
   }
 
   /** The portal at an address and a port word (portAt). */
@@ -129,7 +150,6 @@ class Walk {
 
   private entityObject(i: number): void {
     this.entity = this.text(i) || this.entity;
-    if (this.entity) this.out.entities.push(this.entity);
   }
 
   private portalObject(s: number, e: number): void {
@@ -138,7 +158,7 @@ class Walk {
     if (port < 0 || lengthAt(m, s) !== 16) return;
     const p = this.store.touchAt(m.payload, valueOffsetAt(m, s), port & 0xffff, (port & 0x10000) !== 0, this.ev.first, this.last, this.how, this.entity);
     if (!p) return;
-    this.out.portals.push(p);
+    this.out.portals[this.out.count++] = p;
     const t = this.target(p);
     let pgt: number | null | undefined;
     for (let i = s + 2; i < e; i++) {
@@ -233,7 +253,7 @@ class Walk {
     const m = this.m;
     const node = this.text(s);
     if (node === null) return;
-    this.out.nodes.push(node);
+    if (this.how === 'rejected') this.out.nodes.push(node);
     if (this.entity && this.how === 'registered') this.store.addEntityNode(this.entity, node);
     let typeSeen = false;
     let pgt: number | null | undefined;
@@ -327,7 +347,9 @@ export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent
   while (o < n && m.roleAt(o) !== ROLE_OPERATING) o++;
   let clean = true;
   for (let i = o; i < n && clean; i++) clean = m.roleAt(i) === ROLE_OPERATING;
-  const w = new Walk(m, store, ev, how, rsp, eidHint);
+  let w = WALKS.get(store);
+  if (!w) WALKS.set(store, (w = new Walk(store)));
+  w.reset(m, ev, how, rsp, eidHint);
   if (keysToo) eachObject(w, k, d, dds);
   if (clean) eachObject(w, o, n, dds);
   else {
@@ -335,7 +357,7 @@ export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent
     w.m = operatingOnly(m);
     eachObject(w, 0, w.m.offsets.length, dds);
   }
-  if (how === 'rejected') for (const p of w.out.portals) p.attemptNodes = w.out.nodes.slice(0, 64);
+  if (how === 'rejected') for (let i = 0; i < w.out.count; i++) w.out.portals[i]!.attemptNodes = w.out.nodes.slice(0, 64);
   return w.out;
 }
 
