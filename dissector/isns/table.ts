@@ -87,13 +87,3 @@ export function textAt(m: AttrTable, i: number): string | null {
 export function addressAt(m: AttrTable, i: number): string | null {
   return lengthAt(m, i) === 16 ? addressText(valueAt(m, i)) : null;
 }
-
-/** Whether `kept` holds the same bytes as attribute i's value (compared where they lie). */
-export function sameValueAt(m: AttrTable, i: number, kept: Uint8Array): boolean {
-  const n = lengthAt(m, i);
-  if (kept.length !== n) return false;
-  const b = m.payload;
-  const o = valueOffsetAt(m, i);
-  for (let k = 0; k < n; k++) if (kept[k] !== b[o + k]) return false;
-  return true;
-}
