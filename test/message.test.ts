@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
-import { addressAt, addressText, decodeValue, dissectIsnsPdu, lengthAt, ownAttrBytes, parseIsnsMessage, pgtAt, portAt, ipv4Of, isns, tagAt, textAt, uintAt, valueAt, valueOffsetAt, wordAt, type IsnsAttr } from '../dissector/isns/index.js';
+import { OBJECT_KEYS, addressAt, addressText, decodeValue, startsObject, dissectIsnsPdu, lengthAt, ownAttrBytes, parseIsnsMessage, pgtAt, portAt, ipv4Of, isns, tagAt, textAt, uintAt, valueAt, valueOffsetAt, wordAt, type IsnsAttr } from '../dissector/isns/index.js';
 import { MessageAssembler, type MessageEvent } from '../src/isns/assembler.js';
 import type { Finding } from '../src/findings/registry.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
@@ -403,6 +403,41 @@ test('roles read from the table equal the attribute objects\' roles, and objects
   t.deepEqual(m.attrs.map((a) => a.role), Array.from({ length: m.count }, (_, i) => names[m.roleAt(i)]));
   t.is(roles(m.attrs), '32:s 1:k 0:d 1:o0 16:o1 17:o1 0:d 32:o2');
   t.is(valueOffsetAt(m, 4), m.attrs[4]!.offset + 8);
+});
+
+test('startsObject follows OBJECT_KEYS (RFC 4171 §6 object keys), DDS member DD_IDs and PG name lists, for every tag below 4096', (t) => {
+  let n = 0;
+  for (let tag = 0; tag < 4096; tag++)
+    for (const prev of [-1, 0, 48, 51, 16])
+      for (const dds of [false, true]) {
+        const want = (OBJECT_KEYS.has(tag) && !(dds && tag === 2065)) || (tag === 48 && prev !== 51 && prev !== 48);
+        if (startsObject(tag, prev, dds) !== want) t.fail(`tag ${tag} after ${prev}, dds ${dds}`);
+        n++;
+      }
+  t.is(n, 4096 * 10);
+});
+
+test('role sections (keysFrom, keysTo, opFrom, opClean) equal what roleAt gives attribute by attribute, on 3000 random messages', (t) => {
+  let seed = 7;
+  const rnd = (k: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+  const fids = [0x0001, 0x0002, 0x0004, 0x0005, 0x0006, 0x000d, 0x000b, 0x8001, 0x8002, 0x8005, 0x800d];
+  const tags = [0, 0, 1, 16, 17, 27, 32, 33];
+  for (let r = 0; r < 3000; r++) {
+    const fid = fids[rnd(fids.length)]!;
+    const attrs = Array.from({ length: rnd(9) }, () => tags[rnd(tags.length)]!);
+    const m = parseIsnsMessage(fid, 0x8c00, 1, concat([...(fid & 0x8000 ? [be32(0)] : []), ...attrs.map((tag) => (tag === 0 ? DELIM : rawTlv(tag, be32(tag))))]));
+    // The sections as the walk found them before, attribute by attribute.
+    const n = m.count;
+    let k = 0;
+    while (k < n && m.roleAt(k) === 0) k++;
+    let d = k;
+    while (d < n && m.roleAt(d) === 1) d++;
+    let o = d;
+    while (o < n && m.roleAt(o) !== 3) o++;
+    let clean = true;
+    for (let i = o; i < n; i++) clean &&= m.roleAt(i) === 3;
+    t.deepEqual([m.keysFrom, m.keysTo, m.opFrom, m.opClean], [k, d, o, clean], `fid 0x${fid.toString(16)} tags ${attrs.join(',')}`);
+  }
 });
 
 test('ownAttrBytes: a kept message gets its own bytes; values stay the same when the original buffer is reused', (t) => {

@@ -6,7 +6,7 @@
  * Values are decoded on first use through values.ts.
  */
 import { ByteView, formatIpv6 } from '../core/byteview.js';
-import { OBJECT_KEYS, tagSpec, type TagSpec } from './attrs.js';
+import { tagSpec, type TagSpec } from './attrs.js';
 import { FN, HEARTBEAT, functionName, isResponse } from './names.js';
 import { decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
 
@@ -54,6 +54,15 @@ export interface IsnsMessage {
   readonly count: number;
   /** The ROLE_* code of attribute i. */
   roleAt(i: number): number;
+  /**
+   * Where the roles lie (they are contiguous: source, keys, delimiter,
+   * operating): key attributes are [keysFrom, keysTo), operating ones start at
+   * opFrom; opClean is false when a further delimiter lies among them.
+   */
+  readonly keysFrom: number;
+  readonly keysTo: number;
+  readonly opFrom: number;
+  readonly opClean: boolean;
   /** Heartbeat (0x000E) only: its fixed, non-TLV layout. */
   heartbeat?: IsnsHeartbeat;
   problems: string[];
@@ -152,6 +161,10 @@ class Message implements IsnsMessage {
   delimiter = 0;
   /** The role of attributes before the delimiter but the source: key, or operating in messages without a delimiter by design. */
   keyRole = ROLE_KEY;
+  keysFrom = 0;
+  keysTo = 0;
+  opFrom = 0;
+  opClean = true;
   /** Problems of single attributes, by index (rare: made only when one has a problem). */
   attrProblems: Map<number, string> | null = null;
   private made: IsnsAttr[] | null = null;
@@ -235,7 +248,22 @@ export function hollowMessage(m: IsnsMessage): IsnsMessage {
  * (2065) lists a member DD of the set, not a new object.
  */
 export function startsObject(tag: number, prevTag: number, dds: boolean): boolean {
-  return (OBJECT_KEYS.has(tag) && !(dds && tag === 2065)) || (tag === 48 && prevTag !== 51 && prevTag !== 48);
+  // OBJECT_KEYS as a switch: asked once per attribute walked.
+  switch (tag) {
+    case 1:
+    case 16:
+    case 32:
+    case 64:
+    case 96:
+    case 2049:
+      return true;
+    case 2065:
+      return !dds;
+    case 48:
+      return prevTag !== 51 && prevTag !== 48;
+    default:
+      return false;
+  }
 }
 
 /** Whether a message is a DDS registration or deregistration (see startsObject). */
@@ -283,12 +311,16 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   const offsets: number[] = count > 0 ? new Array<number>(count) : NO_OFFSETS;
   m.offsets = offsets;
   let delimiter = -1;
+  let lastDelimiter = -1;
   let badAttrs = 0;
   for (let i = 0; i < count; i++) {
     const tag = u32of(payload, o);
     const len = u32of(payload, o + 4);
     offsets[i] = o;
-    if (tag === 0 && delimiter < 0) delimiter = i;
+    if (tag === 0) {
+      if (delimiter < 0) delimiter = i;
+      lastDelimiter = i;
+    }
     // The usual attribute has no problem: its spec is looked at only when its length could be one.
     if (len !== 0) {
       const spec = tagSpec(tag);
@@ -314,6 +346,17 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   // responses in general) carry operating attributes; requests keep source + key.
   if (delimiter < 0 && (resp || NO_SOURCE.has(functionId))) m.keyRole = ROLE_OPERATING;
   if (hasSource && count > 0 && !m.sourceFirst) m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
+  m.keysFrom = m.sourceFirst ? 1 : 0;
+  if (m.keyRole === ROLE_OPERATING) {
+    // No delimiter at all: everything after the source is operating.
+    m.keysTo = m.opFrom = m.keysFrom;
+  } else {
+    m.keysTo = m.delimiter;
+    let o = m.delimiter;
+    while (o < count && u32of(payload, offsets[o]!) === 0) o++;
+    m.opFrom = o;
+    m.opClean = lastDelimiter < o;
+  }
   return m;
 }
 

@@ -15,9 +15,7 @@
 import { copyBytes } from '../../../dissector/core/byteview.js';
 import {
   FN,
-  ROLE_KEY,
   ROLE_OPERATING,
-  ROLE_SOURCE,
   addressAt,
   isDdsMessage,
   lengthAt,
@@ -339,19 +337,12 @@ export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent
   // Roles are contiguous (parseIsnsMessage): source, keys, delimiter, operating
   // (ESI and SCN have no delimiter: their attributes are all operating).
   const n = m.count;
-  let k = 0;
-  while (k < n && m.roleAt(k) === ROLE_SOURCE) k++;
-  let d = k;
-  while (d < n && m.roleAt(d) === ROLE_KEY) d++;
-  let o = d;
-  while (o < n && m.roleAt(o) !== ROLE_OPERATING) o++;
-  let clean = true;
-  for (let i = o; i < n && clean; i++) clean = m.roleAt(i) === ROLE_OPERATING;
+  const clean = m.opClean;
   let w = WALKS.get(store);
   if (!w) WALKS.set(store, (w = new Walk(store)));
   w.reset(m, ev, how, rsp, eidHint);
-  if (keysToo) eachObject(w, k, d, dds);
-  if (clean) eachObject(w, o, n, dds);
+  if (keysToo) eachObject(w, m.keysFrom, m.keysTo, dds);
+  if (clean) eachObject(w, m.opFrom, n, dds);
   else {
     // A second delimiter among the operating attributes (hostile or broken): walk the operating ones only.
     w.m = operatingOnly(m);
