@@ -440,6 +440,15 @@ test('role sections (keysFrom, keysTo, opFrom, opClean) equal what roleAt gives 
   }
 });
 
+test('a parsed message serialises as the plain object it was before attributes became offsets (library users of onMessage)', (t) => {
+  const hb = JSON.parse(JSON.stringify(parseIsnsMessage(0x000e, 0, 1, new Uint8Array(40), true)));
+  t.deepEqual(Object.keys(hb), ['functionId', 'name', 'isResponse', 'xid', 'flags', 'status', 'attrs', 'problems', 'truncated', 'heartbeat']);
+  const rspJson = JSON.parse(JSON.stringify(parseIsnsMessage(0x8001, 0, 7, concat([be32(0), tStr(1, 'e')]))));
+  t.deepEqual(Object.keys(rspJson), ['functionId', 'name', 'isResponse', 'xid', 'flags', 'status', 'attrs', 'problems']);
+  t.deepEqual(rspJson.attrs.map((a: { tag: number; role: string; object: number; abbrev: string }) => [a.tag, a.role, a.object, a.abbrev]), [[1, 'operating', 0, 'isns.entity_identifier']]);
+  t.is(rspJson.name, 'DevAttrRegRsp');
+});
+
 test('ownAttrBytes: a kept message gets its own bytes; values stay the same when the original buffer is reused', (t) => {
   const payload = concat([tStr(32, 'iqn.a'), DELIM, tAddr(16, '192.0.2.7'), tPort(17, 3260), tU32(27, 0x37), tlv(28, new Uint8Array([1, 2, 3, 4]))]);
   const m = parseIsnsMessage(0x0001, 0x8c00, 1, payload);

@@ -217,7 +217,8 @@ class Message implements IsnsMessage {
   }
   toJSON(): unknown {
     const { functionId, name, isResponse, xid, flags, status, attrs, problems, heartbeat, truncated } = this;
-    return { functionId, name, isResponse, xid, flags, status, attrs, ...(heartbeat ? { heartbeat } : {}), problems, ...(truncated ? { truncated } : {}) };
+    // The keys in the order the message's fields were set before it was a class (a plain object).
+    return { functionId, name, isResponse, xid, flags, status, attrs, problems, ...(truncated ? { truncated } : {}), ...(heartbeat ? { heartbeat } : {}) };
   }
 }
 const NO_OFFSETS: number[] = [];
