@@ -27,9 +27,8 @@ if (!STAGES.includes(stage) || !file) {
 }
 const t0 = performance.now();
 let n = 0;
-const read = {};
 if (stage === 'read') {
-  await readCapture(file, { packet: () => void n++, problem: () => {} }, read);
+  await readCapture(file, { packet: () => void n++, problem: () => {} });
 } else {
   const builder = new PortalBuilder();
   const asm = new MessageAssembler({ message: (m) => (stage === 'portals' ? builder.message(m) : undefined), finding: () => {} });
@@ -42,7 +41,7 @@ if (stage === 'read') {
     },
     finding: () => {},
   });
-  await readCapture(file, pl, read);
+  await readCapture(file, pl);
   pl.endFile();
   asm.finish();
   if (stage === 'portals') builder.finish();

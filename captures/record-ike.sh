@@ -293,12 +293,10 @@ pair_conf() { # common=... ; per-side overrides via ini_*/tgt_* arrays
 }
 initiate() { swan ini --initiate --child iscsi --timeout "${1:-10}" >"$work/initiate.log" 2>&1 || true; grep -E 'initiate|failed|established' "$work/initiate.log" | tail -2 >&2 || true; }
 tcp_try() { # initiator -> portal, plain bash /dev/tcp connect (answered by RST when nothing listens)
-  sleep 0.5
   ip netns exec "$NS_I" timeout 3 bash -c "exec 3<>/dev/tcp/$IP_T/3260" 2>/dev/null && log "tcp connect to $IP_T:3260 succeeded" || log "tcp connect to $IP_T:3260 failed"
 }
 
 iscsi_inq() { # iscsi-inq from the initiator to tgtd on the portal (through the tunnel)
-  sleep 0.5
   ip netns exec "$NS_I" timeout 15 iscsi-inq -i iqn.2026-11.lab:host1 "iscsi://$IP_T/iqn.2026-11.lab:open/1" >"$work/inq.log" 2>&1 &&
     log "iscsi-inq through the tunnel: $(grep -m1 Product "$work/inq.log")" || { log "iscsi-inq failed:"; cat "$work/inq.log" >&2; }
 }
@@ -315,7 +313,8 @@ exchange() {
   swan ini --load-all --file /etc/swanctl/swanctl.conf >/dev/null
   capture_start "$out/$name.pcap"
   initiate "$timeout"
-  "$@"
+  # Traffic after the tunnel is up: half a second for the SAs to settle first.
+  if [ $# -gt 0 ]; then sleep 0.5; "$@"; fi
   capture_stop
   finish
 }

@@ -18,11 +18,10 @@ import { pduView, type FramedPdu } from './flow/pdu.js';
 import { Pipeline, type EspPacket, type PipelineLimits } from './flow/pipeline.js';
 import { IkeTracker, newClock } from './ike/tracker.js';
 import { IscsiConnections } from './iscsi/connections.js';
-import { ISCSI_DEFAULT_PORT } from './iscsi/target-address.js';
 import { buildLogons } from './logons/build.js';
 import { DiscoveryStore } from './logons/discovery.js';
 import type { LogonRecord } from './logons/types.js';
-import { iscsi } from '../dissector/iscsi/iscsi.js';
+import { iscsi, ISCSI_PORT } from '../dissector/iscsi/iscsi.js';
 import type { MessageEvent } from './isns/assembler.js';
 import type { PortalRecord } from './isns/portals/builder.js';
 import type { InputSummary, Packet } from './types.js';
@@ -110,7 +109,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
       if (l.transport !== 'tcp') return;
       discovery.add(l.initiator, l.address, l.socket, 'isns');
       // Connections to a discovered portal's port are followed like 3260's.
-      if (l.socket > 0 && l.socket !== ISCSI_DEFAULT_PORT) ctx.learnPort('tcp', l.address, l.socket, iscsi);
+      if (l.socket > 0 && l.socket !== ISCSI_PORT) ctx.learnPort('tcp', l.address, l.socket, iscsi);
     },
     ...(opts.limits?.maxMessageBytes !== undefined ? { maxMessageBytes: opts.limits.maxMessageBytes } : {}),
     ...(opts.onIsnsPdu ? { onIsnsPdu: opts.onIsnsPdu } : {}),

@@ -41,11 +41,8 @@ function record(script: string, scenarios: string[]): { dir: string } | { error:
   return { dir: out };
 }
 
-/**
- * One live recording test: skip with the reason when a tool is missing, record
- * the scenarios into a fresh directory, expect one truth per scenario and check each.
- */
-function liveScenarios(title: string, tools: string[], script: string, sub: string, scenarios: string[], check: (t: ExecutionContext, dir: string, truth: string) => Promise<void>): void {
+/** One live recording test: skip with the reason when a tool is missing, else record the scenarios into a fresh directory and check it. */
+function live(title: string, tools: string[], script: string, scenarios: string[], body: (t: ExecutionContext, dir: string) => Promise<void>): void {
   test.serial(title, async (t) => {
     const skip = why(tools);
     if (skip) {
@@ -54,7 +51,14 @@ function liveScenarios(title: string, tools: string[], script: string, sub: stri
     }
     const rec = record(script, scenarios);
     if ('error' in rec) return t.fail(rec.error);
-    const dir = join(rec.dir, sub);
+    await body(t, rec.dir);
+  });
+}
+
+/** A live recording test of scenarios that each write a truth: expect one truth per scenario and check each. */
+function liveScenarios(title: string, tools: string[], script: string, sub: string, scenarios: string[], check: (t: ExecutionContext, dir: string, truth: string) => Promise<void>): void {
+  live(title, tools, script, scenarios, async (t, out) => {
+    const dir = join(out, sub);
     const truths = readdirSync(dir).filter((f) => f.endsWith('.truth.json')).sort();
     t.deepEqual(truths, scenarios.map((s) => `${s}.truth.json`).sort());
     for (const tf of truths) await check(t, dir, tf);
@@ -79,18 +83,9 @@ liveScenarios(
   checkIkeRecording,
 );
 
-const ISNS_TOOLS = ['isnsd', 'isnsadm', 'tcpdump', 'python3'];
-
-test.serial('live open-isns: isnsd and isnsadm recorded now; the portal records say what the script did', async (t) => {
-  const skip = why(ISNS_TOOLS);
-  if (skip) {
-    t.log(`skipped: ${skip}`);
-    return t.pass();
-  }
-  const rec = record('record-open-isns.sh', []);
-  if ('error' in rec) return t.fail(rec.error);
+live('live open-isns: isnsd and isnsadm recorded now; the portal records say what the script did', ['isnsd', 'isnsadm', 'tcpdump', 'python3'], 'record-open-isns.sh', [], async (t, dir) => {
   for (const [name, check] of OPEN_ISNS_CHECKS) {
     t.log(name);
-    await check(t, rec.dir);
+    await check(t, dir);
   }
 });

@@ -7,6 +7,8 @@
  * completed main mode), and ISCSI_LOGIN_NO_RESPONSE (the CLI on a capture
  * crafted here: handshake, Login request, ACK, nothing more).
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
 import { dissectIsakmp } from '../dissector/isakmp/index.js';
@@ -14,7 +16,10 @@ import { IkeTracker, newClock } from '../src/ike/tracker.js';
 import type { PortalRecord } from '../src/isns/portals/record.js';
 import { buildLogons } from '../src/logons/build.js';
 import { DiscoveryStore } from '../src/logons/discovery.js';
+import { pcapFile, TcpConn } from '../tools/craft.js';
 import { encryptedV1, F2, message, notifyV1, P, pl, X } from '../tools/craft-ike.js';
+import { keys, loginReq, loginRsp, STAGE } from '../tools/craft-iscsi.js';
+import { ROOT, tempFile } from './helpers/isns-encode.js';
 
 const I = '10.1.1.1';
 const R = '10.1.1.2';
@@ -119,24 +124,15 @@ test('IKE_PHASE2_FAILED: main mode completes, quick mode does not, no ESP follow
   t.deepEqual(codes(done), []);
 });
 
-test('ISCSI_LOGIN_NO_RESPONSE: a Login request the target never answers (CLI on a crafted capture); an answered one is not', async (t) => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join, resolve } = await import('node:path');
-  const { spawnSync } = await import('node:child_process');
-  const { concat, pcapHeader, pcapRecord, TcpConn } = await import('../tools/craft.js');
-  const { keys, loginReq, loginRsp, STAGE } = await import('../tools/craft-iscsi.js');
-  const dir = mkdtempSync(join(tmpdir(), 'logon-rules-'));
-  const cli = resolve(new URL('../..', import.meta.url).pathname, 'dist/src/cli/main.js');
+test('ISCSI_LOGIN_NO_RESPONSE: a Login request the target never answers (CLI on a crafted capture); an answered one is not', (t) => {
+  const cli = join(ROOT, 'dist/src/cli/main.js');
   const target = 'iqn.2026-11.lab:silent';
   const capture = (answered: boolean): string => {
     const c = new TcpConn(I, 51000, R, 3260);
     const req = loginReq({ transit: true, csg: STAGE.OPERATIONAL, nsg: STAGE.FFP, isid: '400001370001', itt: 0, cid: 0, cmdSN: 1, expStatSN: 0 }, keys([['InitiatorName', 'iqn.1991-05.com.microsoft:host1'], ['TargetName', target], ['SessionType', 'Normal']]));
     const frames = [...c.handshake(), ...c.send(0, req), c.ack(1)];
     if (answered) frames.push(...c.send(1, loginRsp({ transit: true, csg: STAGE.OPERATIONAL, nsg: STAGE.FFP, isid: '400001370001', tsih: 1, itt: 0, statSN: 0, expCmdSN: 1, maxCmdSN: 1 }, keys([['HeaderDigest', 'None']]))));
-    const file = join(dir, `${answered ? 'answered' : 'silent'}.pcap`);
-    writeFileSync(file, concat([pcapHeader({ linktype: 1 }), ...frames.map((data, k) => pcapRecord({ data, sec: 1_800_000_000 + k, nsec: 0 }))]));
-    return file;
+    return tempFile(`${answered ? 'answered' : 'silent'}.pcap`, pcapFile(frames.map((data, k) => ({ data, sec: 1_800_000_000 + k, nsec: 0 }))));
   };
   const logons = (file: string) => {
     const r = spawnSync(process.execPath, [cli, 'logons', '--format', 'json', file], { encoding: 'utf8' });

@@ -5,7 +5,7 @@
  * and the contract, written out by hand here.
  */
 import test from 'ava';
-import { parseIsnsMessage, type IsnsValue, type AttrRole } from '../dissector/isns/index.js';
+import { parseIsnsMessage, type AttrRole } from '../dissector/isns/index.js';
 import type { MessageEvent } from '../src/isns/assembler.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
 import { PortalBuilder } from '../src/isns/portals/builder.js';
@@ -13,19 +13,20 @@ import { bitmapFindings } from '../src/findings/portal-rules.js';
 import { comparePortals, sortPortals } from '../src/output/order.js';
 import { addressText as portalAddress } from '../dissector/isns/index.js';
 import { ipv6Bytes, be32, concat } from '../tools/craft.js';
+import { rawTlv } from './helpers/isns-encode.js';
 
 // ------------------------------------------------------------ message builders
 
-type A = { tag: number; role?: AttrRole; value: IsnsValue; raw: Uint8Array };
+type A = { tag: number; role?: AttrRole; raw: Uint8Array };
 
-const str = (tag: number, text: string, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'string', text }, raw: new TextEncoder().encode(text + '\0') });
-const u32 = (tag: number, v: number, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'uint', value: v }, raw: be32(v) });
-const bmp = (v: number): A => ({ tag: 27, role: 'operating', value: { kind: 'bitmap', value: v, names: [] }, raw: be32(v) });
-const ip = (tag: number, text: string, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'address', text, ipv4: null }, raw: ipv6Bytes(text) });
-const port = (tag: number, p: number, udp = false, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'port', port: p, udp }, raw: be32(p | (udp ? 0x10000 : 0)) });
-const empty = (tag: number, role: AttrRole = 'operating'): A => ({ tag, role, value: { kind: 'empty' }, raw: new Uint8Array(0) });
-const bytes = (tag: number, hex: string): A => ({ tag, role: 'operating', value: { kind: 'bytes', hex }, raw: Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))) });
-const delim: A = { tag: 0, role: 'delimiter', value: { kind: 'empty' }, raw: new Uint8Array(0) };
+const str = (tag: number, text: string, role: AttrRole = 'operating'): A => ({ tag, role, raw: new TextEncoder().encode(text + '\0') });
+const u32 = (tag: number, v: number, role: AttrRole = 'operating'): A => ({ tag, role, raw: be32(v) });
+const bmp = (v: number): A => ({ tag: 27, role: 'operating', raw: be32(v) });
+const ip = (tag: number, text: string, role: AttrRole = 'operating'): A => ({ tag, role, raw: ipv6Bytes(text) });
+const port = (tag: number, p: number, udp = false, role: AttrRole = 'operating'): A => ({ tag, role, raw: be32(p | (udp ? 0x10000 : 0)) });
+const empty = (tag: number, role: AttrRole = 'operating'): A => ({ tag, role, raw: new Uint8Array(0) });
+const bytes = (tag: number, hex: string): A => ({ tag, role: 'operating', raw: Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))) });
+const delim: A = { tag: 0, role: 'delimiter', raw: new Uint8Array(0) };
 
 let frameNo = 0;
 function ev(fid: number, attrs: A[], o: { status?: number; request?: MessageEvent; xid?: number; file?: string } = {}): MessageEvent {
@@ -44,7 +45,7 @@ function ev(fid: number, attrs: A[], o: { status?: number; request?: MessageEven
   };
   // The message is parsed from its bytes, as the assembler does; the roles written here must be the ones parsing gives.
   const resp = (fid & 0x8000) !== 0;
-  const payload = concat([...(resp ? [be32(o.status ?? 0)] : []), ...attrs.map((a) => concat([be32(a.tag), be32(a.raw.length), a.raw]))]);
+  const payload = concat([...(resp ? [be32(o.status ?? 0)] : []), ...attrs.map((a) => rawTlv(a.tag, a.raw))]);
   const message = parseIsnsMessage(fid, 0x8c00, o.xid ?? 1, payload);
   message.attrs.forEach((x, i) => {
     if (x.role !== (attrs[i]!.role ?? 'operating')) throw new Error(`attribute ${i} (tag ${x.tag}) parses as ${x.role}, not ${attrs[i]!.role}`);

@@ -57,6 +57,11 @@ export interface FieldNode {
 }
 
 
+/** A masked field's value: its bits under `mask`, shifted down to bit 0 (unsigned, for every 32-bit mask). */
+export function maskedValue(x: number, mask: number): number {
+  return ((x & mask) >>> 0) / ((mask & -mask) >>> 0);
+}
+
 export function bytesToHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

@@ -12,7 +12,7 @@ export function f(abbrev: string, name: string, type: FieldDef['type'], base?: F
 }
 
 /** Index a field table by abbreviation. */
-export function table(defs: FieldDef[]): Record<string, FieldDef> {
+export function table(defs: readonly FieldDef[]): Record<string, FieldDef> {
   const o: Record<string, FieldDef> = Object.create(null);
   for (const d of defs) o[d.abbrev] = d;
   return o;

@@ -47,7 +47,7 @@ export const ESP_FIELDS: readonly FieldDef[] = [
   { abbrev: 'esp.sequence-analysis.wrong-sequence-number', name: 'Wrong Sequence Number', type: 'none' },
 ];
 
-const F = table([...ESP_FIELDS]);
+const F = table(ESP_FIELDS);
 const PROTO: FieldDef = { abbrev: 'esp', name: 'Encapsulating Security Payload', type: 'protocol' };
 
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');

@@ -68,12 +68,14 @@ export function fd(abbrev: string, variant: Variant = 0): FieldDef {
 
 export const exchangeName = (t: number): string => rangeName('isakmp.exchangetype', t) ?? `Unknown ${t}`;
 export const payloadName = (t: number): string => rangeName('isakmp.typepayload', t)?.trim() ?? `Unknown ${t}`;
+/** Which value strings a version uses: IKEv2's (1) or IKEv1's (0, also for any other version). */
+export const variantOf = (version: number): Variant => (version === 2 ? 1 : 0);
 export function notifyName(type: number, version: number): string {
-  return rangeName('isakmp.notify.msgtype', type, version === 2 ? 1 : 0) ?? 'Unknown';
+  return rangeName('isakmp.notify.msgtype', type, variantOf(version)) ?? 'Unknown';
 }
 export function protocolName(id: number, version: number): string {
-  return rangeName('isakmp.prop.protoid', id, version === 2 ? 1 : 0) ?? `Unknown ${id}`;
+  return rangeName('isakmp.prop.protoid', id, variantOf(version)) ?? `Unknown ${id}`;
 }
 export function idTypeName(id: number, version: number): string {
-  return rangeName('isakmp.id.type', id, version === 2 ? 1 : 0) ?? `Unknown ${id}`;
+  return rangeName('isakmp.id.type', id, variantOf(version)) ?? `Unknown ${id}`;
 }

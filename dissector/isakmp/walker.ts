@@ -7,8 +7,8 @@
  * modules); a Walker lives for one message.
  */
 import { type ByteView, MalformedError } from '../core/byteview.js';
-import type { FieldDef, FieldValue } from '../core/field.js';
-import { fd, type Variant } from './names.js';
+import { maskedValue, type FieldDef, type FieldValue } from '../core/field.js';
+import { fd, variantOf, type Variant } from './names.js';
 import { FLAG_R, PT } from './constants.js';
 import type { IsakmpAttribute, IsakmpProposal, Mutable, TransformSummary } from './result.js';
 
@@ -22,10 +22,6 @@ const MAX_DEPTH = 500;
 
 /** A text-only node (Wireshark's label items). Its abbrev matches no field. */
 const LABEL: FieldDef = { abbrev: '', name: '', type: 'none' };
-
-function lowBit(mask: number): number {
-  return (mask & -mask) >>> 0 || 1;
-}
 
 /** Wireshark's ENC_ASCII string: up to the first NUL, bytes >= 0x80 as U+FFFD. */
 function asciiString(v: ByteView, o: number, n: number): string {
@@ -133,7 +129,7 @@ export class Walker {
         if (n < 1) throw new MalformedError(`isakmp: integer field ${abbrev} of length ${n}`, this.v.abs(o));
         this.ensure(o, n);
         let x = this.readUint(o, n);
-        if (def.bitmask) x = ((x & def.bitmask) >>> 0) / lowBit(def.bitmask);
+        if (def.bitmask) x = maskedValue(x, def.bitmask);
         value = x >>> 0;
         break;
       }
@@ -226,7 +222,7 @@ export class Walker {
 
   /** Which value strings: IKEv2's (1) or IKEv1's (0, also for any other version). */
   get variant(): Variant {
-    return this.version === 2 ? 1 : 0;
+    return variantOf(this.version);
   }
 
   /** An item whose value strings depend on the version: added for IKEv1 and IKEv2 only. Returns whether it was. */

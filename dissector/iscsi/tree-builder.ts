@@ -5,7 +5,7 @@
  * key=value text as tshark shows them or as RFC 7143 reads them.
  */
 import type { ByteView } from '../core/byteview.js';
-import type { FieldNode, FieldValue } from '../core/field.js';
+import { maskedValue, type FieldNode, type FieldValue } from '../core/field.js';
 import { node } from '../core/layer.js';
 import { crc32c } from './crc32c.js';
 import { F } from './fields.js';
@@ -70,9 +70,8 @@ export class Builder {
   // -- common items
   item(out: FieldNode[], abbrev: string, o: number, len: number): void {
     const v = len === 1 ? this.u8(o) : len === 2 ? this.u16(o) : len === 3 ? this.u24(o) : this.u32(o);
-    const mask = F(abbrev).bitmask;
-    // a masked field's value is shifted down by the mask's trailing zero bits
-    out.push(n(abbrev, mask ? (v & mask) >>> (31 - Math.clz32(mask & -mask)) : v, o, len));
+    const d = F(abbrev);
+    out.push(node(d, d.bitmask ? maskedValue(v, d.bitmask) : v, o, len));
   }
   bit(out: FieldNode[], abbrev: string, o: number): void {
     out.push(n(abbrev, (this.u8(o) & F(abbrev).bitmask!) !== 0, o, 1));

@@ -136,3 +136,10 @@ export function tagSpec(tag: number): TagSpec | undefined {
 
 /** Tags that start a new object among operating attributes (RFC 4171 §5.6.3). */
 export const OBJECT_KEYS: ReadonlySet<number> = new Set([1, 16, 32, 64, 96, 2049, 2065]);
+
+/** OBJECT_KEYS by tag (all below 4096): asked once per attribute walked, without hashing. */
+const OBJECT_KEY_BY_INDEX: readonly boolean[] = Array.from({ length: 4096 }, (_, t) => OBJECT_KEYS.has(t));
+
+export function isObjectKey(tag: number): boolean {
+  return tag < 4096 && OBJECT_KEY_BY_INDEX[tag]!;
+}

@@ -6,7 +6,7 @@
  * Values are decoded on first use through values.ts.
  */
 import { ByteView, formatIpv6 } from '../core/byteview.js';
-import { tagSpec, type TagSpec } from './attrs.js';
+import { isObjectKey, tagSpec, type TagSpec } from './attrs.js';
 import { FN, HEARTBEAT, functionName, isResponse } from './names.js';
 import { decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
 
@@ -27,12 +27,6 @@ export interface IsnsAttr {
   value: IsnsValue;
   /** The value bytes. */
   raw: Uint8Array;
-  /**
-   * The bytes the TLV lies in (its value at offset + 8), when the attribute
-   * was parsed from a message: readers of a few bytes use them without
-   * making `raw`.
-   */
-  readonly buf?: Uint8Array;
   problem?: string;
 }
 
@@ -101,8 +95,6 @@ class Attr implements IsnsAttr {
   problem?: string;
   private r: Uint8Array | null = null;
   private v: IsnsValue | null = null;
-  /** raw was re-pointed (ownAttrBytes): the value no longer lies at offset + 8 of src. */
-  private moved = false;
   constructor(
     readonly tag: number,
     readonly length: number,
@@ -111,9 +103,6 @@ class Attr implements IsnsAttr {
     private readonly spec: TagSpec | undefined,
     private src: Uint8Array,
   ) {}
-  get buf(): Uint8Array | undefined {
-    return this.moved ? undefined : this.src;
-  }
   get abbrev(): string {
     const spec = this.spec;
     return spec ? (spec.wsField ?? spec.xField ?? 'isnsx.unknown_attribute') : 'isnsx.unknown_attribute';
@@ -127,7 +116,6 @@ class Attr implements IsnsAttr {
   set raw(b: Uint8Array) {
     this.r = b;
     this.src = b;
-    this.moved = true;
     this.v = null;
   }
   get value(): IsnsValue {
@@ -155,12 +143,6 @@ class Message implements IsnsMessage {
   heartbeat?: IsnsHeartbeat;
   truncated?: boolean;
   offsets: number[] = NO_OFFSETS;
-  /** The first attribute is the source. */
-  sourceFirst = false;
-  /** Index of the first delimiter (count when there is none). */
-  delimiter = 0;
-  /** The role of attributes before the delimiter but the source: key, or operating in messages without a delimiter by design. */
-  keyRole = ROLE_KEY;
   keysFrom = 0;
   keysTo = 0;
   opFrom = 0;
@@ -181,8 +163,7 @@ class Message implements IsnsMessage {
   }
   roleAt(i: number): number {
     if (u32of(this.payload, this.offsets[i]!) === 0) return ROLE_DELIMITER;
-    if (i === 0 && this.sourceFirst) return ROLE_SOURCE;
-    return i < this.delimiter ? this.keyRole : ROLE_OPERATING;
+    return i < this.keysFrom ? ROLE_SOURCE : i < this.keysTo ? ROLE_KEY : ROLE_OPERATING;
   }
   get attrs(): IsnsAttr[] {
     if (this.made === null) {
@@ -249,22 +230,8 @@ export function hollowMessage(m: IsnsMessage): IsnsMessage {
  * (2065) lists a member DD of the set, not a new object.
  */
 export function startsObject(tag: number, prevTag: number, dds: boolean): boolean {
-  // OBJECT_KEYS as a switch: asked once per attribute walked.
-  switch (tag) {
-    case 1:
-    case 16:
-    case 32:
-    case 64:
-    case 96:
-    case 2049:
-      return true;
-    case 2065:
-      return !dds;
-    case 48:
-      return prevTag !== 51 && prevTag !== 48;
-    default:
-      return false;
-  }
+  if (isObjectKey(tag)) return !(dds && tag === 2065);
+  return tag === 48 && prevTag !== 51 && prevTag !== 48;
 }
 
 /** Whether a message is a DDS registration or deregistration (see startsObject). */
@@ -341,19 +308,17 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
     else m.problems.push(`attribute tag ${u32of(payload, o)} at offset ${o}: length ${u32of(payload, o + 4)} runs past the end of the message (${n - o - 8} bytes left)`);
   }
   if (badAttrs > MAX_ATTR_PROBLEMS) m.problems.push(`${badAttrs - MAX_ATTR_PROBLEMS} more attributes with problems (not listed one by one)`);
-  m.sourceFirst = hasSource && count > 0 && u32of(payload, offsets[0]!) !== 0;
-  m.delimiter = delimiter < 0 ? count : delimiter;
-  // Without a delimiter, messages that have none by design (SCN, ESI, their responses, and
-  // responses in general) carry operating attributes; requests keep source + key.
-  if (delimiter < 0 && (resp || NO_SOURCE.has(functionId))) m.keyRole = ROLE_OPERATING;
-  if (hasSource && count > 0 && !m.sourceFirst) m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
-  m.keysFrom = m.sourceFirst ? 1 : 0;
-  if (m.keyRole === ROLE_OPERATING) {
-    // No delimiter at all: everything after the source is operating.
+  const sourceFirst = hasSource && count > 0 && u32of(payload, offsets[0]!) !== 0;
+  if (hasSource && count > 0 && !sourceFirst) m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
+  m.keysFrom = sourceFirst ? 1 : 0;
+  if (delimiter < 0 && (resp || NO_SOURCE.has(functionId))) {
+    // Without a delimiter, messages that have none by design (SCN, ESI, their responses, and
+    // responses in general) carry operating attributes only, after the source if any.
     m.keysTo = m.opFrom = m.keysFrom;
   } else {
-    m.keysTo = m.delimiter;
-    let o = m.delimiter;
+    // Requests keep source and keys up to the first delimiter; operating attributes follow the delimiter(s).
+    m.keysTo = delimiter < 0 ? count : delimiter;
+    let o = m.keysTo;
     while (o < count && u32of(payload, offsets[o]!) === 0) o++;
     m.opFrom = o;
     m.opClean = lastDelimiter < o;

@@ -33,10 +33,7 @@ export function valueAt(m: AttrTable, i: number): Uint8Array {
 
 /** The 32-bit big-endian word the value starts with; null when it is shorter. */
 export function wordAt(m: AttrTable, i: number): number | null {
-  if (lengthAt(m, i) < 4) return null;
-  const b = m.payload;
-  const o = valueOffsetAt(m, i);
-  return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+  return lengthAt(m, i) < 4 ? null : u32of(m.payload, valueOffsetAt(m, i));
 }
 
 /** The number decodeValue gives attribute i (a uint, a bitmap's value, a port's number); null for other kinds. */
@@ -78,9 +75,17 @@ export function pgtAt(m: AttrTable, i: number): number | null {
   return lengthAt(m, i) === 0 ? null : (uintAt(m, i) ?? 0) & 0xffff;
 }
 
-/** The RFC string of a string attribute (UTF-8 up to the first NUL); null for other kinds or an empty value. */
-export function textAt(m: AttrTable, i: number): string | null {
-  return lengthAt(m, i) > 0 && tagSpec(tagAt(m, i))?.kind === 'string' ? rfcString(valueAt(m, i)) : null;
+/** Decodes the RFC string of `len` bytes at `off` of `b` (a memo, such as the portal store's interner). */
+export interface StringDecoder {
+  text(b: Uint8Array, off: number, len: number): string;
+}
+
+const RFC_STRINGS: StringDecoder = { text: (b, off, len) => rfcString(b.subarray(off, off + len)) };
+
+/** The RFC string of a string attribute (UTF-8 up to the first NUL), through `strings`; null for other kinds or an empty value. */
+export function textAt(m: AttrTable, i: number, strings: StringDecoder = RFC_STRINGS): string | null {
+  const n = lengthAt(m, i);
+  return n > 0 && tagSpec(tagAt(m, i))?.kind === 'string' ? strings.text(m.payload, valueOffsetAt(m, i), n) : null;
 }
 
 /** Address text of a 16-byte value (addressText); null otherwise. */

@@ -78,13 +78,10 @@ export class PcapngReader implements FormatReader {
     return this.le ? b.readUInt32LE(o) : b.readUInt32BE(o);
   }
 
-  /** The length of the block whose header header() read last. */
-  private hlen = 0;
-
   /**
    * The block header at b[i..i+12): sets the byte order on a section header,
-   * validates the length. Returns the type (its length in hlen), or null after
-   * a fatal error.
+   * validates the length (then at b[i+4..i+8], in that byte order). Returns
+   * the type, or null after a fatal error.
    */
   private header(b: Buffer, i: number, off: number): number | null {
     let type: number;
@@ -111,7 +108,6 @@ export class PcapngReader implements FormatReader {
       this.fatal(`block of type 0x${type.toString(16)} claims ${len} bytes, more than the ${this.maxBlock} accepted`, off + 4);
       return null;
     }
-    this.hlen = len;
     return type;
   }
 
@@ -137,7 +133,7 @@ export class PcapngReader implements FormatReader {
       }
       const type = this.header(carry.bytes(), 0, this.pos);
       if (type === null) return false;
-      const len = this.hlen;
+      const len = this.u32(carry.bytes(), 4);
       const k = Math.min(len - carry.length, n - i);
       if (k > 0) {
         carry.append(chunk.subarray(i, i + k), len);
@@ -154,7 +150,7 @@ export class PcapngReader implements FormatReader {
       const off = this.pos;
       const type = this.header(chunk, i, off);
       if (type === null) return false;
-      const len = this.hlen;
+      const len = this.u32(chunk, i + 4);
       if (n - i < len) break;
       if (!this.whole(chunk, i, type, len, off)) return false;
       i += len;

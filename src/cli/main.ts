@@ -4,6 +4,7 @@
  * Exit: 0 inputs read; 1 an input could not be read (or `check` failed);
  * 2 usage error.
  */
+import { realpathSync, statSync } from 'node:fs';
 import { safeText } from '../../dissector/core/field.js';
 import { Exit } from './args.js';
 import { UsageError, fail } from './io.js';
@@ -75,8 +76,7 @@ export const V8_OPTIONS_FROM_BYTES = 64 * 2 ** 20;
  * Every argument that names a regular file counts; an option value or a
  * command name that happens to name one only makes the answer yes sooner.
  */
-export async function needsV8Options(argv: string[]): Promise<boolean> {
-  const { statSync } = await import('node:fs');
+export function needsV8Options(argv: string[]): boolean {
   let bytes = 0;
   for (const a of argv) {
     if (a === '-' || /\.gz$/i.test(a)) return true;
@@ -98,7 +98,7 @@ export async function needsV8Options(argv: string[]): Promise<boolean> {
  */
 async function relaunch(argv: string[]): Promise<number | null> {
   if (process.env.ISNS_DISSECTOR_V8 === 'keep' || V8_OPTIONS.every((o) => process.execArgv.includes(o))) return null;
-  if (!(await needsV8Options(argv))) return null;
+  if (!needsV8Options(argv)) return null;
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const child = spawn(process.execPath, [...process.execArgv, ...V8_OPTIONS, fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
@@ -116,7 +116,7 @@ async function relaunch(argv: string[]): Promise<number | null> {
   });
 }
 
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${realpathSync(process.argv[1])}`).href;
 const relaunched = isMain ? await relaunch(process.argv.slice(2)) : null;
 if (relaunched !== null) process.exitCode = relaunched;
 else if (isMain) {

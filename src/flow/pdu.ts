@@ -41,6 +41,9 @@ export interface FramedPdu {
   readonly quoted?: boolean;
 }
 
+/** A FramedPdu being made: its optional fields are set only when present (no object spread per PDU). */
+export type FramedPduDraft = { -readonly [K in keyof FramedPdu]: FramedPdu[K] };
+
 /** The PDU's bytes as a view whose declared length counts what the snaplen cut. */
 export function pduView(p: FramedPdu): ByteView {
   return new ByteView(p.bytes, 0, p.bytes.length + (p.missing ?? 0), p.bytes.length);

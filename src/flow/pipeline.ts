@@ -23,7 +23,7 @@ import { ESP_FAST, FAST, FastPath, LAYERED } from './fastpath.js';
 import { esp, type EspInfo } from '../../dissector/isakmp/index.js';
 import { IpReassembler, type ReasmLimits } from './ipreasm.js';
 import { LearnedPorts } from './learned-ports.js';
-import { conversationId, type Endpoint, type FramedPdu } from './pdu.js';
+import { conversationId, type Endpoint, type FramedPdu, type FramedPduDraft } from './pdu.js';
 import { OooBudget, TcpStreamTable, type SegmentIn, type TcpLimits } from './reassembly.js';
 import { Slab } from './slab.js';
 import type { HeldBytes } from './stream-buffer.js';
@@ -284,7 +284,10 @@ export class Pipeline implements CaptureSink {
     const missing = quoted ? r.payload.length - n : snaplenCut(p, r.payload);
     if (missing > 0 && !quoted) this.udpCuts.add(cid, p, missing, app);
     const streamIndex = quoted ? -1 : this.convIndex.of(cid);
-    this.emit({ file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex, bytes, frames: [p.frame], frame: p.frame, ts: p.ts, ...(quoted ? { quoted } : {}), ...(missing > 0 ? { missing } : {}) }, app);
+    const pdu: FramedPduDraft = { file: p.file, transport: 'udp', src, dst, conversation: cid, streamIndex, bytes, frames: [p.frame], frame: p.frame, ts: p.ts };
+    if (quoted) pdu.quoted = true;
+    if (missing > 0) pdu.missing = missing;
+    this.emit(pdu, app);
     return app;
   }
 
@@ -354,8 +357,7 @@ export class Pipeline implements CaptureSink {
   private tcpPdu(side: TcpSide, bytes: Uint8Array, frames: number[], frame: number, missing: number, resynced: boolean): void {
     const cur = this.cur!;
     const conv = side.conv;
-    // Optional fields are added only when present (the key order stays that of the record type).
-    const p: { -readonly [K in keyof FramedPdu]: FramedPdu[K] } = {
+    const p: FramedPduDraft = {
       file: conv.file,
       transport: 'tcp',
       src: side.src,

@@ -8,7 +8,6 @@
 import { formatIpv6 } from '../../dissector/core/byteview.js';
 import { ISCSI_PORT, type KeyValue } from '../../dissector/iscsi/iscsi.js';
 
-export { ISCSI_PORT as ISCSI_DEFAULT_PORT };
 
 export interface TargetAddress {
   /** IPv4 dotted, or RFC 5952 IPv6 text (an IPv4-mapped address as IPv4). */

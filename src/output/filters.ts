@@ -120,7 +120,7 @@ function filterActive(f: RecordFilter): boolean {
 export const portalEndpoint = (p: { address: string; socket: number | null }): { address: string; port: number | null } => ({ address: p.address, port: p.socket });
 
 /** Where a logon record is (its portal), for filterRecords. */
-export const logonEndpoint = (l: { portal: { address: string; socket: number | null } }): { address: string; port: number | null } => portalEndpoint(l.portal);
+const logonEndpoint = (l: { portal: { address: string; socket: number | null } }): { address: string; port: number | null } => portalEndpoint(l.portal);
 
 /** The result with only the portal and logon records and the capture-level findings the filter keeps. */
 export function filterResult(r: AnalyzeResult, f: RecordFilter): AnalyzeResult {

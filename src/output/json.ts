@@ -86,6 +86,11 @@ export function* ndjsonLines(r: AnalyzeResult): Generator<string> {
   for (const i of r.inputs) yield safeJson({ type: 'input', ...inputJson(i) }) + '\n';
 }
 
+/** Lines as chunks, each with its newline. */
+export function* lineChunks(lines: Iterable<string>): Generator<string> {
+  for (const l of lines) yield l + '\n';
+}
+
 /** The chunks as one string. */
 export function joinChunks(chunks: Iterable<string>): string {
   let s = '';

@@ -8,7 +8,7 @@ import { safeText } from '../../dissector/core/field.js';
 import type { AnalyzeResult } from '../analyze.js';
 import { hex32, securityShortNames } from '../isns/bitmap.js';
 import type { LogonConnection, LogonRecord } from '../logons/types.js';
-import { joinChunks } from './json.js';
+import { joinChunks, lineChunks } from './json.js';
 import { alignedLines, bySeverity, findingLine, findingsSection } from './table.js';
 
 function logonPortalLabel(l: Pick<LogonRecord, 'portal'>): string {
@@ -57,7 +57,7 @@ export function formatLogonsTable(r: AnalyzeResult): string {
 
 /** The table's lines, each with its newline, in order. */
 export function* logonsTableChunks(r: AnalyzeResult): Generator<string> {
-  for (const l of logonsTableLines(r)) yield l + '\n';
+  yield* lineChunks(logonsTableLines(r));
 }
 
 function* logonsTableLines(r: AnalyzeResult): Generator<string> {

@@ -2,7 +2,7 @@
  * Contract order of records: by address numerically (IPv4 before IPv6), then
  * socket, then transport.
  */
-import { ipv4Num } from '../isns/portals/store.js';
+import { ipv4Number } from '../../dissector/net/ipv4.js';
 
 function ipv6Groups(a: string): number[] {
   const [h, t] = a.includes('::') ? a.split('::') : [a, undefined];
@@ -22,7 +22,7 @@ interface SortKey {
 }
 
 function sortKey(r: Sortable): SortKey {
-  const v4 = ipv4Num(r.address);
+  const v4 = ipv4Number(r.address);
   return { r, v4, g: v4 === null ? ipv6Groups(r.address) : null };
 }
 

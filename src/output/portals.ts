@@ -4,9 +4,9 @@
  * writes a large result with backpressure instead of building one string.
  */
 import type { AnalyzeResult } from '../analyze.js';
-import { csvLines, formatCsv } from './csv.js';
-import { formatJson, formatNdjson, jsonChunks, ndjsonLines } from './json.js';
-import { formatTable, tableLines } from './table.js';
+import { csvLines } from './csv.js';
+import { joinChunks, jsonChunks, lineChunks, ndjsonLines } from './json.js';
+import { tableLines } from './table.js';
 
 export type PortalFormat = 'table' | 'json' | 'ndjson' | 'csv';
 
@@ -15,16 +15,7 @@ export { formatCsv, csvCell, csvLines } from './csv.js';
 export { formatTable, tableLines, portalLabel } from './table.js';
 
 export function formatPortals(r: AnalyzeResult, f: PortalFormat): string {
-  switch (f) {
-    case 'json':
-      return formatJson(r);
-    case 'ndjson':
-      return formatNdjson(r);
-    case 'csv':
-      return formatCsv(r);
-    default:
-      return formatTable(r);
-  }
+  return joinChunks(portalChunks(r, f));
 }
 
 /** The output text in pieces (concatenated, they are formatPortals(r, f)). */
@@ -37,6 +28,6 @@ export function* portalChunks(r: AnalyzeResult, f: PortalFormat): Generator<stri
     case 'csv':
       return yield* csvLines(r);
     default:
-      for (const l of tableLines(r)) yield l + '\n';
+      return yield* lineChunks(tableLines(r));
   }
 }

@@ -9,6 +9,7 @@ import type { AnalyzeResult } from '../analyze.js';
 import type { Finding } from '../findings/registry.js';
 import { hex32, securityShortNames } from '../isns/bitmap.js';
 import type { PortalRecord } from '../isns/portals/builder.js';
+import { joinChunks, lineChunks } from './json.js';
 import { displayWidth, padWidth, truncateWidth } from './width.js';
 
 export function portalLabel(p: Pick<PortalRecord, 'address' | 'socket' | 'transport'>): string {
@@ -62,9 +63,7 @@ export function findingLine(f: Finding, where: string): string {
 }
 
 export function formatTable(r: AnalyzeResult): string {
-  let s = '';
-  for (const l of tableLines(r)) s += l + '\n';
-  return s;
+  return joinChunks(lineChunks(tableLines(r)));
 }
 
 /** The table's lines (without their newlines), in order. */

@@ -58,11 +58,11 @@ function clusterWidth(g: string): number {
   return 0;
 }
 
-/** Made on the first non-ASCII text (making one loads ICU data: ~12 ms of every start-up otherwise). */
+/** Made on the first non-ASCII text (making one loads ICU data: ~12 ms of every start-up otherwise); null: none in this runtime. */
 let segmenter: Intl.Segmenter | null | undefined;
 
 function* clusters(s: string): Generator<string> {
-  segmenter ??= typeof Intl !== 'undefined' && 'Segmenter' in Intl ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+  if (segmenter === undefined) segmenter = typeof Intl !== 'undefined' && 'Segmenter' in Intl ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
   if (segmenter) for (const x of segmenter.segment(s)) yield x.segment;
   else for (const ch of s) yield ch;
 }

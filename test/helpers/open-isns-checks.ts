@@ -46,12 +46,16 @@ export const OPEN_ISNS_CHECKS: [string, Check][] = [
   }],
   ['SCN: isnsd notifies the registered SCN port of an object added and removed; every SCN answered', async (t, dir) => {
   const seen: [number, number][] = [];
-  const r = await analyze([join(dir, 'open-isns-scn.pcap')], { onMessage: (m) => seen.push([m.message.functionId, m.last.frame]) });
+  const bitmaps: number[] = [];
+  const r = await analyze([join(dir, 'open-isns-scn.pcap')], {
+    onMessage: (m) => {
+      seen.push([m.message.functionId, m.last.frame]);
+      if (m.message.functionId === 8) for (const a of m.message.attrs) if (a.tag === 35 && a.value.kind === 'bitmap') bitmaps.push(a.value.value);
+    },
+  });
   const scn = seen.filter(([f]) => f === 0x0008);
   t.is(scn.length, 2, 'one SCN for the registration, one for the deregistration');
   t.is(seen.filter(([f]) => f === 0x8008).length, 2);
-  const bitmaps: number[] = [];
-  await analyze([join(dir, 'open-isns-scn.pcap')], { onMessage: (m) => { if (m.message.functionId === 8) for (const a of m.message.attrs) if (a.tag === 35 && a.value.kind === 'bitmap') bitmaps.push(a.value.value); } });
   t.deepEqual(bitmaps, [0x0c, 0x10], 'object added+updated, then object removed (RFC 4171 §6.4.4)');
   const p = r.portals.find((x) => x.address === '127.0.0.1' && x.socket === 3263)!;
   t.is(p.scnPort, 5001);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
 
-export interface IkeTruth {
+interface IkeTruth {
   initiator: { address: string };
   responder: { address: string };
   ike: { version: number; phase1Exchange: string; outcome: string; retransmissions?: { count: number }; exchanges: { type: number; initiatorToResponder: number; responderToInitiator: number }[] };
@@ -74,7 +74,7 @@ export async function checkIkeRecording(t: ExecutionContext, dir: string, tf: st
     t.is(l.outcome, outcome);
 }
 
-export interface IscsiTruth {
+interface IscsiTruth {
   initiator: { address: string; name: string };
   portal: { address: string; port: number };
   iscsi: {

@@ -148,15 +148,16 @@ export class PortalBuilder {
 
   /** The portals a deregistration names: by entity, by address and port, by portal index. */
   private deregTargets(m: IsnsMessage): PortalState[] {
-    const out = new Set<PortalState>();
+    // Key and operating attributes in order: an address is named with the port that follows it among them.
+    const at: number[] = [];
     for (let i = 0; i < m.count; i++) {
       const r = m.roleAt(i);
-      if (r !== ROLE_OPERATING && r !== ROLE_KEY) continue;
-      // An address is named with the port that follows it among the key and operating attributes.
-      let next = i + 1;
-      while (next < m.count && m.roleAt(next) !== ROLE_OPERATING && m.roleAt(next) !== ROLE_KEY) next++;
-      const p = this.named(m, i, next < m.count ? next : -1);
-      if (p.skip) i = next;
+      if (r === ROLE_OPERATING || r === ROLE_KEY) at.push(i);
+    }
+    const out = new Set<PortalState>();
+    for (let k = 0; k < at.length; k++) {
+      const p = this.named(m, at[k]!, k + 1 < at.length ? at[k + 1]! : -1);
+      if (p.skip) k++;
       for (const x of p.portals) out.add(x);
     }
     return [...out];
@@ -214,12 +215,15 @@ export class PortalBuilder {
   private errorStatus(rsp: MessageEvent, req: MessageEvent | null, portals: PortalState[]): void {
     const m = rsp.message;
     const frames = req ? [req.last.frame, rsp.last.frame] : [rsp.last.frame];
-    const common = (): FindingFacts<'ISNS_ERROR_STATUS'> => ({
-      response: functionName(m.functionId),
-      frame: rsp.last.frame,
-      request: req ? `${functionName(req.message.functionId)} (frame ${req.last.frame})` : `a ${functionName(m.functionId & 0x7fff)} request not in the capture`,
-      status: statusText(m.status ?? 0),
-    });
+    // The facts' texts are made only when a finding is new (a refusal seen before is only counted).
+    let facts: FindingFacts<'ISNS_ERROR_STATUS'> | undefined;
+    const common = (): FindingFacts<'ISNS_ERROR_STATUS'> =>
+      (facts ??= {
+        response: functionName(m.functionId),
+        frame: rsp.last.frame,
+        request: req ? `${functionName(req.message.functionId)} (frame ${req.last.frame})` : `a ${functionName(m.functionId & 0x7fff)} request not in the capture`,
+        status: statusText(m.status ?? 0),
+      });
     if (portals.length === 0) {
       if (this.captureFindings.length >= MAX_CAPTURE_ERRORS) return;
       this.captureFindings.push(finding('ISNS_ERROR_STATUS', common(), frames, rsp.last.file));

@@ -5,14 +5,14 @@
  * bytes give the same string object — no decoder call, and the Maps keyed by
  * it hash it once. Bounded: past `max` distinct values the memo starts over.
  */
-import { rfcString } from '../../../dissector/isns/index.js';
+import { rfcString, type StringDecoder } from '../../../dissector/isns/index.js';
 
-export class Interner {
+export class Interner implements StringDecoder {
   private map = new Map<number, string>();
   constructor(private readonly max = 1 << 16) {}
 
   /** UTF-8 up to the first NUL (rfcString) of the `len` bytes at `off` of `b`: the same object for the same ASCII bytes. */
-  text(b: Uint8Array, off = 0, len = b.length - off): string {
+  text(b: Uint8Array, off: number, len: number): string {
     let h = 0x811c9dc5 | 0;
     let n = 0;
     for (; n < len; n++) {

@@ -6,7 +6,7 @@
  * garbage for V8's old heap.
  */
 import { formatIpv6 } from '../../../dissector/core/byteview.js';
-import { addressText, ipv4Bits, ipv4BitsAt, lengthAt, tagAt, tagSpec, valueOffsetAt, type AttrTable } from '../../../dissector/isns/index.js';
+import { addressText, ipv4Bits, ipv4BitsAt, textAt, type AttrTable } from '../../../dissector/isns/index.js';
 import { ipv4Number } from '../../../dissector/net/ipv4.js';
 import type { FindingFacts } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
@@ -121,9 +121,6 @@ export function portalKey(address: string, port: number, udp: boolean): string {
   return `${address}|${port}|${udp ? 'udp' : 'tcp'}`;
 }
 
-/** A dotted-quad IPv4 address as an unsigned number, or null. */
-export const ipv4Num = ipv4Number;
-
 export class PortalStore {
   readonly portals = new Map<string, PortalState>();
   /** The walk's attribute strings, decoded once per distinct value. */
@@ -143,8 +140,7 @@ export class PortalStore {
 
   /** Attribute i's RFC string (textAt), interned; null when it is no string or empty. */
   text(m: AttrTable, i: number): string | null {
-    const n = lengthAt(m, i);
-    return n > 0 && tagSpec(tagAt(m, i))?.kind === 'string' ? this.strings.text(m.payload, valueOffsetAt(m, i), n) : null;
+    return textAt(m, i, this.strings);
   }
 
   get(key: string): PortalState | undefined {
@@ -174,12 +170,12 @@ export class PortalStore {
     return e;
   }
 
-  /** touch() for a 16-byte address at offset `o` of `b` (an IPv4 one found without making its text); null when it is no address. */
-  touchAt(b: Uint8Array, o: number, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu, how: How, entity: string | null): PortalState | null {
+  /** touch() for the 16-byte address at offset `o` of `b` (a known IPv4 one found without making its text). */
+  touchAt(b: Uint8Array, o: number, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu, how: How, entity: string | null): PortalState {
     const bits = ipv4BitsAt(b, o);
-    const known = bits !== null ? this.byV4.get(bits, udp ? socket | 0x10000 : socket) : this.find(b.subarray(o, o + 16), socket, udp);
-    const address = known ? known.address : addressText(b.subarray(o, o + 16));
-    return address === null ? null : this.touch(address, socket, udp, first, last, how, entity, known);
+    const known = bits !== null ? this.byV4.get(bits, udp ? socket | 0x10000 : socket) : undefined;
+    if (known) return this.touch(known.address, socket, udp, first, last, how, entity, known);
+    return this.touch(addressText(b.subarray(o, o + 16))!, socket, udp, first, last, how, entity);
   }
 
   /** The portal a message names, created on first sight, with what the message tells of its life and entity. */

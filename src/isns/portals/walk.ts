@@ -93,7 +93,7 @@ class Walk {
 
   constructor(private readonly store: PortalStore) {}
 
-  reset(m: AttrTable, ev: MessageEvent, how: How, rsp: MessageEvent | null, entity: string | null): this {
+  reset(m: AttrTable, ev: MessageEvent, how: How, rsp: MessageEvent | null, entity: string | null): void {
     this.m = m;
     this.ev = ev;
     this.how = how;
@@ -101,7 +101,6 @@ class Walk {
     this.entity = entity;
     this.out.count = 0;
     if (this.out.nodes.length > 0) this.out.nodes.length = 0;
-    return this;
   }
 
   /**
@@ -155,7 +154,6 @@ class Walk {
     const port = s + 1 < e && tagAt(m, s + 1) === 17 ? portAt(m, s + 1) : -1;
     if (port < 0 || lengthAt(m, s) !== 16) return;
     const p = this.store.touchAt(m.payload, valueOffsetAt(m, s), port & 0xffff, (port & 0x10000) !== 0, this.ev.first, this.last, this.how, this.entity);
-    if (!p) return;
     this.out.portals[this.out.count++] = p;
     const t = this.target(p);
     let pgt: number | null | undefined;
@@ -222,7 +220,7 @@ class Walk {
       p.bitmap.from.frame = last.frame;
       p.bitmap.from.file = last.file;
     } else p.bitmap = { value: v, from: { fid, frame: last.frame, file: last.file } };
-    // The same bitmap as last time (the common case): its entry without a Map lookup.
+    // The same bitmap as last time (the common case): its entry without a scan.
     const cur = p.bitmapEntry;
     if (cur !== null && cur.value === v) {
       cur.count++;
