@@ -4,6 +4,7 @@
  * stages (flow/) to application PDUs, hand each to its protocol's binder
  * (apps.ts: iSNS → portal records), and collect the findings.
  */
+import { statSync } from 'node:fs';
 import type { AppProtocol } from '../dissector/core/protocol.js';
 import type { Registry } from '../dissector/core/table.js';
 import type { IsnsPduResult } from '../dissector/isns/index.js';
@@ -59,6 +60,35 @@ export interface AnalyzeOptions {
   readonly onInputDone?: (s: InputSummary) => void;
   /** Abort the analysis: reading stops between chunks and analyze() rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Build the portal records on a thread of their own, beside reading and reassembly (same
+   * results). Default: when the inputs are PORTAL_THREAD_FROM_BYTES or more, or of a size not
+   * known beforehand (standard input, streams, gzip); ISNS_DISSECTOR_THREAD=on|off overrides the default.
+   */
+  readonly portalThread?: boolean;
+}
+
+/** Inputs from this many bytes on get the portal thread by default (a thread costs ~40 ms to start). */
+export const PORTAL_THREAD_FROM_BYTES = 64 * 2 ** 20;
+
+/** The default of AnalyzeOptions.portalThread. */
+function portalThreadFor(files: readonly CaptureInput[]): boolean {
+  const env = process.env.ISNS_DISSECTOR_THREAD;
+  if (env === 'on' || env === 'off') return env === 'on';
+  let bytes = 0;
+  for (const f of files) {
+    const data = isNamed(f) ? f.data : f;
+    if (data instanceof Uint8Array) bytes += data.length;
+    else if (typeof data !== 'string' || data === '-' || /\.gz$/i.test(data)) return true;
+    else {
+      try {
+        bytes += statSync(data).size;
+      } catch {
+        /* unreadable: reading says so */
+      }
+    }
+  }
+  return bytes >= PORTAL_THREAD_FROM_BYTES;
 }
 
 export interface InputReport {
@@ -105,6 +135,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
   const discovery = new DiscoveryStore();
   const isnsBinder = APPS.isns.bind(ctx, {
     defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null,
+    thread: opts.portalThread ?? portalThreadFor(files),
     onListed: (l) => {
       if (l.transport !== 'tcp') return;
       discovery.add(l.initiator, l.address, l.socket, 'isns');
@@ -130,7 +161,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     [APPS.isakmp.protocol, APPS.isakmp.bind(ctx, { tracker: ike }) as Binder],
     [APPS.udpencap.protocol, APPS.udpencap.bind(ctx, { tracker: ike }) as Binder],
   ]);
-  pipeline = new Pipeline(
+  const pl = new Pipeline(
     registry,
     {
       pdu: (pdu, app) => {
@@ -157,32 +188,41 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     },
     { ...opts.limits, ...(opts.onPdu ? { quotes: true } : {}) },
   );
+  pipeline = pl;
 
-  const inputs: InputReport[] = [];
-  let failed = false;
-  const unnamed = files.filter((f) => typeof f !== 'string' && !isNamed(f)).length;
-  for (let k = 0; k < files.length; k++) {
-    const file = files[k]!;
-    const before = isnsBinder.pdus;
-    const name = inputName(file, unnamed > 1 ? k + 1 : undefined);
-    const s = await readCapture(file, pipeline, { ...opts.read, name, ...(signal ? { signal } : {}) });
-    signal?.throwIfAborted();
-    pipeline.endFile();
-    if (s.error && s.packets === 0) failed = true;
-    else if (s.error && s.format === null) failed = true;
-    inputs.push({
-      file: s.file,
-      format: s.format === null ? null : s.gzip ? `${s.format}.gz` : s.format,
-      packets: s.packets,
-      isnsPdus: isnsBinder.pdus - before,
-      bytes: s.bytes,
-      error: s.error,
-    });
-    opts.onInputDone?.(s);
+  try {
+    return await run();
+  } finally {
+    isnsBinder.close();
   }
-  for (const b of binders.values()) b.finish();
-  const res = isnsBinder.portals();
-  for (const f of res.findings) findings.add(f);
-  const logons = buildLogons({ pairs: ike.pairs.values(), connections: connections.all, discovery, portals: res.portals, defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null });
-  return { inputs, portals: res.portals, logons, findings: findings.finish(), failed };
+
+  async function run(): Promise<AnalyzeResult> {
+    const inputs: InputReport[] = [];
+    let failed = false;
+    const unnamed = files.filter((f) => typeof f !== 'string' && !isNamed(f)).length;
+    for (let k = 0; k < files.length; k++) {
+      const file = files[k]!;
+      const before = isnsBinder.pdus;
+      const name = inputName(file, unnamed > 1 ? k + 1 : undefined);
+      const s = await readCapture(file, pl, { ...opts.read, name, ...(signal ? { signal } : {}) });
+      signal?.throwIfAborted();
+      pl.endFile();
+      if (s.error && s.packets === 0) failed = true;
+      else if (s.error && s.format === null) failed = true;
+      inputs.push({
+        file: s.file,
+        format: s.format === null ? null : s.gzip ? `${s.format}.gz` : s.format,
+        packets: s.packets,
+        isnsPdus: isnsBinder.pdus - before,
+        bytes: s.bytes,
+        error: s.error,
+      });
+      opts.onInputDone?.(s);
+    }
+    for (const b of binders.values()) b.finish();
+    const res = await isnsBinder.portals();
+    for (const f of res.findings) findings.add(f);
+    const logons = buildLogons({ pairs: ike.pairs.values(), connections: connections.all, discovery, portals: res.portals, defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null });
+    return { inputs, portals: res.portals, logons, findings: findings.finish(), failed };
+  }
 }

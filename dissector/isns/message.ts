@@ -326,6 +326,34 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   return m;
 }
 
+/** The attribute table parseIsnsMessage made of a message: what tableMessage takes to make the same message again. */
+export interface MessageTable {
+  readonly status: number | null;
+  readonly offsets: readonly number[];
+  readonly keysFrom: number;
+  readonly keysTo: number;
+  readonly opFrom: number;
+  readonly opClean: boolean;
+}
+
+/**
+ * The message parseIsnsMessage gives for these bytes, from the table it made
+ * of them (passed on, e.g. to another thread) instead of a second parse: the
+ * same attributes, roles and status. Its problems stay with the first parse:
+ * `problems` is empty and no attribute has a problem.
+ */
+export function tableMessage(functionId: number, flags: number, xid: number, payload: Uint8Array, t: MessageTable, truncated = false): IsnsMessage {
+  const m = new Message(functionId, functionName(functionId), isResponse(functionId), xid, flags, payload);
+  if (truncated) m.truncated = true;
+  m.status = t.status;
+  m.offsets = t.offsets as number[];
+  m.keysFrom = t.keysFrom;
+  m.keysTo = t.keysTo;
+  m.opFrom = t.opFrom;
+  m.opClean = t.opClean;
+  return m;
+}
+
 /** Heartbeat payload (RFC 4171 §5.6.5.14): fixed fields, a backup list bounded by the bytes present. */
 function parseHeartbeat(v: ByteView, m: IsnsMessage): void {
   const len = v.captured;

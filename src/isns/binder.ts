@@ -11,6 +11,8 @@ import type { AppBinding, BindContext, Binder } from '../binding.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import { MessageAssembler, type MessageEvent } from './assembler.js';
 import { PortalBuilder, type ListedPortal, type PortalsResult } from './portals/builder.js';
+import { Listings } from './portals/listings.js';
+import { RemotePortals } from './portals/remote.js';
 
 export interface IsnsBindOptions {
   readonly defaultSecurityBitmap?: number | null;
@@ -21,16 +23,21 @@ export interface IsnsBindOptions {
   readonly onMessage?: (m: MessageEvent) => void;
   /** Every portal a server message (a response, an SCN) lists, with the host it went to. */
   readonly onListed?: (l: ListedPortal) => void;
+  /** Build the portal records on a thread of their own (remote.ts: large captures). */
+  readonly thread?: boolean;
 }
 
 /** UDP conversations with datagrams that are not iSNS, remembered at most. */
 const MAX_JUNK_CONVERSATIONS = 10_000;
 
 export class IsnsBinder implements Binder<IsnsPduResult> {
-  private readonly builder: PortalBuilder;
+  /** The portal records, built in line or on their own thread. */
+  private readonly builder: PortalBuilder | RemotePortals;
+  /** Who was told about which portal (known at once: discovery facts, iSCSI ports to follow). */
+  private readonly listings: Listings | null;
   private readonly assembler: MessageAssembler;
   pdus = 0;
-  private result: PortalsResult | null = null;
+  private result: Promise<PortalsResult> | null = null;
   /** Datagrams that are not iSNS, per conversation. */
   private readonly junk = new Map<string, { tally: Tally; file: string; first: string }>();
 
@@ -38,11 +45,14 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     private readonly ctx: BindContext,
     private readonly opts: IsnsBindOptions,
   ) {
-    this.builder = new PortalBuilder({ defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null, ...(opts.onListed ? { onListed: opts.onListed } : {}) });
+    const bitmap = opts.defaultSecurityBitmap ?? null;
+    this.builder = opts.thread ? new RemotePortals(bitmap) : new PortalBuilder({ defaultSecurityBitmap: bitmap });
+    this.listings = opts.onListed ? new Listings(opts.onListed) : null;
     this.assembler = new MessageAssembler(
       {
         message: (m) => {
           this.builder.message(m);
+          this.listings?.message(m);
           opts.onMessage?.(m);
           this.learnPorts(m);
         },
@@ -97,7 +107,12 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
       this.ctx.finding(finding('NOT_ISNS', { conversation: conv, text }, t.sorted(), e.file));
     }
     this.assembler.finish();
-    this.result = this.builder.finish();
+    this.result = Promise.resolve(this.builder.finish());
+  }
+
+  /** Stop the builder's thread, if any (a run that ended early). */
+  close(): void {
+    if (this.builder instanceof RemotePortals) void this.builder.close();
   }
 
   /** A portal a SendTargets answer listed: portal records gain it like a queried one. */
@@ -106,8 +121,8 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
   }
 
   /** The portal records and this binder's capture-level findings (after finish). */
-  portals(): PortalsResult {
-    return this.result ?? { portals: [], findings: [] };
+  portals(): Promise<PortalsResult> {
+    return this.result ?? Promise.resolve({ portals: [], findings: [] });
   }
 }
 

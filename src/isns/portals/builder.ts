@@ -25,6 +25,8 @@ import { sortPortals } from '../../output/order.js';
 import type { MessageEvent } from '../assembler.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import { recordOf, type DiscoveredBy, type PortalRecord } from './record.js';
+import { Listings, type ListedPortal } from './listings.js';
+export type { ListedPortal } from './listings.js';
 import { PortalStore, setSeen, type PortalState } from './store.js';
 import { walkMessage, type Walked } from './walk.js';
 
@@ -37,26 +39,28 @@ export interface PortalOptions {
   readonly onListed?: (l: ListedPortal) => void;
 }
 
-/** A portal an iSNS server message listed to a host (the initiator, for a query response or SCN). */
-export interface ListedPortal {
-  initiator: string;
+/** A portal a SendTargets answer listed (RFC 7143 TargetAddress), with the target and its portal group tag. */
+export interface SendTargetsListing {
   address: string;
-  socket: number;
-  transport: 'tcp' | 'udp';
+  port: number;
+  tpgt: number | null;
+  targetName: string | null;
 }
-
-/** Clients remembered per portal as already told about it (past it, each listing is passed on again). */
-const MAX_LISTED_TO = 64;
 
 /** How a portal was discovered: bits of DISCOVERED_BY's order. */
 const BY_ISNS = 1;
 const BY_SENDTARGETS = 2;
 
-
 /** Per portal: distinct (function, status) error findings. */
 const MAX_ERROR_KINDS = 10;
 /** Capture-level ISNS_ERROR_STATUS findings (no portal concerned). */
 const MAX_CAPTURE_ERRORS = 1000;
+
+/** Whether the builder reads a response's request (MessageEvent.request): registrations, deregistrations, refusals. */
+export function readsRequest(m: IsnsMessage): boolean {
+  const base = m.functionId & 0x7fff;
+  return base === FN.DevAttrReg || base === FN.DevDereg || (m.status !== null && m.status !== 0);
+}
 
 export interface PortalsResult {
   portals: PortalRecord[];
@@ -67,13 +71,23 @@ export class PortalBuilder {
   private readonly store = new PortalStore();
   private readonly captureFindings: Finding[] = [];
 
-  constructor(private readonly opts: PortalOptions = {}) {}
+  /** Who was told about which portal (with onListed). */
+  private readonly listings: Listings | null;
+
+  constructor(private readonly opts: PortalOptions = {}) {
+    this.listings = opts.onListed ? new Listings(opts.onListed) : null;
+  }
 
   /**
    * Every assembled iSNS message, in capture order. Registrations and
    * deregistrations take effect with their response (or through unanswered()).
    */
   message(ev: MessageEvent): void {
+    this.apply(ev);
+    this.listings?.message(ev);
+  }
+
+  private apply(ev: MessageEvent): void {
     const m = ev.message;
     const fid = m.functionId;
     if (!m.isResponse) {
@@ -82,12 +96,14 @@ export class PortalBuilder {
       return;
     }
     const base = fid & 0x7fff;
-    const req = ev.request && ev.request.message.functionId === base ? ev.request : undefined;
+    // (Only where readsRequest says: the portal thread is sent a request only then.)
+    const request = readsRequest(m) ? ev.request : undefined;
+    const req = request && request.message.functionId === base ? request : undefined;
     const failed = m.status !== null && m.status !== 0;
     if (base === FN.DevAttrReg) {
       if (req) this.registration(req, ev);
       else if (failed) this.errorStatus(ev, null, []);
-      else this.listed(walkMessage(this.store, m, ev, 'registered', null), ev);
+      else this.listed(walkMessage(this.store, m, ev, 'registered', null));
       return;
     }
     if (base === FN.DevDereg) {
@@ -97,10 +113,10 @@ export class PortalBuilder {
     }
     if (failed) {
       // "No Such Entry" ends every DevGetNext walk (RFC 4171 §5.6.5.3): not an error.
-      if (!(base === FN.DevGetNext && m.status === 9)) this.errorStatus(ev, ev.request ?? null, []);
+      if (!(base === FN.DevGetNext && m.status === 9)) this.errorStatus(ev, request ?? null, []);
       return;
     }
-    if (base === FN.DevAttrQry || base === FN.DevGetNext) this.listed(walkMessage(this.store, m, ev, 'queried', null), ev);
+    if (base === FN.DevAttrQry || base === FN.DevGetNext) this.listed(walkMessage(this.store, m, ev, 'queried', null));
     else if (base === FN.ESI) walkMessage(this.store, m, ev, 'queried', null);
   }
 
@@ -124,7 +140,7 @@ export class PortalBuilder {
     let eid = firstEid(this.store, req.message, ROLE_KEY) ?? null;
     if (!eid && rsp) eid = firstEid(this.store, rsp.message, ROLE_KEY) ?? firstEid(this.store, rsp.message, ROLE_OPERATING) ?? null;
     walkMessage(this.store, req.message, req, 'registered', rsp, eid);
-    if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid), rsp);
+    if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid));
   }
 
   private deregistration(req: MessageEvent, rsp: MessageEvent | null): void {
@@ -209,7 +225,7 @@ export class PortalBuilder {
       if (p.skip) i++;
       for (const x of p.portals) this.deregister(x, ev);
     }
-    if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null), ev);
+    if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null));
   }
 
   private errorStatus(rsp: MessageEvent, req: MessageEvent | null, portals: PortalState[]): void {
@@ -264,34 +280,17 @@ export class PortalBuilder {
   /**
    * Portals a server message listed to a client (a response, an SCN): discovered by iSNS. A
    * registration only discovers what its response lists; an ESI response comes from the entity.
+   * (Who was told about them is listings.ts's, from the message's bytes.)
    */
-  private listed(w: Walked, ev: MessageEvent): void {
-    const to = ev.last.dst.addr;
-    const told = this.opts.onListed;
-    for (let i = 0; i < w.count; i++) {
-      const p = w.portals[i]!;
-      p.discovered |= BY_ISNS;
-      if (!told) continue;
-      // A client is told about a portal once (queries repeat the same lists all day).
-      if (p.lastTold === to) continue;
-      if (p.listedTo === null) p.listedTo = new Set();
-      else if (p.listedTo.has(to)) {
-        p.lastTold = to;
-        continue;
-      }
-      if (p.listedTo.size < MAX_LISTED_TO) {
-        p.listedTo.add(to);
-        p.lastTold = to;
-      }
-      told({ initiator: to, address: p.address, socket: p.socket, transport: p.transport });
-    }
+  private listed(w: Walked): void {
+    for (let i = 0; i < w.count; i++) w.portals[i]!.discovered |= BY_ISNS;
   }
 
   /**
    * A portal a SendTargets answer listed (RFC 7143 TargetAddress): created or extended like a
    * queried portal, the target tied to it by its portal group tag (an iSNS tie is kept).
    */
-  sendTargets(e: { address: string; port: number; tpgt: number | null; targetName: string | null }, pdu: FramedPdu): void {
+  sendTargets(e: SendTargetsListing, pdu: FramedPdu): void {
     const p = this.store.touch(e.address, e.port, false, pdu, pdu, 'queried', null);
     p.discovered |= BY_SENDTARGETS;
     if (e.targetName !== null && e.tpgt !== null) {
@@ -305,15 +304,23 @@ export class PortalBuilder {
 
   /** The records, in contract order, and the capture-level findings this binder made. */
   finish(): PortalsResult {
-    const records: PortalRecord[] = [];
+    return { portals: sortPortals([...this.records()]), findings: this.captureFindings };
+  }
+
+  /** The records one at a time, in the order portals were first seen (finish() sorts them). */
+  *records(): Generator<PortalRecord> {
     for (const p of this.store.portals.values()) {
       const bits = p.discovered;
       const by: DiscoveredBy[] = [];
       if (bits & BY_ISNS) by.push('isns');
       if (bits & BY_SENDTARGETS) by.push('sendtargets');
-      records.push(recordOf(p, this.store, this.opts.defaultSecurityBitmap ?? null, by));
+      yield recordOf(p, this.store, this.opts.defaultSecurityBitmap ?? null, by);
     }
-    return { portals: sortPortals(records), findings: this.captureFindings };
+  }
+
+  /** The capture-level findings made so far. */
+  findings(): Finding[] {
+    return this.captureFindings;
   }
 }
 

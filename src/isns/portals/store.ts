@@ -84,10 +84,6 @@ export interface PortalState {
   errors: Map<number, ErrorStatus>;
   /** How it was discovered: BY_ISNS | BY_SENDTARGETS bits (builder.ts). */
   discovered: number;
-  /** Clients an iSNS server message listed it to (bounded): each told on once, not per message. */
-  listedTo: Set<string> | null;
-  /** The client listedTo last found or took (the same client told again is the common case). */
-  lastTold: string | null;
   deregFrames: number[];
   /** The file of each of deregFrames. */
   deregFiles: string[];
@@ -267,7 +263,5 @@ function newPortal(address: string, socket: number, udp: boolean, first: FramedP
     deregFrames: [],
     deregFiles: [],
     discovered: 0,
-    listedTo: null,
-    lastTold: null,
   };
 }

@@ -151,8 +151,8 @@ class Walk {
 
   private portalObject(s: number, e: number): void {
     const m = this.m;
-    const port = s + 1 < e && tagAt(m, s + 1) === 17 ? portAt(m, s + 1) : -1;
-    if (port < 0 || lengthAt(m, s) !== 16) return;
+    const port = portalWordAt(m, s, e);
+    if (port < 0) return;
     const p = this.store.touchAt(m.payload, valueOffsetAt(m, s), port & 0xffff, (port & 0x10000) !== 0, this.ev.first, this.last, this.how, this.entity);
     this.out.portals[this.out.count++] = p;
     const t = this.target(p);
@@ -323,15 +323,30 @@ class Walk {
 }
 
 /**
+ * The portal a Portal object starting at attribute s (its key, tag 16) names
+ * when it is followed by its port (17) before `e`: the port word (portAt), or
+ * -1 when the object names no portal (no port, or an address not 16 bytes).
+ */
+export function portalWordAt(m: AttrTable, s: number, e: number): number {
+  if (s + 1 >= e || tagAt(m, s + 1) !== 17 || lengthAt(m, s) !== 16) return -1;
+  return portAt(m, s + 1);
+}
+
+/** Whether a walk of m covers its key attributes too (a DevGetNext response names the object it returns by them; ESI). */
+export function keysWalked(m: IsnsMessage): boolean {
+  const base = m.functionId & 0x7fff;
+  return (m.isResponse && base === FN.DevGetNext) || base === FN.ESI;
+}
+
+/**
  * Walk the operating attributes of a message (and, for DevGetNextRsp, its key
  * attributes, which name the object returned; for ESI, any key attributes): find every portal and apply
  * what the message says of it; track entities, nodes and portal groups.
  */
 export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent, how: How, rsp: MessageEvent | null, eidHint: string | null = null): Walked {
   const dds = isDdsMessage(m.functionId);
-  const base = m.functionId & 0x7fff;
   // ESI (and, should one carry a delimiter, its key attributes) talks about the entity's portals.
-  const keysToo = (m.isResponse && base === FN.DevGetNext) || base === FN.ESI;
+  const keysToo = keysWalked(m);
   // Roles are contiguous (parseIsnsMessage): source, keys, delimiter, operating
   // (ESI and SCN have no delimiter: their attributes are all operating).
   const n = m.count;
@@ -351,7 +366,7 @@ export function walkMessage(store: PortalStore, m: IsnsMessage, ev: MessageEvent
 }
 
 /** The operating attributes of a message as a table of their own. */
-function operatingOnly(m: IsnsMessage): AttrTable {
+export function operatingOnly(m: IsnsMessage): AttrTable {
   const offsets: number[] = [];
   for (let i = 0; i < m.count; i++) if (m.roleAt(i) === ROLE_OPERATING) offsets.push(m.offsets[i]!);
   return { offsets, payload: m.payload };

@@ -1,0 +1,227 @@
+/**
+ * The portal builder on a thread of its own (thread.ts), for large captures:
+ * on a 2-core machine the portal walk then runs beside reading, reassembly
+ * and message assembly instead of after them. The thread that reads the
+ * capture sends each message event the builder reads (wire.ts) and goes on;
+ * what must be known at once stays on it — who was told about which portal
+ * (listings.ts: the iSCSI ports followed from the next packet on) and the
+ * ESI/SCN ports (binder.ts) — so the results are those of the builder run in
+ * line (test/portal-thread.test.ts compares both on every bundled capture).
+ */
+import { deserialize } from 'node:v8';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { FramedPdu } from '../../flow/pdu.js';
+import type { MessageEvent } from '../assembler.js';
+import { FN } from '../../../dissector/isns/index.js';
+import { sortPortals } from '../../output/order.js';
+import { readsRequest, type PortalRecord, type PortalsResult, type SendTargetsListing } from './builder.js';
+import { BIG, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, eventSlots, putEvent, putText, restore, restoreBatch, textSlots, type PortableFindings, type RecordBatch } from './wire.js';
+
+/** Ring size: a few thousand typical messages. */
+const RING_BYTES = 1 << 20;
+/** Records larger than this go through the port (see wire.ts). */
+const BIG_SLOTS = RING_BYTES / 8 / 4;
+/** The reader is woken once this much waits for it (it then takes it in one go). */
+const WAKE_SLOTS = RING_BYTES / 8 / 8;
+/** Waiting this long for room in the ring means the builder's thread is stuck: an internal error. */
+const STALL_MS = 120_000;
+
+const UTF8 = new TextEncoder();
+
+export class RemotePortals {
+  private readonly ring = Slots.shared(RING_BYTES);
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly result: Promise<PortalsResult>;
+  private pos = 0;
+  private readonly files = new Map<string, number>();
+  private readonly fileOf = (p: FramedPdu): number => this.files.get(p.file)!;
+  /** Where the record being written goes: the ring, or its own buffer (too large for the ring). */
+  private cur: Slots;
+  private closed = false;
+
+  constructor(defaultSecurityBitmap: number | null) {
+    this.cur = this.ring;
+    const ch = new MessageChannel();
+    this.port = ch.port1;
+    this.worker = new Worker(new URL('./thread.js', import.meta.url), {
+      workerData: { ring: this.ring.buffer, port: ch.port2, defaultSecurityBitmap },
+      transferList: [ch.port2],
+    });
+    this.result = new Promise<PortalsResult>((resolve, reject) => {
+      const batches: Uint8Array[] = [];
+      this.worker.on('message', (m: { batch?: Uint8Array; findings?: Uint8Array; error?: string }) => {
+        if (m.error !== undefined) reject(new Error(`portal thread: ${m.error}`));
+        else if (m.batch) batches.push(m.batch);
+        else if (m.findings) {
+          const findings = m.findings;
+          // Read once the thread has ended (its heap is given back first).
+          this.close().then(() => resolve(unpack(batches, findings)), reject);
+        }
+      });
+      this.worker.once('error', (e) => reject(e));
+      this.worker.once('exit', (code) => {
+        if (!this.closed) reject(new Error(`portal thread ended (exit code ${code}) before its result`));
+      });
+    });
+    // (awaited by finish(); a run that stops early never asks)
+    this.result.catch(() => {});
+  }
+
+  /** Every assembled message, in capture order (the builder reads responses, ESI and SCN). */
+  message(ev: MessageEvent): void {
+    const m = ev.message;
+    if (!m.isResponse && m.functionId !== FN.ESI && m.functionId !== FN.SCN) return;
+    const req = m.isResponse && readsRequest(m) ? ev.request : undefined;
+    this.file(ev.first);
+    this.file(ev.last);
+    if (req) {
+      this.file(req.first);
+      this.file(req.last);
+    }
+    const n = 3 + eventSlots(ev) + (req ? eventSlots(req) : 0);
+    const at = this.place(n);
+    const s = this.cur;
+    s.f[at] = EVENT;
+    s.f[at + 1] = n;
+    s.f[at + 2] = req ? 1 : 0;
+    const o = putEvent(s, at + 3, ev, this.fileOf);
+    if (req) putEvent(s, o, req, this.fileOf);
+    this.commit(at + n);
+  }
+
+  /** A request that got no response (only registrations and deregistrations take effect so). */
+  unanswered(req: MessageEvent): void {
+    const fid = req.message.functionId;
+    if (fid !== FN.DevAttrReg && fid !== FN.DevDereg) return;
+    this.file(req.first);
+    this.file(req.last);
+    const n = 2 + eventSlots(req);
+    const at = this.place(n);
+    this.cur.f[at] = UNANSWERED;
+    this.cur.f[at + 1] = n;
+    putEvent(this.cur, at + 2, req, this.fileOf);
+    this.commit(at + n);
+  }
+
+  sendTargets(e: SendTargetsListing, pdu: FramedPdu): void {
+    this.file(pdu);
+    const addr = UTF8.encode(e.address);
+    const name = e.targetName === null ? null : UTF8.encode(e.targetName);
+    const n = 9 + textSlots(addr) + textSlots(name);
+    const at = this.place(n);
+    const f = this.cur.f;
+    f[at] = SEND_TARGETS;
+    f[at + 1] = n;
+    f[at + 2] = e.port;
+    f[at + 3] = e.tpgt === null ? -1 : e.tpgt;
+    f[at + 4] = this.fileOf(pdu);
+    f[at + 5] = pdu.frame;
+    f[at + 6] = pdu.ts.sec;
+    f[at + 7] = pdu.ts.nsec;
+    f[at + 8] = pdu.ts.digits;
+    putText(this.cur, putText(this.cur, at + 9, addr), name);
+    this.commit(at + n);
+  }
+
+  /** The records, once every event before was applied. */
+  finish(): Promise<PortalsResult> {
+    const at = this.place(2);
+    this.ring.f[at] = FINISH;
+    this.ring.f[at + 1] = 2;
+    this.commit(at + 2);
+    Atomics.notify(this.ring.ctrl, W);
+    return this.result;
+  }
+
+  /** Stop the thread (once its result is in, or in a run that ended early). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.port.close();
+    await this.worker.terminate();
+  }
+
+  /** A file's number on the other side (sent once). */
+  private file(p: FramedPdu): void {
+    if (this.files.has(p.file)) return;
+    const id = this.files.size;
+    this.files.set(p.file, id);
+    const b = UTF8.encode(p.file);
+    const n = 3 + textSlots(b);
+    const at = this.place(n);
+    this.cur.f[at] = FILE;
+    this.cur.f[at + 1] = n;
+    this.cur.f[at + 2] = id;
+    putText(this.cur, at + 3, b);
+    this.commit(at + n);
+  }
+
+  /** The slot a record of n slots starts at, in `cur`: the ring (waiting for room), or a buffer of its own. */
+  private place(n: number): number {
+    if (n > BIG_SLOTS) {
+      this.cur = Slots.own(n);
+      return 0;
+    }
+    this.cur = this.ring;
+    return this.reserve(n);
+  }
+
+  /** n contiguous free slots of the ring (the reader's slot is never reached: equal positions mean empty). */
+  private reserve(n: number): number {
+    const { ctrl, f, size } = this.ring;
+    let since = 0;
+    for (;;) {
+      const r = Atomics.load(ctrl, R);
+      const pos = this.pos;
+      if (pos >= r) {
+        if (size - pos - (r === 0 ? 1 : 0) >= n) return pos;
+        // Not enough before the end: back to slot 0 (once the reader has left it, and room is there).
+        if (r > 0 && r - 1 >= n) {
+          f[pos] = WRAP;
+          this.pos = 0;
+          return 0;
+        }
+      } else if (r - pos - 1 >= n) return pos;
+      // Full: wait until the reader moves on.
+      Atomics.store(ctrl, WAITING, 1);
+      if (Atomics.load(ctrl, R) === r) {
+        Atomics.notify(ctrl, W);
+        const t = Date.now();
+        if (Atomics.wait(ctrl, R, r, 1000) === 'timed-out') {
+          since += Date.now() - t;
+          if (since > STALL_MS) throw new Error('portal thread: no progress for two minutes');
+        }
+      }
+      Atomics.store(ctrl, WAITING, 0);
+    }
+  }
+
+  /** The record written up to slot `end` is published (a BIG one sent through the port, its marker in the ring). */
+  private commit(end: number): void {
+    if (this.cur !== this.ring) {
+      const own = this.cur;
+      this.port.postMessage(own.buffer, [own.buffer as ArrayBuffer]);
+      const at = this.place(2);
+      this.ring.f[at] = BIG;
+      this.ring.f[at + 1] = 2;
+      end = at + 2;
+    }
+    const { ctrl, size } = this.ring;
+    this.pos = end === size ? 0 : end;
+    Atomics.store(ctrl, W, this.pos);
+    if (Atomics.load(ctrl, SLEEP) === 1 && (this.pos - Atomics.load(ctrl, R) + size) % size >= WAKE_SLOTS) Atomics.notify(ctrl, W);
+  }
+}
+
+/** The records and findings the thread sent, as its builder's finish() gives them. */
+function unpack(batches: Uint8Array[], findings: Uint8Array): PortalsResult {
+  const portals: PortalRecord[] = [];
+  for (let i = 0; i < batches.length; i++) {
+    for (const r of restoreBatch(deserialize(batches[i]!) as RecordBatch)) portals.push(r);
+    batches[i] = EMPTY;
+  }
+  return { portals: sortPortals(portals), findings: restore(deserialize(findings) as PortableFindings) };
+}
+
+const EMPTY = new Uint8Array(0);

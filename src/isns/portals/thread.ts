@@ -1,0 +1,101 @@
+/**
+ * The portal builder's thread (see remote.ts): takes the records of the ring
+ * in order and applies them to one PortalBuilder, then sends its result.
+ * Message payloads are parsed again here, by the same parser, from the ring's
+ * bytes (which stay in place until the record is done with).
+ */
+import { serialize } from 'node:v8';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { PortalBuilder, type PortalRecord } from './builder.js';
+import { BIG, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, getEvent, getText, pduAt, portable, recordBatch } from './wire.js';
+
+const { ring: buffer, port, defaultSecurityBitmap } = workerData as { ring: SharedArrayBuffer; port: MessagePort; defaultSecurityBitmap: number | null };
+const ring = new Slots(buffer);
+const builder = new PortalBuilder({ defaultSecurityBitmap });
+const files: string[] = [];
+
+/** Apply the record at slot `at` of `s`; false at FINISH. */
+function record(s: Slots, at: number): boolean {
+  const f = s.f;
+  switch (f[at]) {
+    case EVENT: {
+      const { ev, end } = getEvent(s, at + 3, files);
+      if (f[at + 2] === 1) ev.request = getEvent(s, end, files).ev;
+      builder.message(ev);
+      return true;
+    }
+    case UNANSWERED:
+      builder.unanswered(getEvent(s, at + 2, files).ev);
+      return true;
+    case SEND_TARGETS: {
+      const address = getText(s, at + 9);
+      const name = getText(s, address.end);
+      const tpgt = f[at + 3]!;
+      builder.sendTargets({ address: address.text!, port: f[at + 2]! | 0, tpgt: tpgt < 0 ? null : tpgt | 0, targetName: name.text }, pduAt(f, at + 4, files));
+      return true;
+    }
+    case FILE:
+      files[f[at + 2]! | 0] = getText(s, at + 3).text!;
+      return true;
+    case BIG: {
+      const m = receiveMessageOnPort(port);
+      return m ? record(new Slots(m.message as ArrayBuffer, false), 0) : true;
+    }
+    case FINISH:
+      return false;
+    default:
+      throw new Error(`record type ${f[at]} at slot ${at}`);
+  }
+}
+
+function run(): void {
+  const { ctrl, f, size } = ring;
+  let r = 0;
+  for (;;) {
+    const w = Atomics.load(ctrl, W);
+    if (r === w) {
+      // Caught up: sleep until the writer has a good part of the ring for us (or ends).
+      Atomics.store(ctrl, SLEEP, 1);
+      if (Atomics.load(ctrl, W) === w) Atomics.wait(ctrl, W, w, 200);
+      Atomics.store(ctrl, SLEEP, 0);
+      continue;
+    }
+    if (f[r] === WRAP) r = 0;
+    const more = record(ring, r);
+    r += f[r + 1]!;
+    if (r === size) r = 0;
+    Atomics.store(ctrl, R, r);
+    if (Atomics.load(ctrl, WAITING) === 1) Atomics.notify(ctrl, R);
+    if (!more) return;
+  }
+}
+
+/**
+ * Records go across in batches, each serialized on its own and its bytes moved (not copied): the
+ * other side reads them only once this thread has ended, so its heap and theirs never add up.
+ */
+const BATCH = 16;
+
+/** Post a value serialized, its buffer transferred when it is the serializer's own. */
+function post(kind: 'batch' | 'findings', value: unknown): void {
+  const b = serialize(value);
+  const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+  parentPort!.postMessage({ [kind]: b }, own ? [b.buffer as ArrayBuffer] : []);
+}
+
+try {
+  run();
+  let batch: PortalRecord[] = [];
+  for (const r of builder.records()) {
+    batch.push(r);
+    if (batch.length === BATCH) {
+      post('batch', recordBatch(batch));
+      batch = [];
+    }
+  }
+  post('batch', recordBatch(batch));
+  post('findings', portable(builder.findings()));
+} catch (e) {
+  parentPort!.postMessage({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+}
+port.close();

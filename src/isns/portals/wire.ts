@@ -1,0 +1,224 @@
+/**
+ * What the portal builder's thread is sent (remote.ts → thread.ts): records in
+ * a ring over a SharedArrayBuffer, one writer (the thread reading the
+ * capture) and one reader (the builder's thread), with no copy but the
+ * record's own and no message per record.
+ *
+ * The ring is an array of 8-byte slots after a small control block. A record
+ * is [type, slots, ...fields] in slots, byte strings packed into whole slots;
+ * a record never wraps (WRAP sends the reader back to slot 0). The writer
+ * publishes its position after each record and wakes the reader only when it
+ * sleeps with a good part of the ring waiting (a wake per record would cost a
+ * system call per message); it sleeps itself only when the ring is full. A
+ * record too large for the ring goes through a MessagePort instead, which the
+ * reader takes synchronously when it meets the BIG record in its place, so
+ * order holds.
+ *
+ * Only what the builder reads of a message event crosses: the message's
+ * function, flags, transaction, payload and truncation (it is parsed again on
+ * the other side, by the same parser), and file, frame and time of its first
+ * and last PDU.
+ */
+import { tableMessage } from '../../../dissector/isns/index.js';
+import { hidden } from '../../findings/locate.js';
+import type { Finding } from '../../findings/registry.js';
+import type { FramedPdu } from '../../flow/pdu.js';
+import type { MessageEvent } from '../assembler.js';
+import type { PortalRecord } from './record.js';
+
+/** Record types. */
+export const EVENT = 1;
+export const UNANSWERED = 2;
+export const SEND_TARGETS = 3;
+export const FILE = 4;
+export const FINISH = 5;
+export const WRAP = 6;
+export const BIG = 7;
+
+/** Control block (Int32 indexes): write and read positions (slots), reader asleep, writer waiting. */
+export const W = 0;
+export const R = 1;
+export const SLEEP = 2;
+export const WAITING = 3;
+const CTRL_BYTES = 64;
+
+/** The ring's slots and byte view over one buffer (shared, or a BIG record's own). */
+export class Slots {
+  readonly ctrl: Int32Array;
+  readonly f: Float64Array;
+  readonly u8: Uint8Array;
+  readonly size: number;
+
+  constructor(readonly buffer: SharedArrayBuffer | ArrayBuffer, ctrl = true) {
+    const at = ctrl ? CTRL_BYTES : 0;
+    this.ctrl = new Int32Array(buffer, 0, ctrl ? CTRL_BYTES / 4 : 0);
+    this.f = new Float64Array(buffer, at);
+    this.u8 = new Uint8Array(buffer, at);
+    this.size = this.f.length;
+  }
+
+  static shared(bytes: number): Slots {
+    return new Slots(new SharedArrayBuffer(CTRL_BYTES + bytes));
+  }
+
+  static own(slots: number): Slots {
+    return new Slots(new ArrayBuffer(slots * 8), false);
+  }
+}
+
+/** Slots taken by n bytes. */
+export function slotsOf(n: number): number {
+  return (n + 7) >>> 3;
+}
+
+/**
+ * An event: [fid, flags, xid, truncated, payload bytes, first PDU (5), last PDU (5),
+ * status (-1: none), attribute count, keysFrom, keysTo, opFrom, opClean, offsets...], payload.
+ */
+const EVENT_HEAD = 21;
+
+/** Slots an event takes. */
+export function eventSlots(ev: MessageEvent): number {
+  return EVENT_HEAD + ev.message.count + slotsOf(ev.message.payload.length);
+}
+
+/** Write an event at slot `at`; returns the slot after it. `file` gives a PDU's file its number. */
+export function putEvent(s: Slots, at: number, ev: MessageEvent, file: (p: FramedPdu) => number): number {
+  const f = s.f;
+  const m = ev.message;
+  const b = m.payload;
+  const n = m.count;
+  f[at] = m.functionId;
+  f[at + 1] = m.flags;
+  f[at + 2] = m.xid;
+  f[at + 3] = m.truncated ? 1 : 0;
+  f[at + 4] = b.length;
+  putPdu(f, at + 5, ev.first, file(ev.first));
+  putPdu(f, at + 10, ev.last, ev.last === ev.first ? f[at + 5]! : file(ev.last));
+  f[at + 15] = m.status ?? -1;
+  f[at + 16] = n;
+  f[at + 17] = m.keysFrom;
+  f[at + 18] = m.keysTo;
+  f[at + 19] = m.opFrom;
+  f[at + 20] = m.opClean ? 1 : 0;
+  const offsets = m.offsets;
+  for (let i = 0; i < n; i++) f[at + EVENT_HEAD + i] = offsets[i]!;
+  const o = at + EVENT_HEAD + n;
+  s.u8.set(b, o * 8);
+  return o + slotsOf(b.length);
+}
+
+function putPdu(f: Float64Array, at: number, p: FramedPdu, file: number): void {
+  f[at] = file;
+  f[at + 1] = p.frame;
+  f[at + 2] = p.ts.sec;
+  f[at + 3] = p.ts.nsec;
+  f[at + 4] = p.ts.digits;
+}
+
+/**
+ * A slot's number as the other side had it: an integer that fits 32 bits is
+ * made one again (a Float64Array gives doubles, and V8 would box each in a
+ * heap number and widen the fields and arrays it goes to).
+ */
+function num(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
+}
+
+/** What the builder reads of a PDU: its file, frame and time. */
+export function pduAt(f: Float64Array, at: number, files: readonly string[]): FramedPdu {
+  return { file: files[f[at]!]!, frame: num(f[at + 1]!), ts: { sec: num(f[at + 2]!), nsec: num(f[at + 3]!), digits: num(f[at + 4]!) } } as unknown as FramedPdu;
+}
+
+/** The message event written at slot `at` (its payload a view of the slots, valid until they are released), and the slot after it. */
+export function getEvent(s: Slots, at: number, files: readonly string[]): { ev: MessageEvent; end: number } {
+  const f = s.f;
+  const len = f[at + 4]!;
+  const first = pduAt(f, at + 5, files);
+  const same = f[at + 5] === f[at + 10] && f[at + 6] === f[at + 11];
+  const last = same ? first : pduAt(f, at + 10, files);
+  const n = f[at + 16]!;
+  const offsets = new Array<number>(n);
+  for (let i = 0; i < n; i++) offsets[i] = f[at + EVENT_HEAD + i]! | 0;
+  const o = (at + EVENT_HEAD + n) * 8;
+  const status = f[at + 15]!;
+  const table = { status: status < 0 ? null : num(status), offsets, keysFrom: f[at + 17]! | 0, keysTo: f[at + 18]! | 0, opFrom: f[at + 19]! | 0, opClean: f[at + 20] === 1 };
+  const message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), table, f[at + 3] === 1);
+  return { ev: { message, pdus: NO_PDUS, first, last }, end: at + EVENT_HEAD + n + slotsOf(len) };
+}
+
+const NO_PDUS: FramedPdu[] = [];
+
+/** A string as [byte length (-1: null)] then its UTF-8 bytes; returns the slot after it. */
+export function putText(s: Slots, at: number, bytes: Uint8Array | null): number {
+  if (bytes === null) {
+    s.f[at] = -1;
+    return at + 1;
+  }
+  s.f[at] = bytes.length;
+  s.u8.set(bytes, (at + 1) * 8);
+  return at + 1 + slotsOf(bytes.length);
+}
+
+export function textSlots(bytes: Uint8Array | null): number {
+  return 1 + (bytes === null ? 0 : slotsOf(bytes.length));
+}
+
+const DECODER = new TextDecoder();
+
+export function getText(s: Slots, at: number): { text: string | null; end: number } {
+  const n = s.f[at]!;
+  if (n < 0) return { text: null, end: at + 1 };
+  const o = (at + 1) * 8;
+  return { text: DECODER.decode(s.u8.subarray(o, o + n)), end: at + 1 + slotsOf(n) };
+}
+
+/** Non-enumerable properties a finding may carry (findings/locate.ts's hidden()), which a structured clone leaves out. */
+const HIDDEN = ['subject', 'frameFiles', 'file'] as const;
+type Hidden = Partial<Record<(typeof HIDDEN)[number], unknown>> | null;
+
+/**
+ * Findings as they cross to the other thread: the findings, and beside each the
+ * non-enumerable properties a structured clone would leave out.
+ */
+export interface PortableFindings {
+  findings: Finding[];
+  hidden: Hidden[];
+}
+
+function hiddenOf(f: Finding): Hidden {
+  let h: Hidden = null;
+  for (const k of HIDDEN) {
+    const d = Object.getOwnPropertyDescriptor(f, k);
+    if (d && !d.enumerable) (h ??= {})[k] = d.value;
+  }
+  return h;
+}
+
+export function portable(findings: Finding[]): PortableFindings {
+  return { findings, hidden: findings.map(hiddenOf) };
+}
+
+/** The findings, with their hidden properties again. */
+export function restore(x: PortableFindings): Finding[] {
+  x.findings.forEach((f, i) => {
+    const h = x.hidden[i];
+    if (h) for (const k of HIDDEN) if (k in h) hidden(f, k, h[k]);
+  });
+  return x.findings;
+}
+
+/** A batch of records as they cross (each record's findings portable). */
+export interface RecordBatch {
+  records: PortalRecord[];
+  findings: PortableFindings[];
+}
+
+export function recordBatch(records: PortalRecord[]): RecordBatch {
+  return { records, findings: records.map((r) => portable(r.findings)) };
+}
+
+export function restoreBatch(b: RecordBatch): PortalRecord[] {
+  b.records.forEach((r, i) => (r.findings = restore(b.findings[i]!)));
+  return b.records;
+}

@@ -1,0 +1,97 @@
+/**
+ * The portal builder on its own thread (src/isns/portals/remote.ts) gives the
+ * results of the builder run in line: portal records, findings (with the
+ * properties they keep hidden), logons and input reports, on every bundled
+ * capture, on a generated dense capture that goes round the ring many times,
+ * and on a message too large for the ring.
+ */
+import test from 'ava';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyze, type AnalyzeOptions } from '../src/analyze.js';
+import { generate } from '../bench/gen.js';
+import { concat, pcapFile, TcpConn } from '../tools/craft.js';
+import { DELIM, multiPdu, rsp, tAddr, tPort, tStr, tU32 } from '../tools/craft-isns.js';
+import { ROOT } from './helpers/ike-frames.js';
+import { tempFile } from './helpers/isns-encode.js';
+
+/** A value with every own property, enumerable or not (hidden ones marked "~"), in order. */
+function canon(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(canon);
+  if (x === null || typeof x !== 'object') return x;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(x)) {
+    const d = Object.getOwnPropertyDescriptor(x, k)!;
+    out[d.enumerable ? k : `~${k}`] = canon(d.value);
+  }
+  return out;
+}
+
+async function both(input: string, opts: AnalyzeOptions = {}): Promise<[unknown, unknown]> {
+  const inline = await analyze(input, { ...opts, portalThread: false });
+  const threaded = await analyze(input, { ...opts, portalThread: true });
+  return [canon(threaded), canon(inline)];
+}
+
+function captures(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...captures(p));
+    else if (/\.pcap(ng)?(\.gz)?$/.test(e)) out.push(p);
+  }
+  return out.sort();
+}
+
+test.serial('every bundled capture: the same results with the portal thread as without', async (t) => {
+  const files = captures(join(ROOT, 'captures'));
+  t.true(files.length > 50, `${files.length} captures`);
+  let portals = 0;
+  for (const f of files) {
+    const [threaded, inline] = await both(f);
+    t.deepEqual(threaded, inline, f);
+    portals += (inline as { portals: unknown[] }).portals.length;
+  }
+  t.true(portals > 100, `${portals} portal records compared`);
+});
+
+test.serial('a dense generated capture (the ring goes round many times): the same results, every portal the generator encoded', async (t) => {
+  const file = join(tempFile('x', new Uint8Array(0)), '..', 'dense.pcapng');
+  const stats = generate('dense', file, 12 << 20, true, 7);
+  const [threaded, inline] = await both(file);
+  t.deepEqual(threaded, inline);
+  t.is((threaded as { portals: unknown[] }).portals.length, stats.portals);
+});
+
+test.serial('a registration larger than the ring goes across whole: 6000 portals, as in line', async (t) => {
+  const N = 6000;
+  const portals: Uint8Array[] = [];
+  for (let i = 0; i < N; i++) portals.push(tAddr(16, `10.${(i >> 8) & 255}.${i & 255}.1`), tPort(17, 3260), tU32(27, 0x3b));
+  const body = concat(portals);
+  const eid = tStr(1, 'big.entity');
+  const req = concat([tStr(32, 'iqn.2026-12.test:big'), eid, DELIM, eid, body]);
+  const res = rsp(0, eid, DELIM, eid, body);
+  const c = new TcpConn('192.0.2.1', 40000, '192.0.2.2', 3205);
+  const cuts = (n: number): number[] => Array.from({ length: Math.ceil(n / 60000) - 1 }, (_, k) => (k + 1) * 60000);
+  const frames = [...c.handshake()];
+  for (const p of multiPdu(0x0001, 7, req, cuts(req.length))) frames.push(...c.send(0, p));
+  for (const p of multiPdu(0x8001, 7, res, cuts(res.length))) frames.push(...c.send(1, p));
+  t.true(req.length + res.length > 512 * 1024, `${req.length + res.length} payload bytes`);
+  const file = tempFile('big.pcap', pcapFile(frames.map((data, i) => ({ data, sec: 1_700_000_000 + i, nsec: 0 }))));
+  const [threaded, inline] = await both(file);
+  t.deepEqual(threaded, inline);
+  const recs = (threaded as { portals: { securityBitmap: number; state: string }[] }).portals;
+  t.is(recs.length, N);
+  t.true(recs.every((r) => r.securityBitmap === 0x3b && r.state === 'registered'));
+});
+
+test.serial('an aborted run with the portal thread rejects and leaves no thread behind', async (t) => {
+  const file = join(tempFile('x', new Uint8Array(0)), '..', 'abort.pcapng');
+  generate('dense', file, 4 << 20, true, 3);
+  const ac = new AbortController();
+  const before = process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort').length;
+  await t.throwsAsync(analyze(file, { portalThread: true, signal: ac.signal, read: { highWaterMark: 64 * 1024, onProgress: () => ac.abort(new Error('stop')) } }), { message: 'stop' });
+  await new Promise((r) => setTimeout(r, 200));
+  const after = process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort').length;
+  t.is(after, before);
+});
