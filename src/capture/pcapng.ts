@@ -71,6 +71,17 @@ export class PcapngReader implements FormatReader {
     return false;
   }
 
+  /** The bytes b[from, to) as a plain Uint8Array view (a Buffer's own subarray() costs a JS constructor call per packet). */
+  private dataOf(b: Buffer, from: number, to: number): Uint8Array {
+    if (this.viewOf !== b) {
+      this.viewOf = b;
+      this.view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.view.subarray(from, to);
+  }
+  private viewOf: Buffer | null = null;
+  private view: Uint8Array = new Uint8Array(0);
+
   private u16(b: Buffer, o: number): number {
     return this.le ? b.readUInt16LE(o) : b.readUInt16BE(o);
   }
@@ -213,7 +224,7 @@ export class PcapngReader implements FormatReader {
           ts: { sec: sec + iface.offsetSec, nsec, digits: iface.digits },
           caplen: cap,
           origlen: this.u32(b, body + 16),
-          data: b.subarray(body + 20, body + 20 + cap),
+          data: this.dataOf(b, body + 20, body + 20 + cap),
         });
         return true;
       }
@@ -235,7 +246,7 @@ export class PcapngReader implements FormatReader {
           ts: { sec: 0, nsec: 0, digits: iface.digits },
           caplen: cap,
           origlen: orig,
-          data: b.subarray(body + 4, body + 4 + cap),
+          data: this.dataOf(b, body + 4, body + 4 + cap),
         });
         return true;
       }

@@ -23,14 +23,6 @@ export interface ListedPortal {
 /** Clients remembered per portal as already told about it (past it, each listing is passed on again). */
 const MAX_LISTED_TO = 64;
 
-interface Told {
-  readonly address: string;
-  /** The client last found or taken (the same client told again is the common case). */
-  last: string | null;
-  /** Clients told (bounded). */
-  to: Set<string> | null;
-}
-
 /** Whether an SCN's last SCN bitmap has the object-removed bit (its objects are deregistered, not listed). */
 export function scnRemoves(m: IsnsMessage): boolean {
   let removed = false;
@@ -81,10 +73,20 @@ function listedIn(t: AttrTable, from: number, to: number, out: number[], n: numb
   return n;
 }
 
+/** Clients given a number for the told-once check, at most (past it, a listing to another one is passed on each time). */
+const MAX_CLIENTS = 1 << 16;
+
 export class Listings {
-  /** IPv4 portals by (address bits, port word), others by "address|word". */
-  private readonly v4 = new V4Index<Told>();
-  private readonly other = new Map<string, Told>();
+  /** Portal numbers: IPv4 portals by (address bits, port word), others by "address|word". */
+  private readonly v4 = new V4Index<number>();
+  private readonly other = new Map<string, number>();
+  /** By portal number: address text, the client last told (-1: none), the clients told (at most MAX_LISTED_TO). */
+  private readonly address: string[] = [];
+  private last = new Int32Array(64);
+  private readonly toldTo: Uint16Array[] = [];
+  private count = new Uint8Array(64);
+  /** Client numbers by address (they fit the 16 bits of toldTo). */
+  private readonly clients = new Map<string, number>();
   private readonly found: number[] = [];
 
   constructor(private readonly told: (l: ListedPortal) => void) {}
@@ -96,37 +98,71 @@ export class Listings {
     const n = portalsListed(m, this.found);
     if (n === 0) return;
     const to = ev.last.dst.addr;
+    const c = this.client(to);
     const b = m.payload;
     for (let k = 0; k < n; k++) {
-      const off = this.found[2 * k]!;
       const word = this.found[2 * k + 1]!;
-      const t = this.entry(b, off, word);
-      if (t.last === to) continue;
-      if (t.to === null) t.to = new Set();
-      else if (t.to.has(to)) {
-        t.last = to;
-        continue;
+      const id = this.portal(b, this.found[2 * k]!, word);
+      if (c >= 0) {
+        if (this.last[id] === c) continue;
+        const seen = this.toldTo[id]!;
+        const k = this.count[id]!;
+        let j = 0;
+        while (j < k && seen[j] !== c) j++;
+        if (j < k) {
+          this.last[id] = c;
+          continue;
+        }
+        if (k < MAX_LISTED_TO) {
+          seen[k] = c;
+          this.count[id] = k + 1;
+          this.last[id] = c;
+        }
       }
-      if (t.to.size < MAX_LISTED_TO) {
-        t.to.add(to);
-        t.last = to;
-      }
-      this.told({ initiator: to, address: t.address, socket: word & 0xffff, transport: word & 0x10000 ? 'udp' : 'tcp' });
+      this.told({ initiator: to, address: this.address[id]!, socket: word & 0xffff, transport: word & 0x10000 ? 'udp' : 'tcp' });
     }
   }
 
-  /** The portal whose 16 address bytes lie at b[off] with port word `word`. */
-  private entry(b: Uint8Array, off: number, word: number): Told {
+  /** The client's number (-1 past MAX_CLIENTS). */
+  private client(addr: string): number {
+    let c = this.clients.get(addr);
+    if (c === undefined) {
+      if (this.clients.size >= MAX_CLIENTS) return -1;
+      this.clients.set(addr, (c = this.clients.size));
+    }
+    return c;
+  }
+
+  /** The number of the portal whose 16 address bytes lie at b[off], with port word `word`. */
+  private portal(b: Uint8Array, off: number, word: number): number {
     const bits = ipv4BitsAt(b, off);
     if (bits !== null) {
-      let t = this.v4.get(bits, word);
-      if (!t) this.v4.set(bits, word, (t = { address: addressText(b.subarray(off, off + 16))!, last: null, to: null }));
-      return t;
+      const id = this.v4.get(bits, word);
+      if (id !== undefined) return id;
+      const nid = this.add(addressText(b.subarray(off, off + 16))!);
+      this.v4.set(bits, word, nid);
+      return nid;
     }
     const address = addressText(b.subarray(off, off + 16))!;
     const k = `${address}|${word}`;
-    let t = this.other.get(k);
-    if (!t) this.other.set(k, (t = { address, last: null, to: null }));
-    return t;
+    let id = this.other.get(k);
+    if (id === undefined) this.other.set(k, (id = this.add(address)));
+    return id;
+  }
+
+  private add(address: string): number {
+    const id = this.address.length;
+    this.address.push(address);
+    if (id === this.last.length) {
+      const last = new Int32Array(id * 2);
+      last.set(this.last);
+      this.last = last;
+      const count = new Uint8Array(id * 2);
+      count.set(this.count);
+      this.count = count;
+    }
+    this.last[id] = -1;
+    this.toldTo.push(new Uint16Array(MAX_LISTED_TO));
+    return id;
   }
 }

@@ -15,7 +15,7 @@ import type { MessageEvent } from '../assembler.js';
 import { FN } from '../../../dissector/isns/index.js';
 import { sortPortals } from '../../output/order.js';
 import { readsRequest, type PortalRecord, type PortalsResult, type SendTargetsListing } from './builder.js';
-import { BIG, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, eventSlots, putEvent, putText, restore, restoreBatch, textSlots, type PortableFindings, type RecordBatch } from './wire.js';
+import { BIG, BIG_TAKEN, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, eventSlots, putEvent, putText, restore, restoreBatch, textSlots, type PortableFindings, type RecordBatch } from './wire.js';
 
 /** Ring size: a few thousand typical messages. */
 const RING_BYTES = 1 << 20;
@@ -23,8 +23,10 @@ const RING_BYTES = 1 << 20;
 const BIG_SLOTS = RING_BYTES / 8 / 4;
 /** The reader is woken once this much waits for it (it then takes it in one go). */
 const WAKE_SLOTS = RING_BYTES / 8 / 8;
+/** KiB of BIG records that may wait on the port at once. */
+const BIG_WAITING_KIB = 8 * 1024;
 /** Waiting this long for room in the ring means the builder's thread is stuck: an internal error. */
-const STALL_MS = 120_000;
+const STALL_MS = 30_000;
 
 const UTF8 = new TextEncoder();
 
@@ -39,6 +41,12 @@ export class RemotePortals {
   /** Where the record being written goes: the ring, or its own buffer (too large for the ring). */
   private cur: Slots;
   private closed = false;
+  /** The file last sent (PDUs come from one file at a time). */
+  private lastFile: string | null = null;
+  /** KiB of BIG records sent. */
+  private bigSent = 0;
+  /** Set when the thread stopped taking records: later calls fail at once. */
+  private stuck: Error | null = null;
 
   constructor(defaultSecurityBitmap: number | null) {
     this.cur = this.ring;
@@ -144,7 +152,8 @@ export class RemotePortals {
 
   /** A file's number on the other side (sent once). */
   private file(p: FramedPdu): void {
-    if (this.files.has(p.file)) return;
+    if (p.file === this.lastFile || this.files.has(p.file)) return;
+    this.lastFile = p.file;
     const id = this.files.size;
     this.files.set(p.file, id);
     const b = UTF8.encode(p.file);
@@ -171,6 +180,7 @@ export class RemotePortals {
   private reserve(n: number): number {
     const { ctrl, f, size } = this.ring;
     let since = 0;
+    if (this.stuck) throw this.stuck;
     for (;;) {
       const r = Atomics.load(ctrl, R);
       const pos = this.pos;
@@ -190,10 +200,23 @@ export class RemotePortals {
         const t = Date.now();
         if (Atomics.wait(ctrl, R, r, 1000) === 'timed-out') {
           since += Date.now() - t;
-          if (since > STALL_MS) throw new Error('portal thread: no progress for two minutes');
+          if (since > STALL_MS) throw (this.stuck = new Error(`portal thread: no progress for ${STALL_MS / 1000} s`));
         }
       }
       Atomics.store(ctrl, WAITING, 0);
+    }
+  }
+
+  /** Wait until a BIG record of `kib` may be sent without more than BIG_WAITING_KIB waiting on the port. */
+  private roomForBig(kib: number): void {
+    const ctrl = this.ring.ctrl;
+    const t = Date.now();
+    for (;;) {
+      const taken = Atomics.load(ctrl, BIG_TAKEN);
+      if (this.bigSent - taken === 0 || this.bigSent - taken + kib <= BIG_WAITING_KIB) return;
+      Atomics.notify(ctrl, W);
+      Atomics.wait(ctrl, BIG_TAKEN, taken, 1000);
+      if (Date.now() - t > STALL_MS) throw (this.stuck = new Error(`portal thread: no progress for ${STALL_MS / 1000} s`));
     }
   }
 
@@ -201,11 +224,15 @@ export class RemotePortals {
   private commit(end: number): void {
     if (this.cur !== this.ring) {
       const own = this.cur;
+      const kib = Math.ceil(own.buffer.byteLength / 1024);
+      this.roomForBig(kib);
       this.port.postMessage(own.buffer, [own.buffer as ArrayBuffer]);
-      const at = this.place(2);
+      this.bigSent += kib;
+      const at = this.place(3);
       this.ring.f[at] = BIG;
-      this.ring.f[at + 1] = 2;
-      end = at + 2;
+      this.ring.f[at + 1] = 3;
+      this.ring.f[at + 2] = kib;
+      end = at + 3;
     }
     const { ctrl, size } = this.ring;
     this.pos = end === size ? 0 : end;

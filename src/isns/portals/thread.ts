@@ -7,7 +7,7 @@
 import { serialize } from 'node:v8';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PortalBuilder, type PortalRecord } from './builder.js';
-import { BIG, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, getEvent, getText, pduAt, portable, recordBatch } from './wire.js';
+import { BIG, BIG_TAKEN, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, getEvent, getText, pduAt, portable, recordBatch } from './wire.js';
 
 const { ring: buffer, port, defaultSecurityBitmap } = workerData as { ring: SharedArrayBuffer; port: MessagePort; defaultSecurityBitmap: number | null };
 const ring = new Slots(buffer);
@@ -37,15 +37,22 @@ function record(s: Slots, at: number): boolean {
     case FILE:
       files[f[at + 2]! | 0] = getText(s, at + 3).text!;
       return true;
-    case BIG: {
-      const m = receiveMessageOnPort(port);
-      return m ? record(new Slots(m.message as ArrayBuffer, false), 0) : true;
-    }
+    case BIG:
+      return record(takeBig(f[at + 2]!), 0);
     case FINISH:
       return false;
     default:
       throw new Error(`record type ${f[at]} at slot ${at}`);
   }
+}
+
+/** The record a BIG marker announces (`kib` KiB), taken from the port and acknowledged to the writer. */
+function takeBig(kib: number): Slots {
+  const m = receiveMessageOnPort(port);
+  Atomics.add(ring.ctrl, BIG_TAKEN, kib);
+  Atomics.notify(ring.ctrl, BIG_TAKEN);
+  if (!m) throw new Error('a record announced on the port is not there');
+  return new Slots(m.message as ArrayBuffer, false);
 }
 
 function run(): void {
@@ -61,7 +68,15 @@ function run(): void {
       continue;
     }
     if (f[r] === WRAP) r = 0;
-    const more = record(ring, r);
+    let more = f[r] !== FINISH;
+    // After a failure, records are still taken (the writer never waits on this thread), not applied.
+    if (failure === null) {
+      try {
+        more = record(ring, r);
+      } catch (e) {
+        failure = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      }
+    } else if (f[r] === BIG) takeBig(f[r + 2]!);
     r += f[r + 1]!;
     if (r === size) r = 0;
     Atomics.store(ctrl, R, r);
@@ -83,8 +98,12 @@ function post(kind: 'batch' | 'findings', value: unknown): void {
   parentPort!.postMessage({ [kind]: b }, own ? [b.buffer as ArrayBuffer] : []);
 }
 
+/** The first failure applying a record (reported at the end, in place of the records). */
+let failure: string | null = null;
+
 try {
   run();
+  if (failure !== null) throw new Error(failure);
   let batch: PortalRecord[] = [];
   for (const r of builder.records()) {
     batch.push(r);

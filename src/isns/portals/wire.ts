@@ -40,6 +40,8 @@ export const W = 0;
 export const R = 1;
 export const SLEEP = 2;
 export const WAITING = 3;
+/** KiB of BIG records the reader has taken (the writer keeps what waits on the port bounded). */
+export const BIG_TAKEN = 4;
 const CTRL_BYTES = 64;
 
 /** The ring's slots and byte view over one buffer (shared, or a BIG record's own). */
