@@ -136,11 +136,10 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
   const isnsBinder = APPS.isns.bind(ctx, {
     defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null,
     thread: opts.portalThread ?? portalThreadFor(files),
-    onListed: (l) => {
-      if (l.transport !== 'tcp') return;
-      discovery.add(l.initiator, l.address, l.socket, 'isns');
+    discovery,
+    onFirstListed: (p) => {
       // Connections to a discovered portal's port are followed like 3260's.
-      if (l.socket > 0 && l.socket !== ISCSI_PORT) ctx.learnPort('tcp', l.address, l.socket, iscsi);
+      if (p.transport === 'tcp' && p.socket > 0 && p.socket !== ISCSI_PORT) ctx.learnPort('tcp', p.address, p.socket, iscsi);
     },
     ...(opts.limits?.maxMessageBytes !== undefined ? { maxMessageBytes: opts.limits.maxMessageBytes } : {}),
     ...(opts.onIsnsPdu ? { onIsnsPdu: opts.onIsnsPdu } : {}),
@@ -150,10 +149,8 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     followAll: opts.followAll === true || opts.onIscsiPdu !== undefined,
     ...(opts.onIscsiPdu ? { onPdu: opts.onIscsiPdu } : {}),
     connections,
-    onSendTargets: (e, pdu) => {
-      discovery.add(pdu.dst.addr, e.address, e.port, 'sendtargets');
-      isnsBinder.sendTargets(e, pdu);
-    },
+    // (The discovery fact goes with the portal: one ordered stream, wherever the records are built.)
+    onSendTargets: (e, pdu) => isnsBinder.sendTargets({ ...e, initiator: pdu.dst.addr }, pdu),
   });
   const binders = new Map<AppProtocol, Binder>([
     [APPS.isns.protocol, isnsBinder as Binder],

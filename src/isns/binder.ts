@@ -10,8 +10,9 @@ import { Tally } from '../findings/tally.js';
 import type { AppBinding, BindContext, Binder } from '../binding.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import { MessageAssembler, type MessageEvent } from './assembler.js';
-import { PortalBuilder, type ListedPortal, type PortalsResult } from './portals/builder.js';
-import { Listings } from './portals/listings.js';
+import type { DiscoveryStore } from '../logons/discovery.js';
+import { PortalBuilder, type PortalsResult } from './portals/builder.js';
+import { FirstListings, type PortalAt } from './portals/listings.js';
 import { RemotePortals } from './portals/remote.js';
 
 export interface IsnsBindOptions {
@@ -21,8 +22,10 @@ export interface IsnsBindOptions {
   readonly onIsnsPdu?: (pdu: FramedPdu, result: IsnsPduResult) => void;
   /** Every assembled iSNS message. */
   readonly onMessage?: (m: MessageEvent) => void;
-  /** Every portal a server message (a response, an SCN) lists, with the host it went to. */
-  readonly onListed?: (l: ListedPortal) => void;
+  /** Every portal a server message (a response, an SCN) lists, the first time one does (to follow its port at once). */
+  readonly onFirstListed?: (p: PortalAt) => void;
+  /** What discovery told each initiator (PortalOptions.discovery): filled by the time portals() resolves. */
+  readonly discovery?: DiscoveryStore;
   /** Build the portal records on a thread of their own (remote.ts: large captures). */
   readonly thread?: boolean;
 }
@@ -33,8 +36,8 @@ const MAX_JUNK_CONVERSATIONS = 10_000;
 export class IsnsBinder implements Binder<IsnsPduResult> {
   /** The portal records, built in line or on their own thread. */
   private readonly builder: PortalBuilder | RemotePortals;
-  /** Who was told about which portal (known at once: discovery facts, iSCSI ports to follow). */
-  private readonly listings: Listings | null;
+  /** Portals listed for the first time (known at once, on this thread: iSCSI ports to follow). */
+  private readonly firstListed: FirstListings | null;
   private readonly assembler: MessageAssembler;
   pdus = 0;
   private result: Promise<PortalsResult> | null = null;
@@ -46,13 +49,14 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     private readonly opts: IsnsBindOptions,
   ) {
     const bitmap = opts.defaultSecurityBitmap ?? null;
-    this.builder = opts.thread ? new RemotePortals(bitmap) : new PortalBuilder({ defaultSecurityBitmap: bitmap });
-    this.listings = opts.onListed ? new Listings(opts.onListed) : null;
+    const discovery = opts.discovery;
+    this.builder = opts.thread ? new RemotePortals(bitmap, discovery !== undefined) : new PortalBuilder({ defaultSecurityBitmap: bitmap, ...(discovery ? { discovery } : {}) });
+    this.firstListed = opts.onFirstListed ? new FirstListings(opts.onFirstListed) : null;
     this.assembler = new MessageAssembler(
       {
         message: (m) => {
           this.builder.message(m);
-          this.listings?.message(m);
+          this.firstListed?.message(m);
           opts.onMessage?.(m);
           this.learnPorts(m);
         },
@@ -107,7 +111,15 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
       this.ctx.finding(finding('NOT_ISNS', { conversation: conv, text }, t.sorted(), e.file));
     }
     this.assembler.finish();
-    this.result = Promise.resolve(this.builder.finish());
+    const b = this.builder;
+    this.result =
+      b instanceof RemotePortals
+        ? b.finish().then((r) => {
+            // The discovery facts were kept beside the records, on their thread.
+            if (r.discovery) this.opts.discovery?.load(r.discovery);
+            return { portals: r.portals, findings: r.findings };
+          })
+        : Promise.resolve(b.finish());
   }
 
   /** Stop the builder's thread, if any (a run that ended early). */

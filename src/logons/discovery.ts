@@ -14,11 +14,30 @@ export const MAX_DISCOVERED = 100_000;
 
 const BIT: Record<DiscoveredBy, number> = { isns: 1, sendtargets: 2 };
 
+/** A DiscoveryStore's contents (see state()). */
+export interface DiscoveryState {
+  facts: Map<string, number | Map<number, number>>;
+  count: number;
+  dropped: number;
+}
+
 export class DiscoveryStore {
   /** "initiator portal" → port · 4 + bits (one port), or port → bits. */
-  private readonly facts = new Map<string, number | Map<number, number>>();
+  private facts = new Map<string, number | Map<number, number>>();
   private count = 0;
   dropped = 0;
+
+  /** Everything the store holds, for another thread (structured-cloneable). */
+  state(): DiscoveryState {
+    return { facts: this.facts, count: this.count, dropped: this.dropped };
+  }
+
+  /** Take over what another store held (its state()). */
+  load(s: DiscoveryState): void {
+    this.facts = s.facts;
+    this.count = s.count;
+    this.dropped = s.dropped;
+  }
 
   add(initiator: string, address: string, port: number, by: DiscoveredBy): void {
     const k = `${initiator} ${address}`;

@@ -25,6 +25,7 @@ import { sortPortals } from '../../output/order.js';
 import type { MessageEvent } from '../assembler.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import { recordOf, type DiscoveredBy, type PortalRecord } from './record.js';
+import type { DiscoveryStore } from '../../logons/discovery.js';
 import { Listings, type ListedPortal } from './listings.js';
 export type { ListedPortal } from './listings.js';
 import { PortalStore, setSeen, type PortalState } from './store.js';
@@ -37,6 +38,11 @@ export interface PortalOptions {
   readonly defaultSecurityBitmap?: number | null;
   /** Every TCP or UDP portal a server message (a response, an SCN) lists, with the host it went to. */
   readonly onListed?: (l: ListedPortal) => void;
+  /**
+   * What discovery told each initiator (for logons): the TCP portals server messages listed
+   * to it, and those SendTargets answers listed (sendTargets() with an initiator).
+   */
+  readonly discovery?: DiscoveryStore;
 }
 
 /** A portal a SendTargets answer listed (RFC 7143 TargetAddress), with the target and its portal group tag. */
@@ -45,6 +51,8 @@ export interface SendTargetsListing {
   port: number;
   tpgt: number | null;
   targetName: string | null;
+  /** The host the answer went to (a discovery fact with PortalOptions.discovery). */
+  initiator?: string;
 }
 
 /** How a portal was discovered: bits of DISCOVERED_BY's order. */
@@ -75,7 +83,14 @@ export class PortalBuilder {
   private readonly listings: Listings | null;
 
   constructor(private readonly opts: PortalOptions = {}) {
-    this.listings = opts.onListed ? new Listings(opts.onListed) : null;
+    const { onListed, discovery } = opts;
+    this.listings =
+      onListed || discovery
+        ? new Listings((l) => {
+            onListed?.(l);
+            if (discovery && l.transport === 'tcp') discovery.add(l.initiator, l.address, l.socket, 'isns');
+          })
+        : null;
   }
 
   /**
@@ -291,6 +306,7 @@ export class PortalBuilder {
    * queried portal, the target tied to it by its portal group tag (an iSNS tie is kept).
    */
   sendTargets(e: SendTargetsListing, pdu: FramedPdu): void {
+    if (e.initiator !== undefined) this.opts.discovery?.add(e.initiator, e.address, e.port, 'sendtargets');
     const p = this.store.touch(e.address, e.port, false, pdu, pdu, 'queried', null);
     p.discovered |= BY_SENDTARGETS;
     if (e.targetName !== null && e.tpgt !== null) {

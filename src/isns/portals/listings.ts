@@ -76,12 +76,69 @@ function listedIn(t: AttrTable, from: number, to: number, out: number[], n: numb
 /** Clients given a number for the told-once check, at most (past it, a listing to another one is passed on each time). */
 const MAX_CLIENTS = 1 << 16;
 
-export class Listings {
-  /** Portal numbers: IPv4 portals by (address bits, port word), others by "address|word". */
+/** A portal as a message names it: address text, port, transport. */
+export type PortalAt = Omit<ListedPortal, 'initiator'>;
+
+/** Portals by number, from their 16 address bytes and port word: IPv4 ones by bits, others by "address|word". */
+class PortalIds {
   private readonly v4 = new V4Index<number>();
   private readonly other = new Map<string, number>();
-  /** By portal number: address text, the client last told (-1: none), the clients told (at most MAX_LISTED_TO). */
-  private readonly address: string[] = [];
+  readonly address: string[] = [];
+
+  /** The number of the portal whose address bytes lie at b[off], with port word `word` (a new one is numbered next). */
+  id(b: Uint8Array, off: number, word: number): number {
+    const bits = ipv4BitsAt(b, off);
+    if (bits !== null) {
+      const id = this.v4.get(bits, word);
+      if (id !== undefined) return id;
+      const nid = this.address.push(addressText(b.subarray(off, off + 16))!) - 1;
+      this.v4.set(bits, word, nid);
+      return nid;
+    }
+    const address = addressText(b.subarray(off, off + 16))!;
+    const k = `${address}|${word}`;
+    let id = this.other.get(k);
+    if (id === undefined) this.other.set(k, (id = this.address.push(address) - 1));
+    return id;
+  }
+}
+
+const portalAt = (address: string, word: number): PortalAt => ({ address, socket: word & 0xffff, transport: word & 0x10000 ? 'udp' : 'tcp' });
+
+/**
+ * Every portal a server message lists, the first time one does (whoever it
+ * went to): what the reading thread needs at once, to follow a discovered
+ * portal's port from the next packet on.
+ */
+export class FirstListings {
+  private readonly ids = new PortalIds();
+  private seen = new Uint8Array(64);
+  private readonly found: number[] = [];
+
+  constructor(private readonly first: (p: PortalAt) => void) {}
+
+  message(ev: MessageEvent): void {
+    const m = ev.message;
+    if (!listsPortals(m)) return;
+    const n = portalsListed(m, this.found);
+    for (let k = 0; k < n; k++) {
+      const word = this.found[2 * k + 1]!;
+      const id = this.ids.id(m.payload, this.found[2 * k]!, word);
+      if (id >= this.seen.length) {
+        const seen = new Uint8Array(this.seen.length * 2);
+        seen.set(this.seen);
+        this.seen = seen;
+      }
+      if (this.seen[id] === 1) continue;
+      this.seen[id] = 1;
+      this.first(portalAt(this.ids.address[id]!, word));
+    }
+  }
+}
+
+export class Listings {
+  private readonly ids = new PortalIds();
+  /** By portal number: the client last told (-1: none), the clients told (at most MAX_LISTED_TO), how many. */
   private last = new Int32Array(64);
   private readonly toldTo: Uint16Array[] = [];
   private count = new Uint8Array(64);
@@ -119,7 +176,7 @@ export class Listings {
           this.last[id] = c;
         }
       }
-      this.told({ initiator: to, address: this.address[id]!, socket: word & 0xffff, transport: word & 0x10000 ? 'udp' : 'tcp' });
+      this.told({ initiator: to, ...portalAt(this.ids.address[id]!, word) });
     }
   }
 
@@ -133,26 +190,10 @@ export class Listings {
     return c;
   }
 
-  /** The number of the portal whose 16 address bytes lie at b[off], with port word `word`. */
+  /** The portal's number, with its told-once state made on first sight. */
   private portal(b: Uint8Array, off: number, word: number): number {
-    const bits = ipv4BitsAt(b, off);
-    if (bits !== null) {
-      const id = this.v4.get(bits, word);
-      if (id !== undefined) return id;
-      const nid = this.add(addressText(b.subarray(off, off + 16))!);
-      this.v4.set(bits, word, nid);
-      return nid;
-    }
-    const address = addressText(b.subarray(off, off + 16))!;
-    const k = `${address}|${word}`;
-    let id = this.other.get(k);
-    if (id === undefined) this.other.set(k, (id = this.add(address)));
-    return id;
-  }
-
-  private add(address: string): number {
-    const id = this.address.length;
-    this.address.push(address);
+    const id = this.ids.id(b, off, word);
+    if (id < this.toldTo.length) return id;
     if (id === this.last.length) {
       const last = new Int32Array(id * 2);
       last.set(this.last);

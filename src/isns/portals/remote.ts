@@ -9,13 +9,15 @@
  * line (test/portal-thread.test.ts compares both on every bundled capture).
  */
 import { deserialize } from 'node:v8';
+import { inflateRawSync } from 'node:zlib';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { FramedPdu } from '../../flow/pdu.js';
 import type { MessageEvent } from '../assembler.js';
 import { FN } from '../../../dissector/isns/index.js';
 import { sortPortals } from '../../output/order.js';
+import type { DiscoveryState } from '../../logons/discovery.js';
 import { readsRequest, type PortalRecord, type PortalsResult, type SendTargetsListing } from './builder.js';
-import { BIG, BIG_TAKEN, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, eventSlots, putEvent, putText, restore, restoreBatch, textSlots, type PortableFindings, type RecordBatch } from './wire.js';
+import { BIG, BIG_TAKEN, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, eventSlots, putEvent, putText, restore, restoreBatch, textSlots, type PortableFindings, type RecordBatch } from './wire.js';
 
 /** Ring size: a few thousand typical messages. */
 const RING_BYTES = 1 << 20;
@@ -23,6 +25,8 @@ const RING_BYTES = 1 << 20;
 const BIG_SLOTS = RING_BYTES / 8 / 4;
 /** The reader is woken once this much waits for it (it then takes it in one go). */
 const WAKE_SLOTS = RING_BYTES / 8 / 8;
+/** Strings numbered at once (files, addresses of the hosts messages went to); past it the numbering starts over. */
+const MAX_NAMES = 1 << 16;
 /** KiB of BIG records that may wait on the port at once. */
 const BIG_WAITING_KIB = 8 * 1024;
 /** Waiting this long for room in the ring means the builder's thread is stuck: an internal error. */
@@ -34,37 +38,38 @@ export class RemotePortals {
   private readonly ring = Slots.shared(RING_BYTES);
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly result: Promise<PortalsResult>;
+  private readonly result: Promise<RemoteResult>;
   private pos = 0;
-  private readonly files = new Map<string, number>();
-  private readonly fileOf = (p: FramedPdu): number => this.files.get(p.file)!;
+  /** Strings the other side numbered (files, addresses), and the last one asked for. */
+  private names = new Map<string, number>();
+  private lastName: string | null = null;
+  private lastId = -1;
   /** Where the record being written goes: the ring, or its own buffer (too large for the ring). */
   private cur: Slots;
   private closed = false;
-  /** The file last sent (PDUs come from one file at a time). */
-  private lastFile: string | null = null;
   /** KiB of BIG records sent. */
   private bigSent = 0;
   /** Set when the thread stopped taking records: later calls fail at once. */
   private stuck: Error | null = null;
 
-  constructor(defaultSecurityBitmap: number | null) {
+  /** `discovery`: keep what discovery told each initiator beside the records (PortalOptions.discovery), returned with them. */
+  constructor(defaultSecurityBitmap: number | null, discovery = false) {
     this.cur = this.ring;
     const ch = new MessageChannel();
     this.port = ch.port1;
     this.worker = new Worker(new URL('./thread.js', import.meta.url), {
-      workerData: { ring: this.ring.buffer, port: ch.port2, defaultSecurityBitmap },
-      transferList: [ch.port2],
+      workerData: { ring: this.ring.buffer, port: ch.port2, defaultSecurityBitmap, discovery },
+      transferList: [ch.port2], resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    this.result = new Promise<PortalsResult>((resolve, reject) => {
+    this.result = new Promise<RemoteResult>((resolve, reject) => {
       const batches: Uint8Array[] = [];
-      this.worker.on('message', (m: { batch?: Uint8Array; findings?: Uint8Array; error?: string }) => {
+      this.worker.on('message', (m: { batch?: Uint8Array; end?: Uint8Array; error?: string }) => {
         if (m.error !== undefined) reject(new Error(`portal thread: ${m.error}`));
         else if (m.batch) batches.push(m.batch);
-        else if (m.findings) {
-          const findings = m.findings;
+        else if (m.end) {
+          const end = m.end;
           // Read once the thread has ended (its heap is given back first).
-          this.close().then(() => resolve(unpack(batches, findings)), reject);
+          this.close().then(() => resolve(unpack(batches, end)), reject);
         }
       });
       this.worker.once('error', (e) => reject(e));
@@ -81,20 +86,22 @@ export class RemotePortals {
     const m = ev.message;
     if (!m.isResponse && m.functionId !== FN.ESI && m.functionId !== FN.SCN) return;
     const req = m.isResponse && readsRequest(m) ? ev.request : undefined;
-    this.file(ev.first);
-    this.file(ev.last);
-    if (req) {
-      this.file(req.first);
-      this.file(req.last);
-    }
+    // (numbered before the record is placed: a new name is a record of its own)
+    this.room(6);
+    const a = this.name(ev.first.file);
+    const b = this.name(ev.last.file);
+    const to = this.name(ev.last.dst.addr);
+    const ra = req ? this.name(req.first.file) : -1;
+    const rb = req ? this.name(req.last.file) : -1;
+    const rto = req ? this.name(req.last.dst.addr) : -1;
     const n = 3 + eventSlots(ev) + (req ? eventSlots(req) : 0);
     const at = this.place(n);
     const s = this.cur;
     s.f[at] = EVENT;
     s.f[at + 1] = n;
     s.f[at + 2] = req ? 1 : 0;
-    const o = putEvent(s, at + 3, ev, this.fileOf);
-    if (req) putEvent(s, o, req, this.fileOf);
+    const o = putEvent(s, at + 3, ev, a, b, to);
+    if (req) putEvent(s, o, req, ra, rb, rto);
     this.commit(at + n);
   }
 
@@ -102,38 +109,42 @@ export class RemotePortals {
   unanswered(req: MessageEvent): void {
     const fid = req.message.functionId;
     if (fid !== FN.DevAttrReg && fid !== FN.DevDereg) return;
-    this.file(req.first);
-    this.file(req.last);
+    this.room(3);
+    const a = this.name(req.first.file);
+    const b = this.name(req.last.file);
+    const to = this.name(req.last.dst.addr);
     const n = 2 + eventSlots(req);
     const at = this.place(n);
     this.cur.f[at] = UNANSWERED;
     this.cur.f[at + 1] = n;
-    putEvent(this.cur, at + 2, req, this.fileOf);
+    putEvent(this.cur, at + 2, req, a, b, to);
     this.commit(at + n);
   }
 
   sendTargets(e: SendTargetsListing, pdu: FramedPdu): void {
-    this.file(pdu);
+    this.room(1);
+    const file = this.name(pdu.file);
     const addr = UTF8.encode(e.address);
     const name = e.targetName === null ? null : UTF8.encode(e.targetName);
-    const n = 9 + textSlots(addr) + textSlots(name);
+    const initiator = e.initiator === undefined ? null : UTF8.encode(e.initiator);
+    const n = 9 + textSlots(addr) + textSlots(name) + textSlots(initiator);
     const at = this.place(n);
     const f = this.cur.f;
     f[at] = SEND_TARGETS;
     f[at + 1] = n;
     f[at + 2] = e.port;
     f[at + 3] = e.tpgt === null ? -1 : e.tpgt;
-    f[at + 4] = this.fileOf(pdu);
+    f[at + 4] = file;
     f[at + 5] = pdu.frame;
     f[at + 6] = pdu.ts.sec;
     f[at + 7] = pdu.ts.nsec;
     f[at + 8] = pdu.ts.digits;
-    putText(this.cur, putText(this.cur, at + 9, addr), name);
+    putText(this.cur, putText(this.cur, putText(this.cur, at + 9, addr), name), initiator);
     this.commit(at + n);
   }
 
   /** The records, once every event before was applied. */
-  finish(): Promise<PortalsResult> {
+  finish(): Promise<RemoteResult> {
     const at = this.place(2);
     this.ring.f[at] = FINISH;
     this.ring.f[at + 1] = 2;
@@ -150,16 +161,32 @@ export class RemotePortals {
     await this.worker.terminate();
   }
 
-  /** A file's number on the other side (sent once). */
-  private file(p: FramedPdu): void {
-    if (p.file === this.lastFile || this.files.has(p.file)) return;
-    this.lastFile = p.file;
-    const id = this.files.size;
-    this.files.set(p.file, id);
-    const b = UTF8.encode(p.file);
+  /** Room for k more names (past MAX_NAMES both sides start over, before any number a record uses is given). */
+  private room(k: number): void {
+    if (this.names.size + k <= MAX_NAMES) return;
+    this.names = new Map();
+    this.lastName = null;
+    this.putName(-1, null);
+  }
+
+  /** A string's number on the other side (sent the first time). */
+  private name(x: string): number {
+    if (x === this.lastName) return this.lastId;
+    let id = this.names.get(x);
+    if (id === undefined) {
+      id = this.names.size;
+      this.names.set(x, id);
+      this.putName(id, UTF8.encode(x));
+    }
+    this.lastName = x;
+    this.lastId = id;
+    return id;
+  }
+
+  private putName(id: number, b: Uint8Array | null): void {
     const n = 3 + textSlots(b);
     const at = this.place(n);
-    this.cur.f[at] = FILE;
+    this.cur.f[at] = NAME;
     this.cur.f[at + 1] = n;
     this.cur.f[at + 2] = id;
     putText(this.cur, at + 3, b);
@@ -193,8 +220,8 @@ export class RemotePortals {
           return 0;
         }
       } else if (r - pos - 1 >= n) return pos;
-      // Full: wait until the reader moves on.
-      Atomics.store(ctrl, WAITING, 1);
+      // Full: wait until the reader has freed a good part of the ring (one wake, not one per record).
+      Atomics.store(ctrl, WAITING, Math.max(n + 1, size >> 2));
       if (Atomics.load(ctrl, R) === r) {
         Atomics.notify(ctrl, W);
         const t = Date.now();
@@ -241,14 +268,18 @@ export class RemotePortals {
   }
 }
 
+/** What the thread's builder gives: its finish(), and its discovery facts when it kept them. */
+export type RemoteResult = PortalsResult & { discovery?: DiscoveryState };
+
 /** The records and findings the thread sent, as its builder's finish() gives them. */
-function unpack(batches: Uint8Array[], findings: Uint8Array): PortalsResult {
+function unpack(batches: Uint8Array[], last: Uint8Array): RemoteResult {
   const portals: PortalRecord[] = [];
   for (let i = 0; i < batches.length; i++) {
-    for (const r of restoreBatch(deserialize(batches[i]!) as RecordBatch)) portals.push(r);
+    for (const r of restoreBatch(deserialize(inflateRawSync(batches[i]!)) as RecordBatch)) portals.push(r);
     batches[i] = EMPTY;
   }
-  return { portals: sortPortals(portals), findings: restore(deserialize(findings) as PortableFindings) };
+  const end = deserialize(inflateRawSync(last)) as { findings: PortableFindings; discovery: DiscoveryState | null };
+  return { portals: sortPortals(portals), findings: restore(end.findings), ...(end.discovery ? { discovery: end.discovery } : {}) };
 }
 
 const EMPTY = new Uint8Array(0);

@@ -5,38 +5,47 @@
  * bytes (which stay in place until the record is done with).
  */
 import { serialize } from 'node:v8';
+import { deflateRawSync } from 'node:zlib';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { DiscoveryStore } from '../../logons/discovery.js';
 import { PortalBuilder, type PortalRecord } from './builder.js';
-import { BIG, BIG_TAKEN, EVENT, FILE, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, getEvent, getText, pduAt, portable, recordBatch } from './wire.js';
+import { BIG, BIG_TAKEN, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, getEvent, getText, pduAt, portable, recordBatch } from './wire.js';
 
-const { ring: buffer, port, defaultSecurityBitmap } = workerData as { ring: SharedArrayBuffer; port: MessagePort; defaultSecurityBitmap: number | null };
+const { ring: buffer, port, defaultSecurityBitmap, discovery: keepDiscovery } = workerData as { ring: SharedArrayBuffer; port: MessagePort; defaultSecurityBitmap: number | null; discovery: boolean };
 const ring = new Slots(buffer);
-const builder = new PortalBuilder({ defaultSecurityBitmap });
-const files: string[] = [];
+const discovery = keepDiscovery ? new DiscoveryStore() : null;
+const builder = new PortalBuilder({ defaultSecurityBitmap, ...(discovery ? { discovery } : {}) });
+/** Strings by the number the writer gave them (NAME records). */
+let names: string[] = [];
 
 /** Apply the record at slot `at` of `s`; false at FINISH. */
 function record(s: Slots, at: number): boolean {
   const f = s.f;
   switch (f[at]) {
     case EVENT: {
-      const { ev, end } = getEvent(s, at + 3, files);
-      if (f[at + 2] === 1) ev.request = getEvent(s, end, files).ev;
+      const { ev, end } = getEvent(s, at + 3, names);
+      if (f[at + 2] === 1) ev.request = getEvent(s, end, names).ev;
       builder.message(ev);
       return true;
     }
     case UNANSWERED:
-      builder.unanswered(getEvent(s, at + 2, files).ev);
+      builder.unanswered(getEvent(s, at + 2, names).ev);
       return true;
     case SEND_TARGETS: {
       const address = getText(s, at + 9);
       const name = getText(s, address.end);
+      const initiator = getText(s, name.end).text;
       const tpgt = f[at + 3]!;
-      builder.sendTargets({ address: address.text!, port: f[at + 2]! | 0, tpgt: tpgt < 0 ? null : tpgt | 0, targetName: name.text }, pduAt(f, at + 4, files));
+      const e = { address: address.text!, port: f[at + 2]! | 0, tpgt: tpgt < 0 ? null : tpgt | 0, targetName: name.text, ...(initiator !== null ? { initiator } : {}) };
+      builder.sendTargets(e, pduAt(f, at + 4, names));
       return true;
     }
-    case FILE:
-      files[f[at + 2]! | 0] = getText(s, at + 3).text!;
+    case NAME: {
+      const id = f[at + 2]! | 0;
+      if (id < 0) names = [];
+      else names[id] = getText(s, at + 3).text!;
       return true;
+    }
     case BIG:
       return record(takeBig(f[at + 2]!), 0);
     case FINISH:
@@ -80,7 +89,12 @@ function run(): void {
     r += f[r + 1]!;
     if (r === size) r = 0;
     Atomics.store(ctrl, R, r);
-    if (Atomics.load(ctrl, WAITING) === 1) Atomics.notify(ctrl, R);
+    // The writer waits for this much room (WAITING): woken once it is there.
+    const need = Atomics.load(ctrl, WAITING);
+    if (need > 0) {
+      const w2 = Atomics.load(ctrl, W);
+      if ((r > w2 ? r - w2 : size - w2 + r) - 1 >= need) Atomics.notify(ctrl, R);
+    }
     if (!more) return;
   }
 }
@@ -92,8 +106,8 @@ function run(): void {
 const BATCH = 16;
 
 /** Post a value serialized, its buffer transferred when it is the serializer's own. */
-function post(kind: 'batch' | 'findings', value: unknown): void {
-  const b = serialize(value);
+function post(kind: 'batch' | 'end', value: unknown): void {
+  const b = deflateRawSync(serialize(value), { level: 1 });
   const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
   parentPort!.postMessage({ [kind]: b }, own ? [b.buffer as ArrayBuffer] : []);
 }
@@ -113,7 +127,7 @@ try {
     }
   }
   post('batch', recordBatch(batch));
-  post('findings', portable(builder.findings()));
+  post('end', { findings: portable(builder.findings()), discovery: discovery ? discovery.state() : null });
 } catch (e) {
   parentPort!.postMessage({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
 }

@@ -30,12 +30,13 @@ import type { PortalRecord } from './record.js';
 export const EVENT = 1;
 export const UNANSWERED = 2;
 export const SEND_TARGETS = 3;
-export const FILE = 4;
+/** A string the other side numbers from now on (a file name, an address); with id -1: forget every number. */
+export const NAME = 4;
 export const FINISH = 5;
 export const WRAP = 6;
 export const BIG = 7;
 
-/** Control block (Int32 indexes): write and read positions (slots), reader asleep, writer waiting. */
+/** Control block (Int32 indexes): write and read positions (slots), reader asleep, room the writer waits for (slots; 0: none). */
 export const W = 0;
 export const R = 1;
 export const SLEEP = 2;
@@ -75,17 +76,21 @@ export function slotsOf(n: number): number {
 
 /**
  * An event: [fid, flags, xid, truncated, payload bytes, first PDU (5), last PDU (5),
- * status (-1: none), attribute count, keysFrom, keysTo, opFrom, opClean, offsets...], payload.
+ * status (-1: none), attribute count, keysFrom, keysTo, opFrom, opClean,
+ * the last PDU's destination (name number), offsets...], payload.
  */
-const EVENT_HEAD = 21;
+const EVENT_HEAD = 22;
 
 /** Slots an event takes. */
 export function eventSlots(ev: MessageEvent): number {
   return EVENT_HEAD + ev.message.count + slotsOf(ev.message.payload.length);
 }
 
-/** Write an event at slot `at`; returns the slot after it. `file` gives a PDU's file its number. */
-export function putEvent(s: Slots, at: number, ev: MessageEvent, file: (p: FramedPdu) => number): number {
+/**
+ * Write an event at slot `at`; returns the slot after it. `first`, `last`: the
+ * name numbers of its first and last PDU's files; `to`: of the last PDU's destination.
+ */
+export function putEvent(s: Slots, at: number, ev: MessageEvent, first: number, last: number, to: number): number {
   const f = s.f;
   const m = ev.message;
   const b = m.payload;
@@ -95,14 +100,15 @@ export function putEvent(s: Slots, at: number, ev: MessageEvent, file: (p: Frame
   f[at + 2] = m.xid;
   f[at + 3] = m.truncated ? 1 : 0;
   f[at + 4] = b.length;
-  putPdu(f, at + 5, ev.first, file(ev.first));
-  putPdu(f, at + 10, ev.last, ev.last === ev.first ? f[at + 5]! : file(ev.last));
+  putPdu(f, at + 5, ev.first, first);
+  putPdu(f, at + 10, ev.last, last);
   f[at + 15] = m.status ?? -1;
   f[at + 16] = n;
   f[at + 17] = m.keysFrom;
   f[at + 18] = m.keysTo;
   f[at + 19] = m.opFrom;
   f[at + 20] = m.opClean ? 1 : 0;
+  f[at + 21] = to;
   const offsets = m.offsets;
   for (let i = 0; i < n; i++) f[at + EVENT_HEAD + i] = offsets[i]!;
   const o = at + EVENT_HEAD + n;
@@ -127,18 +133,23 @@ function num(x: number): number {
   return (x | 0) === x ? x | 0 : x;
 }
 
-/** What the builder reads of a PDU: its file, frame and time. */
-export function pduAt(f: Float64Array, at: number, files: readonly string[]): FramedPdu {
-  return { file: files[f[at]!]!, frame: num(f[at + 1]!), ts: { sec: num(f[at + 2]!), nsec: num(f[at + 3]!), digits: num(f[at + 4]!) } } as unknown as FramedPdu;
+const NOWHERE = { addr: '', port: 0 };
+
+/**
+ * What the builder reads of a PDU: its file, frame and time, and the address it
+ * went to (name number `to`; read of a message's last PDU only). One shape for all.
+ */
+export function pduAt(f: Float64Array, at: number, names: readonly string[], to = -1): FramedPdu {
+  const dst = to < 0 ? NOWHERE : { addr: names[to]!, port: 0 };
+  return { file: names[f[at]!]!, frame: num(f[at + 1]!), ts: { sec: num(f[at + 2]!), nsec: num(f[at + 3]!), digits: num(f[at + 4]!) }, dst } as unknown as FramedPdu;
 }
 
 /** The message event written at slot `at` (its payload a view of the slots, valid until they are released), and the slot after it. */
-export function getEvent(s: Slots, at: number, files: readonly string[]): { ev: MessageEvent; end: number } {
+export function getEvent(s: Slots, at: number, names: readonly string[]): { ev: MessageEvent; end: number } {
   const f = s.f;
   const len = f[at + 4]!;
-  const first = pduAt(f, at + 5, files);
-  const same = f[at + 5] === f[at + 10] && f[at + 6] === f[at + 11];
-  const last = same ? first : pduAt(f, at + 10, files);
+  const first = pduAt(f, at + 5, names);
+  const last = pduAt(f, at + 10, names, f[at + 21]!);
   const n = f[at + 16]!;
   const offsets = new Array<number>(n);
   for (let i = 0; i < n; i++) offsets[i] = f[at + EVENT_HEAD + i]! | 0;
