@@ -63,7 +63,9 @@ export interface AnalyzeOptions {
   /**
    * Build the portal records on a thread of their own, beside reading and reassembly (same
    * results). Default: when the inputs are PORTAL_THREAD_FROM_BYTES or more, or of a size not
-   * known beforehand (standard input, streams, gzip); ISNS_DISSECTOR_THREAD=on|off overrides the default.
+   * known beforehand (standard input, streams, gzip), and the first thousand iSNS messages
+   * show a capture of mostly iSNS (one message per five packets or more: src/isns/portals/choose.ts);
+   * ISNS_DISSECTOR_THREAD=on|off overrides the default.
    */
   readonly portalThread?: boolean;
 }
@@ -71,15 +73,15 @@ export interface AnalyzeOptions {
 /** Inputs from this many bytes on get the portal thread by default (a thread costs ~40 ms to start). */
 export const PORTAL_THREAD_FROM_BYTES = 64 * 2 ** 20;
 
-/** The default of AnalyzeOptions.portalThread. */
-function portalThreadFor(files: readonly CaptureInput[]): boolean {
+/** The default of AnalyzeOptions.portalThread ('dense': when the capture turns out to be mostly iSNS). */
+function portalThreadFor(files: readonly CaptureInput[]): boolean | 'dense' {
   const env = process.env.ISNS_DISSECTOR_THREAD;
   if (env === 'on' || env === 'off') return env === 'on';
   let bytes = 0;
   for (const f of files) {
     const data = isNamed(f) ? f.data : f;
     if (data instanceof Uint8Array) bytes += data.length;
-    else if (typeof data !== 'string' || data === '-' || /\.gz$/i.test(data)) return true;
+    else if (typeof data !== 'string' || data === '-' || /\.gz$/i.test(data)) return 'dense';
     else {
       try {
         bytes += statSync(data).size;
@@ -88,7 +90,7 @@ function portalThreadFor(files: readonly CaptureInput[]): boolean {
       }
     }
   }
-  return bytes >= PORTAL_THREAD_FROM_BYTES;
+  return bytes >= PORTAL_THREAD_FROM_BYTES ? 'dense' : false;
 }
 
 export interface InputReport {
@@ -136,6 +138,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
   const isnsBinder = APPS.isns.bind(ctx, {
     defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null,
     thread: opts.portalThread ?? portalThreadFor(files),
+    packets: () => pipeline!.packets,
     discovery,
     onFirstListed: (p) => {
       // Connections to a discovered portal's port are followed like 3260's.

@@ -6,10 +6,11 @@
  * and on a message too large for the ring.
  */
 import test from 'ava';
-import { readdirSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../src/analyze.js';
 import { generate } from '../bench/gen.js';
+import { ChosenPortals } from '../src/isns/portals/choose.js';
 import { concat, pcapFile, TcpConn } from '../tools/craft.js';
 import { DELIM, multiPdu, rsp, tAddr, tPort, tStr, tU32 } from '../tools/craft-isns.js';
 import { ROOT } from './helpers/ike-frames.js';
@@ -94,4 +95,32 @@ test.serial('an aborted run with the portal thread rejects and leaves no thread 
   await new Promise((r) => setTimeout(r, 200));
   const after = process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort').length;
   t.is(after, before);
+});
+
+test.serial('the records get their own thread when the first thousand messages are one per five packets or more, in line otherwise; what waited comes first, in order', (t) => {
+  const run = (messages: number, packets: number): { thread: boolean | null; seen: number[] } => {
+    let thread: boolean | null = null;
+    const seen: number[] = [];
+    const sink = { message: (ev: { n: number }) => seen.push(ev.n), unanswered: () => {}, sendTargets: () => {} };
+    const c = new ChosenPortals((th) => ((thread = th), sink as never), () => packets);
+    for (let n = 0; n < messages; n++) c.message({ n } as never);
+    c.decided();
+    return { thread, seen };
+  };
+  const dense = run(1500, 3000);
+  t.is(dense.thread, true);
+  t.deepEqual(dense.seen, Array.from({ length: 1500 }, (_, i) => i));
+  t.is(run(1500, 5001).thread, false, 'fewer than one message per five packets');
+  t.is(run(999, 999).thread, false, 'too few messages to tell: in line');
+});
+
+test.serial('a stream (size unknown) of a dense capture and of a mixed one: the same results as in line', async (t) => {
+  const dir = join(tempFile('x', new Uint8Array(0)), '..');
+  for (const kind of ['dense', 'mixed'] as const) {
+    const file = join(dir, `${kind}.pcap`);
+    generate(kind, file, 6 << 20, false, 5);
+    const chosen = canon(await analyze({ name: file, data: createReadStream(file) }));
+    const inline = canon(await analyze({ name: file, data: createReadStream(file) }, { portalThread: false }));
+    t.deepEqual(chosen, inline, kind);
+  }
 });

@@ -12,6 +12,7 @@ import type { FramedPdu } from '../flow/pdu.js';
 import { MessageAssembler, type MessageEvent } from './assembler.js';
 import type { DiscoveryStore } from '../logons/discovery.js';
 import { PortalBuilder, type PortalsResult } from './portals/builder.js';
+import { ChosenPortals, type PortalSink } from './portals/choose.js';
 import { FirstListings, type PortalAt } from './portals/listings.js';
 import { RemotePortals } from './portals/remote.js';
 
@@ -26,16 +27,21 @@ export interface IsnsBindOptions {
   readonly onFirstListed?: (p: PortalAt) => void;
   /** What discovery told each initiator (PortalOptions.discovery): filled by the time portals() resolves. */
   readonly discovery?: DiscoveryStore;
-  /** Build the portal records on a thread of their own (remote.ts: large captures). */
-  readonly thread?: boolean;
+  /**
+   * Build the portal records on a thread of their own (remote.ts: large captures); 'dense':
+   * when the capture turns out to be mostly iSNS (choose.ts, which reads `packets`).
+   */
+  readonly thread?: boolean | 'dense';
+  /** Packets read so far (for thread: 'dense'). */
+  readonly packets?: () => number;
 }
 
 /** UDP conversations with datagrams that are not iSNS, remembered at most. */
 const MAX_JUNK_CONVERSATIONS = 10_000;
 
 export class IsnsBinder implements Binder<IsnsPduResult> {
-  /** The portal records, built in line or on their own thread. */
-  private readonly builder: PortalBuilder | RemotePortals;
+  /** The portal records, built in line or on their own thread (or, until the capture shows which, waiting). */
+  private readonly builder: PortalSink | ChosenPortals;
   /** Portals listed for the first time (known at once, on this thread: iSCSI ports to follow). */
   private readonly firstListed: FirstListings | null;
   private readonly assembler: MessageAssembler;
@@ -50,7 +56,9 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
   ) {
     const bitmap = opts.defaultSecurityBitmap ?? null;
     const discovery = opts.discovery;
-    this.builder = opts.thread ? new RemotePortals(bitmap, discovery !== undefined) : new PortalBuilder({ defaultSecurityBitmap: bitmap, ...(discovery ? { discovery } : {}) });
+    const make = (thread: boolean): PortalSink =>
+      thread ? new RemotePortals(bitmap, discovery !== undefined) : new PortalBuilder({ defaultSecurityBitmap: bitmap, ...(discovery ? { discovery } : {}) });
+    this.builder = opts.thread === 'dense' && opts.packets ? new ChosenPortals(make, opts.packets) : make(opts.thread === true || opts.thread === 'dense');
     this.firstListed = opts.onFirstListed ? new FirstListings(opts.onFirstListed) : null;
     this.assembler = new MessageAssembler(
       {
@@ -111,7 +119,7 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
       this.ctx.finding(finding('NOT_ISNS', { conversation: conv, text }, t.sorted(), e.file));
     }
     this.assembler.finish();
-    const b = this.builder;
+    const b = this.builder instanceof ChosenPortals ? this.builder.decided() : this.builder;
     this.result =
       b instanceof RemotePortals
         ? b.finish().then((r) => {
@@ -124,7 +132,8 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
 
   /** Stop the builder's thread, if any (a run that ended early). */
   close(): void {
-    if (this.builder instanceof RemotePortals) void this.builder.close();
+    const b = this.builder instanceof ChosenPortals ? this.builder.sink : this.builder;
+    if (b instanceof RemotePortals) void b.close();
   }
 
   /** A portal a SendTargets answer listed: portal records gain it like a queried one. */

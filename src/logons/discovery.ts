@@ -5,7 +5,7 @@
  * answer sent to that host listed it). Bounded: MAX_DISCOVERED facts.
  *
  * Memory: most (initiator, address) pairs name one port, kept as one number
- * (port · 4 + bits) in the Map entry; a pair with several ports gets a Map.
+ * (port · 4 + bits) in the entry; a pair with several ports gets a Map.
  */
 import type { DiscoveredBy } from '../isns/portals/record.js';
 
@@ -14,16 +14,19 @@ export const MAX_DISCOVERED = 100_000;
 
 const BIT: Record<DiscoveredBy, number> = { isns: 1, sendtargets: 2 };
 
+/** Facts per initiator: portal address → port · 4 + bits (one port), or port → bits. */
+type Facts = Map<string, Map<string, number | Map<number, number>>>;
+
 /** A DiscoveryStore's contents (see state()). */
 export interface DiscoveryState {
-  facts: Map<string, number | Map<number, number>>;
+  facts: Facts;
   count: number;
   dropped: number;
 }
 
 export class DiscoveryStore {
-  /** "initiator portal" → port · 4 + bits (one port), or port → bits. */
-  private facts = new Map<string, number | Map<number, number>>();
+  /** Two levels, initiator then address: no key text made per fact (the address strings are shared). */
+  private facts: Facts = new Map();
   private count = 0;
   dropped = 0;
 
@@ -40,11 +43,11 @@ export class DiscoveryStore {
   }
 
   add(initiator: string, address: string, port: number, by: DiscoveredBy): void {
-    const k = `${initiator} ${address}`;
+    let at = this.facts.get(initiator);
     const bit = BIT[by];
-    const v = this.facts.get(k);
+    const v = at?.get(address);
     if (typeof v === 'number' && v >> 2 === port) {
-      this.facts.set(k, v | bit);
+      at!.set(address, v | bit);
       return;
     }
     if (v instanceof Map && v.has(port)) {
@@ -57,14 +60,15 @@ export class DiscoveryStore {
       return;
     }
     this.count++;
-    if (v === undefined) this.facts.set(k, port * 4 + bit);
-    else if (typeof v === 'number') this.facts.set(k, new Map([[v >> 2, v & 3], [port, bit]]));
+    if (!at) this.facts.set(initiator, (at = new Map()));
+    if (v === undefined) at.set(address, port * 4 + bit);
+    else if (typeof v === 'number') at.set(address, new Map([[v >> 2, v & 3], [port, bit]]));
     else v.set(port, bit);
   }
 
   /** How `initiator` learned of address:port (in contract order: isns, sendtargets). */
   by(initiator: string, address: string, port: number): DiscoveredBy[] {
-    const v = this.facts.get(`${initiator} ${address}`);
+    const v = this.facts.get(initiator)?.get(address);
     const bits = v === undefined ? 0 : typeof v === 'number' ? (v >> 2 === port ? v & 3 : 0) : (v.get(port) ?? 0);
     const out: DiscoveredBy[] = [];
     if (bits & 1) out.push('isns');
@@ -74,7 +78,7 @@ export class DiscoveryStore {
 
   /** The ports discovery named to `initiator` on host `address`. */
   ports(initiator: string, address: string): number[] {
-    const v = this.facts.get(`${initiator} ${address}`);
+    const v = this.facts.get(initiator)?.get(address);
     return v === undefined ? [] : typeof v === 'number' ? [v >> 2] : [...v.keys()];
   }
 }

@@ -3,10 +3,12 @@
  * on a 2-core machine the portal walk then runs beside reading, reassembly
  * and message assembly instead of after them. The thread that reads the
  * capture sends each message event the builder reads (wire.ts) and goes on;
- * what must be known at once stays on it — who was told about which portal
- * (listings.ts: the iSCSI ports followed from the next packet on) and the
- * ESI/SCN ports (binder.ts) — so the results are those of the builder run in
- * line (test/portal-thread.test.ts compares both on every bundled capture).
+ * what must be known at once stays on it — the portals a response lists for
+ * the first time (listings.ts's FirstListings: their iSCSI ports are followed
+ * from the next packet on) and the ESI/SCN ports (binder.ts) — so the results
+ * are those of the builder run in line (test/portal-thread.test.ts compares
+ * both on every bundled capture). What discovery told each initiator is kept
+ * with the records, on their thread, and comes back with them.
  */
 import { deserialize } from 'node:v8';
 import { inflateRawSync } from 'node:zlib';
@@ -59,7 +61,7 @@ export class RemotePortals {
     this.port = ch.port1;
     this.worker = new Worker(new URL('./thread.js', import.meta.url), {
       workerData: { ring: this.ring.buffer, port: ch.port2, defaultSecurityBitmap, discovery },
-      transferList: [ch.port2], resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      transferList: [ch.port2],
     });
     this.result = new Promise<RemoteResult>((resolve, reject) => {
       const batches: Uint8Array[] = [];

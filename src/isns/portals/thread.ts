@@ -1,8 +1,9 @@
 /**
  * The portal builder's thread (see remote.ts): takes the records of the ring
  * in order and applies them to one PortalBuilder, then sends its result.
- * Message payloads are parsed again here, by the same parser, from the ring's
- * bytes (which stay in place until the record is done with).
+ * Each message is made again from its bytes and attribute table
+ * (tableMessage), its payload a view of the ring (which stays in place until
+ * the record is done with: the builder keeps copies, never views).
  */
 import { serialize } from 'node:v8';
 import { deflateRawSync } from 'node:zlib';
@@ -100,8 +101,9 @@ function run(): void {
 }
 
 /**
- * Records go across in batches, each serialized on its own and its bytes moved (not copied): the
- * other side reads them only once this thread has ended, so its heap and theirs never add up.
+ * Records go across in small batches, each serialized and compressed on its own, its bytes moved
+ * (not copied): the other side reads them only once this thread has ended, so its heap and this
+ * one's never add up, and what waits meanwhile is a few MiB (findings repeat much of their text).
  */
 const BATCH = 16;
 

@@ -15,9 +15,10 @@
  * order holds.
  *
  * Only what the builder reads of a message event crosses: the message's
- * function, flags, transaction, payload and truncation (it is parsed again on
- * the other side, by the same parser), and file, frame and time of its first
- * and last PDU.
+ * function, flags, transaction, payload, truncation, status and attribute
+ * table (tableMessage makes the same message of them, with no second parse),
+ * file, frame and time of its first and last PDU, and the address its last
+ * PDU went to (file names and addresses as numbers, NAME records).
  */
 import { tableMessage } from '../../../dissector/isns/index.js';
 import { hidden } from '../../findings/locate.js';
