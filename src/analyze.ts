@@ -4,14 +4,13 @@
  * stages (flow/) to application PDUs, hand each to its protocol's binder
  * (apps.ts: iSNS → portal records), and collect the findings.
  */
-import { statSync } from 'node:fs';
 import type { AppProtocol } from '../dissector/core/protocol.js';
 import type { Registry } from '../dissector/core/table.js';
 import type { IsnsPduResult } from '../dissector/isns/index.js';
 import type { IscsiPdu } from '../dissector/iscsi/iscsi.js';
 import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
-import { inputName, isNamed, type CaptureInput } from './capture/input.js';
+import { inputName, isNamed, knownSize, type CaptureInput } from './capture/input.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import { FindingCollector } from './findings/collector.js';
 import type { Finding } from './findings/registry.js';
@@ -77,20 +76,8 @@ export const PORTAL_THREAD_FROM_BYTES = 64 * 2 ** 20;
 function portalThreadFor(files: readonly CaptureInput[]): boolean | 'dense' {
   const env = process.env.ISNS_DISSECTOR_THREAD;
   if (env === 'on' || env === 'off') return env === 'on';
-  let bytes = 0;
-  for (const f of files) {
-    const data = isNamed(f) ? f.data : f;
-    if (data instanceof Uint8Array) bytes += data.length;
-    else if (typeof data !== 'string' || data === '-' || /\.gz$/i.test(data)) return 'dense';
-    else {
-      try {
-        bytes += statSync(data).size;
-      } catch {
-        /* unreadable: reading says so */
-      }
-    }
-  }
-  return bytes >= PORTAL_THREAD_FROM_BYTES ? 'dense' : false;
+  const bytes = knownSize(files);
+  return bytes === null || bytes >= PORTAL_THREAD_FROM_BYTES ? 'dense' : false;
 }
 
 export interface InputReport {
@@ -161,7 +148,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     [APPS.isakmp.protocol, APPS.isakmp.bind(ctx, { tracker: ike }) as Binder],
     [APPS.udpencap.protocol, APPS.udpencap.bind(ctx, { tracker: ike }) as Binder],
   ]);
-  const pl = new Pipeline(
+  pipeline = new Pipeline(
     registry,
     {
       pdu: (pdu, app) => {
@@ -188,15 +175,8 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     },
     { ...opts.limits, ...(opts.onPdu ? { quotes: true } : {}) },
   );
-  pipeline = pl;
-
+  // (A run that ends early still stops the portal thread, if one was started.)
   try {
-    return await run();
-  } finally {
-    isnsBinder.close();
-  }
-
-  async function run(): Promise<AnalyzeResult> {
     const inputs: InputReport[] = [];
     let failed = false;
     const unnamed = files.filter((f) => typeof f !== 'string' && !isNamed(f)).length;
@@ -204,9 +184,9 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
       const file = files[k]!;
       const before = isnsBinder.pdus;
       const name = inputName(file, unnamed > 1 ? k + 1 : undefined);
-      const s = await readCapture(file, pl, { ...opts.read, name, ...(signal ? { signal } : {}) });
+      const s = await readCapture(file, pipeline, { ...opts.read, name, ...(signal ? { signal } : {}) });
       signal?.throwIfAborted();
-      pl.endFile();
+      pipeline.endFile();
       if (s.error && s.packets === 0) failed = true;
       else if (s.error && s.format === null) failed = true;
       inputs.push({
@@ -224,5 +204,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     for (const f of res.findings) findings.add(f);
     const logons = buildLogons({ pairs: ike.pairs.values(), connections: connections.all, discovery, portals: res.portals, defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null });
     return { inputs, portals: res.portals, logons, findings: findings.finish(), failed };
+  } finally {
+    isnsBinder.close();
   }
 }

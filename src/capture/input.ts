@@ -8,6 +8,7 @@
  * Memory: a Buffer is handed to the reader in `highWaterMark` views (no
  * copy); a stream's chunks are passed on as they come.
  */
+import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { asBuffer, fileChunks, reason } from './source.js';
 
@@ -17,6 +18,30 @@ export type CaptureInput = string | CaptureData | { readonly name: string; reado
 /** A named input: `{ name, data }`. */
 export function isNamed(i: CaptureInput): i is { name: string; data: CaptureData | string } {
   return typeof i === 'object' && i !== null && !(i instanceof Uint8Array) && typeof (i as { name?: unknown }).name === 'string' && 'data' in i;
+}
+
+/**
+ * Bytes the inputs hold, known before reading them: a path by its file's size
+ * (one that names no regular file counts 0: reading says what is wrong), a
+ * Buffer by its length; null when one is of a size not known beforehand
+ * (standard input "-", gzip, a stream).
+ */
+export function knownSize(inputs: readonly CaptureInput[]): number | null {
+  let bytes = 0;
+  for (const i of inputs) {
+    const data = isNamed(i) ? i.data : i;
+    if (data instanceof Uint8Array) bytes += data.length;
+    else if (typeof data !== 'string' || data === '-' || /\.gz$/i.test(data)) return null;
+    else {
+      try {
+        const st = statSync(data);
+        if (st.isFile()) bytes += st.size;
+      } catch {
+        /* not a file: nothing to count */
+      }
+    }
+  }
+  return bytes;
 }
 
 /** The input's name: its path, its given name, or "<buffer>"/"<stream>" (with `#n` when `index` is given). */

@@ -71,6 +71,10 @@ export class PcapngReader implements FormatReader {
     return false;
   }
 
+  /** The chunk dataOf() last made a plain view of, and that view. */
+  private viewOf: Buffer | null = null;
+  private view: Uint8Array = new Uint8Array(0);
+
   /** The bytes b[from, to) as a plain Uint8Array view (a Buffer's own subarray() costs a JS constructor call per packet). */
   private dataOf(b: Buffer, from: number, to: number): Uint8Array {
     if (this.viewOf !== b) {
@@ -79,8 +83,6 @@ export class PcapngReader implements FormatReader {
     }
     return this.view.subarray(from, to);
   }
-  private viewOf: Buffer | null = null;
-  private view: Uint8Array = new Uint8Array(0);
 
   private u16(b: Buffer, o: number): number {
     return this.le ? b.readUInt16LE(o) : b.readUInt16BE(o);

@@ -4,7 +4,8 @@
  * Exit: 0 inputs read; 1 an input could not be read (or `check` failed);
  * 2 usage error.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { knownSize } from '../capture/input.js';
 import { safeText } from '../../dissector/core/field.js';
 import { Exit } from './args.js';
 import { UsageError, fail } from './io.js';
@@ -77,17 +78,8 @@ export const V8_OPTIONS_FROM_BYTES = 64 * 2 ** 20;
  * command name that happens to name one only makes the answer yes sooner.
  */
 export function needsV8Options(argv: string[]): boolean {
-  let bytes = 0;
-  for (const a of argv) {
-    if (a === '-' || /\.gz$/i.test(a)) return true;
-    try {
-      const st = statSync(a);
-      if (st.isFile()) bytes += st.size;
-    } catch {
-      /* not a file: nothing to count */
-    }
-  }
-  return bytes >= V8_OPTIONS_FROM_BYTES;
+  const bytes = knownSize(argv);
+  return bytes === null || bytes >= V8_OPTIONS_FROM_BYTES;
 }
 
 /**

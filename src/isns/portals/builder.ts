@@ -26,7 +26,7 @@ import type { MessageEvent } from '../assembler.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import { recordOf, type DiscoveredBy, type PortalRecord } from './record.js';
 import type { DiscoveryStore } from '../../logons/discovery.js';
-import { Listings, type ListedPortal } from './listings.js';
+import { Listings, removedAt, type ListedPortal } from './listings.js';
 export type { ListedPortal } from './listings.js';
 import { PortalStore, setSeen, type PortalState } from './store.js';
 import { walkMessage, type Walked } from './walk.js';
@@ -229,10 +229,9 @@ export class PortalBuilder {
     const m = ev.message;
     let removed = false;
     for (let i = 0; i < m.count; i++) {
-      const tag = tagAt(m, i);
-      if (tag === 35 || tag === 75) {
-        const v = uintAt(m, i);
-        removed = v !== null && (v & 0x10) !== 0;
+      const r = removedAt(m, i);
+      if (r !== null) {
+        removed = r;
         continue;
       }
       if (!removed) continue;

@@ -23,16 +23,18 @@ export interface ListedPortal {
 /** Clients remembered per portal as already told about it (past it, each listing is passed on again). */
 const MAX_LISTED_TO = 64;
 
+/** For an SCN bitmap (tag 35 or 75) at attribute i: whether it has the object-removed bit; null for any other attribute. */
+export function removedAt(m: IsnsMessage, i: number): boolean | null {
+  const tag = tagAt(m, i);
+  if (tag !== 35 && tag !== 75) return null;
+  const v = uintAt(m, i);
+  return v !== null && (v & 0x10) !== 0;
+}
+
 /** Whether an SCN's last SCN bitmap has the object-removed bit (its objects are deregistered, not listed). */
 export function scnRemoves(m: IsnsMessage): boolean {
   let removed = false;
-  for (let i = 0; i < m.count; i++) {
-    const tag = tagAt(m, i);
-    if (tag === 35 || tag === 75) {
-      const v = uintAt(m, i);
-      removed = v !== null && (v & 0x10) !== 0;
-    }
-  }
+  for (let i = 0; i < m.count; i++) removed = removedAt(m, i) ?? removed;
   return removed;
 }
 
@@ -103,6 +105,14 @@ class PortalIds {
   }
 }
 
+/** `a`, or a copy twice as long when index `i` lies past its end (per-portal arrays grow one portal at a time). */
+function room<A extends Uint8Array | Int32Array>(a: A, i: number): A {
+  if (i < a.length) return a;
+  const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 const portalAt = (address: string, word: number): PortalAt => ({ address, socket: word & 0xffff, transport: word & 0x10000 ? 'udp' : 'tcp' });
 
 /**
@@ -124,11 +134,7 @@ export class FirstListings {
     for (let k = 0; k < n; k++) {
       const word = this.found[2 * k + 1]!;
       const id = this.ids.id(m.payload, this.found[2 * k]!, word);
-      if (id >= this.seen.length) {
-        const seen = new Uint8Array(this.seen.length * 2);
-        seen.set(this.seen);
-        this.seen = seen;
-      }
+      this.seen = room(this.seen, id);
       if (this.seen[id] === 1) continue;
       this.seen[id] = 1;
       this.first(portalAt(this.ids.address[id]!, word));
@@ -163,16 +169,16 @@ export class Listings {
       if (c >= 0) {
         if (this.last[id] === c) continue;
         const seen = this.toldTo[id]!;
-        const k = this.count[id]!;
+        const told = this.count[id]!;
         let j = 0;
-        while (j < k && seen[j] !== c) j++;
-        if (j < k) {
+        while (j < told && seen[j] !== c) j++;
+        if (j < told) {
           this.last[id] = c;
           continue;
         }
-        if (k < MAX_LISTED_TO) {
-          seen[k] = c;
-          this.count[id] = k + 1;
+        if (told < MAX_LISTED_TO) {
+          seen[told] = c;
+          this.count[id] = told + 1;
           this.last[id] = c;
         }
       }
@@ -194,14 +200,8 @@ export class Listings {
   private portal(b: Uint8Array, off: number, word: number): number {
     const id = this.ids.id(b, off, word);
     if (id < this.toldTo.length) return id;
-    if (id === this.last.length) {
-      const last = new Int32Array(id * 2);
-      last.set(this.last);
-      this.last = last;
-      const count = new Uint8Array(id * 2);
-      count.set(this.count);
-      this.count = count;
-    }
+    this.last = room(this.last, id);
+    this.count = room(this.count, id);
     this.last[id] = -1;
     this.toldTo.push(new Uint16Array(MAX_LISTED_TO));
     return id;

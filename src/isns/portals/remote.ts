@@ -208,8 +208,9 @@ export class RemotePortals {
   /** n contiguous free slots of the ring (the reader's slot is never reached: equal positions mean empty). */
   private reserve(n: number): number {
     const { ctrl, f, size } = this.ring;
+    // (set on the first wait: no clock read per record)
     let since = 0;
-    if (this.stuck) throw this.stuck;
+    let seen = -1;
     for (;;) {
       const r = Atomics.load(ctrl, R);
       const pos = this.pos;
@@ -223,29 +224,35 @@ export class RemotePortals {
         }
       } else if (r - pos - 1 >= n) return pos;
       // Full: wait until the reader has freed a good part of the ring (one wake, not one per record).
+      if (r !== seen) [seen, since] = [r, Date.now()];
       Atomics.store(ctrl, WAITING, Math.max(n + 1, size >> 2));
-      if (Atomics.load(ctrl, R) === r) {
-        Atomics.notify(ctrl, W);
-        const t = Date.now();
-        if (Atomics.wait(ctrl, R, r, 1000) === 'timed-out') {
-          since += Date.now() - t;
-          if (since > STALL_MS) throw (this.stuck = new Error(`portal thread: no progress for ${STALL_MS / 1000} s`));
-        }
-      }
+      this.waitWhile(R, r, since);
       Atomics.store(ctrl, WAITING, 0);
+    }
+  }
+
+  /**
+   * Wait (the reader woken first) until ctrl[i] is no longer v, a second at most.
+   * Nothing changed since `since` for STALL_MS: the thread is stuck, and this run fails.
+   */
+  private waitWhile(i: number, v: number, since: number): void {
+    if (this.stuck) throw this.stuck;
+    const ctrl = this.ring.ctrl;
+    Atomics.notify(ctrl, W);
+    if (Atomics.wait(ctrl, i, v, 1000) === 'timed-out' && Date.now() - since > STALL_MS) {
+      throw (this.stuck = new Error(`portal thread: no progress for ${STALL_MS / 1000} s`));
     }
   }
 
   /** Wait until a BIG record of `kib` may be sent without more than BIG_WAITING_KIB waiting on the port. */
   private roomForBig(kib: number): void {
-    const ctrl = this.ring.ctrl;
-    const t = Date.now();
+    let since = 0;
+    let seen = -1;
     for (;;) {
-      const taken = Atomics.load(ctrl, BIG_TAKEN);
+      const taken = Atomics.load(this.ring.ctrl, BIG_TAKEN);
       if (this.bigSent - taken === 0 || this.bigSent - taken + kib <= BIG_WAITING_KIB) return;
-      Atomics.notify(ctrl, W);
-      Atomics.wait(ctrl, BIG_TAKEN, taken, 1000);
-      if (Date.now() - t > STALL_MS) throw (this.stuck = new Error(`portal thread: no progress for ${STALL_MS / 1000} s`));
+      if (taken !== seen) [seen, since] = [taken, Date.now()];
+      this.waitWhile(BIG_TAKEN, taken, since);
     }
   }
 

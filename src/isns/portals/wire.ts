@@ -71,7 +71,7 @@ export class Slots {
 }
 
 /** Slots taken by n bytes. */
-export function slotsOf(n: number): number {
+function slotsOf(n: number): number {
   return (n + 7) >>> 3;
 }
 
