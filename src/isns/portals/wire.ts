@@ -21,7 +21,7 @@
  * PDU went to (file names and addresses as numbers, NAME records).
  */
 import { tableMessage } from '../../../dissector/isns/index.js';
-import { hidden } from '../../findings/locate.js';
+import { keepHidden, type Located } from '../../findings/locate.js';
 import type { Finding } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
 import type { MessageEvent } from '../assembler.js';
@@ -187,38 +187,22 @@ export function getText(s: Slots, at: number): { text: string | null; end: numbe
   return { text: DECODER.decode(s.u8.subarray(o, o + n)), end: at + 1 + slotsOf(n) };
 }
 
-/** Non-enumerable properties a finding may carry (findings/locate.ts's hidden()), which a structured clone leaves out. */
-const HIDDEN = ['subject', 'frameFiles', 'file'] as const;
-type Hidden = Partial<Record<(typeof HIDDEN)[number], unknown>> | null;
+/** What a finding may keep hidden (findings/locate.ts: non-enumerable, so a structured clone leaves it out). */
+type Hidden = Pick<Located, 'subject' | 'frameFiles' | 'file'>;
 
-/**
- * Findings as they cross to the other thread: the findings, and beside each the
- * non-enumerable properties a structured clone would leave out.
- */
+/** Findings as they cross to the other thread: the findings, and beside each what it keeps hidden. */
 export interface PortableFindings {
   findings: Finding[];
   hidden: Hidden[];
 }
 
-function hiddenOf(f: Finding): Hidden {
-  let h: Hidden = null;
-  for (const k of HIDDEN) {
-    const d = Object.getOwnPropertyDescriptor(f, k);
-    if (d && !d.enumerable) (h ??= {})[k] = d.value;
-  }
-  return h;
-}
-
 export function portable(findings: Finding[]): PortableFindings {
-  return { findings, hidden: findings.map(hiddenOf) };
+  return { findings, hidden: findings.map((f) => ({ subject: f.subject, frameFiles: f.frameFiles, file: f.file })) };
 }
 
-/** The findings, with their hidden properties again. */
+/** The findings, with what they kept hidden hidden again (keepHidden: a file the clone has stays as it is). */
 export function restore(x: PortableFindings): Finding[] {
-  x.findings.forEach((f, i) => {
-    const h = x.hidden[i];
-    if (h) for (const k of HIDDEN) if (k in h) hidden(f, k, h[k]);
-  });
+  x.findings.forEach((f, i) => keepHidden({ frames: f.frames, ...x.hidden[i] }, f));
   return x.findings;
 }
 
