@@ -3,9 +3,11 @@
  * client (a successful registration, query or DevGetNext response, an SCN
  * that removes nothing), each passed on to `told` once per (portal, client) —
  * queries repeat the same lists all day. What a message lists is read from
- * its bytes (walk.ts's portalsListed), with no portal state: the discovery
- * facts and the iSCSI ports learned from them are known at once, on the
- * thread that reads the capture, wherever the portal records are built.
+ * its bytes (portalsListed, by the walk's own grammar rule), with no portal
+ * state. Listings (who was told what: discovery facts) runs with the portal
+ * builder; FirstListings (the first time a portal is listed: its iSCSI port is
+ * followed from the next packet on) runs on the thread that reads the capture,
+ * whichever thread builds the records.
  */
 import { FN, addressText, ipv4BitsAt, tagAt, uintAt, valueOffsetAt, type AttrTable, type IsnsMessage } from '../../../dissector/isns/index.js';
 import type { MessageEvent } from '../assembler.js';
