@@ -77,6 +77,18 @@ function listedIn(t: AttrTable, from: number, to: number, out: number[], n: numb
   return n;
 }
 
+/** Where c is, or goes, among the first n numbers of a (ascending): a binary search. */
+function sortedIndex(a: Uint16Array, n: number, c: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < c) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Clients given a number for the told-once check, at most (past it, a listing to another one is passed on each time). */
 const MAX_CLIENTS = 1 << 16;
 
@@ -146,7 +158,7 @@ export class FirstListings {
 
 export class Listings {
   private readonly ids = new PortalIds();
-  /** By portal number: the client last told (-1: none), the clients told (at most MAX_LISTED_TO), how many. */
+  /** By portal number: the client last told (-1: none), the clients told (ascending, at most MAX_LISTED_TO), how many. */
   private last = new Int32Array(64);
   private readonly toldTo: Uint16Array[] = [];
   private count = new Uint8Array(64);
@@ -172,14 +184,14 @@ export class Listings {
         if (this.last[id] === c) continue;
         const seen = this.toldTo[id]!;
         const told = this.count[id]!;
-        let j = 0;
-        while (j < told && seen[j] !== c) j++;
-        if (j < told) {
+        const j = sortedIndex(seen, told, c);
+        if (j < told && seen[j] === c) {
           this.last[id] = c;
           continue;
         }
         if (told < MAX_LISTED_TO) {
-          seen[told] = c;
+          seen.copyWithin(j + 1, j, told);
+          seen[j] = c;
           this.count[id] = told + 1;
           this.last[id] = c;
         }
