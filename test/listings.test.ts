@@ -1,14 +1,14 @@
 /**
- * Listings (src/isns/portals/listings.ts): who was told about which portal.
- * The rule it implements, checked here against a plain model of it on random
- * streams of query responses: a (portal, client) pair is passed on the first
+ * Who was told about which portal (src/isns/portals/listings.ts, fed by the
+ * builder's walk: PortalOptions.onListed). The rule, checked here against a
+ * plain model of it on random streams of query responses: a (portal, client) pair is passed on the first
  * time; again only when the portal already remembers MAX_LISTED_TO (64) other
  * clients; a listing to the client the portal was last listed to is never
  * passed on twice in a row.
  */
 import test from 'ava';
 import { parseIsnsMessage } from '../dissector/isns/message.js';
-import { Listings, type ListedPortal } from '../src/isns/portals/listings.js';
+import { PortalBuilder, type ListedPortal } from '../src/isns/portals/builder.js';
 import type { MessageEvent } from '../src/isns/assembler.js';
 import { DELIM, pdu, rsp, tAddr, tPort, tStr, tU32 } from '../tools/craft-isns.js';
 import { rng } from '../tools/craft.js';
@@ -49,7 +49,7 @@ class Model {
 
 test('each (portal, client) is passed on once, in order, for clients in any order', (t) => {
   const told: ListedPortal[] = [];
-  const l = new Listings((x) => told.push(x));
+  const l = new PortalBuilder({ onListed: (x) => told.push(x) });
   l.message(queryResponse('10.0.0.9', [['10.1.0.1', 3260], ['10.1.0.2', 3260]]));
   l.message(queryResponse('10.0.0.3', [['10.1.0.1', 3260]]));
   l.message(queryResponse('10.0.0.9', [['10.1.0.2', 3260], ['10.1.0.1', 3260]]));
@@ -66,7 +66,7 @@ test('random streams over more clients than a portal remembers: what is passed o
   for (const seed of [1, 2, 3, 4]) {
     const r = rng(seed);
     const told: string[] = [];
-    const l = new Listings((x) => told.push(`${x.initiator} ${x.address}:${x.socket}`));
+    const l = new PortalBuilder({ onListed: (x) => told.push(`${x.initiator} ${x.address}:${x.socket}`) });
     const model = new Model();
     const clients = Array.from({ length: 150 }, (_, i) => `10.9.${i >> 8}.${i & 255}`);
     const portals = Array.from({ length: 12 }, (_, i): [string, number] => [`10.1.0.${i + 1}`, 3260 + (i % 3)]);

@@ -99,7 +99,6 @@ export class PortalBuilder {
    */
   message(ev: MessageEvent): void {
     this.apply(ev);
-    this.listings?.message(ev);
   }
 
   private apply(ev: MessageEvent): void {
@@ -118,7 +117,7 @@ export class PortalBuilder {
     if (base === FN.DevAttrReg) {
       if (req) this.registration(req, ev);
       else if (failed) this.errorStatus(ev, null, []);
-      else this.listed(walkMessage(this.store, m, ev, 'registered', null));
+      else this.listed(walkMessage(this.store, m, ev, 'registered', null), ev);
       return;
     }
     if (base === FN.DevDereg) {
@@ -131,7 +130,7 @@ export class PortalBuilder {
       if (!(base === FN.DevGetNext && m.status === 9)) this.errorStatus(ev, request ?? null, []);
       return;
     }
-    if (base === FN.DevAttrQry || base === FN.DevGetNext) this.listed(walkMessage(this.store, m, ev, 'queried', null));
+    if (base === FN.DevAttrQry || base === FN.DevGetNext) this.listed(walkMessage(this.store, m, ev, 'queried', null), ev);
     else if (base === FN.ESI) walkMessage(this.store, m, ev, 'queried', null);
   }
 
@@ -155,7 +154,7 @@ export class PortalBuilder {
     let eid = firstEid(this.store, req.message, ROLE_KEY) ?? null;
     if (!eid && rsp) eid = firstEid(this.store, rsp.message, ROLE_KEY) ?? firstEid(this.store, rsp.message, ROLE_OPERATING) ?? null;
     walkMessage(this.store, req.message, req, 'registered', rsp, eid);
-    if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid));
+    if (rsp) this.listed(walkMessage(this.store, rsp.message, rsp, 'registered', null, eid), rsp);
   }
 
   private deregistration(req: MessageEvent, rsp: MessageEvent | null): void {
@@ -239,7 +238,7 @@ export class PortalBuilder {
       if (p.skip) i++;
       for (const x of p.portals) this.deregister(x, ev);
     }
-    if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null));
+    if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null), ev);
   }
 
   private errorStatus(rsp: MessageEvent, req: MessageEvent | null, portals: PortalState[]): void {
@@ -294,10 +293,11 @@ export class PortalBuilder {
   /**
    * Portals a server message listed to a client (a response, an SCN): discovered by iSNS. A
    * registration only discovers what its response lists; an ESI response comes from the entity.
-   * (Who was told about them is listings.ts's, from the message's bytes.)
+   * Who was told about them: listings.ts.
    */
-  private listed(w: Walked): void {
+  private listed(w: Walked, ev: MessageEvent): void {
     for (let i = 0; i < w.count; i++) w.portals[i]!.discovered |= BY_ISNS;
+    this.listings?.listed(ev.last.dst.addr, w.portals, w.count);
   }
 
   /**

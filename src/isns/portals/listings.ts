@@ -1,17 +1,19 @@
 /**
  * Who was told about which portal: the portals a server message lists to a
  * client (a successful registration, query or DevGetNext response, an SCN
- * that removes nothing), each passed on to `told` once per (portal, client) —
- * queries repeat the same lists all day. What a message lists is read from
- * its bytes (portalsListed, by the walk's own grammar rule), with no portal
- * state. Listings (who was told what: discovery facts) runs with the portal
- * builder; FirstListings (the first time a portal is listed: its iSCSI port is
- * followed from the next packet on) runs on the thread that reads the capture,
- * whichever thread builds the records.
- */
+ * that removes nothing). Two views of them:
+ *  - Listings (who was told what: discovery facts) runs with the portal
+ *    builder, on the portals its walk of the message found: each (portal,
+ *    client) passed on to `told` once — queries repeat the same lists all day;
+ *  - FirstListings (the first time a portal is listed: its iSCSI port is
+ *    followed from the next packet on) runs on the thread that reads the
+ *    capture, whichever thread builds the records, with no portal state: what
+ *    a message lists is read from its bytes (portalsListed, by the walk's own
+ *    grammar rule). */
 import { FN, addressText, ipv4BitsAt, tagAt, uintAt, valueOffsetAt, type AttrTable, type IsnsMessage } from '../../../dissector/isns/index.js';
 import type { MessageEvent } from '../assembler.js';
 import { V4Index } from './v4index.js';
+import type { PortalState } from './store.js';
 import { keysWalked, operatingOnly, portalWordAt } from './walk.js';
 
 /** A portal an iSNS server message listed to a host (the initiator, for a query response or SCN). */
@@ -156,48 +158,49 @@ export class FirstListings {
   }
 }
 
+/** Discovery facts: each (portal, client) a server message lists passed on once (by the portal's number in its store). */
 export class Listings {
-  private readonly ids = new PortalIds();
-  /** By portal number: the client last told (-1: none), the clients told (ascending, at most MAX_LISTED_TO), how many. */
+  /** By portal number: the client last told, plus one (0: none); the clients told (ascending, at most MAX_LISTED_TO); how many. */
   private last = new Int32Array(64);
-  private readonly toldTo: Uint16Array[] = [];
+  private readonly toldTo: (Uint16Array | undefined)[] = [];
   private count = new Uint8Array(64);
   /** Client numbers by address (they fit the 16 bits of toldTo). */
   private readonly clients = new Map<string, number>();
-  private readonly found: number[] = [];
 
   constructor(private readonly told: (l: ListedPortal) => void) {}
 
-  /** Every assembled message, in capture order (after the builder saw it). */
-  message(ev: MessageEvent): void {
-    const m = ev.message;
-    if (!listsPortals(m)) return;
-    const n = portalsListed(m, this.found);
-    if (n === 0) return;
-    const to = ev.last.dst.addr;
+  /** The first `count` of `portals` (in the order the message lists them), listed by a server message to `to`. */
+  listed(to: string, portals: readonly PortalState[], count: number): void {
+    if (count === 0) return;
     const c = this.client(to);
-    const b = m.payload;
-    for (let k = 0; k < n; k++) {
-      const word = this.found[2 * k + 1]!;
-      const id = this.portal(b, this.found[2 * k]!, word);
-      if (c >= 0) {
-        if (this.last[id] === c) continue;
-        const seen = this.toldTo[id]!;
-        const told = this.count[id]!;
-        const j = sortedIndex(seen, told, c);
-        if (j < told && seen[j] === c) {
-          this.last[id] = c;
-          continue;
-        }
-        if (told < MAX_LISTED_TO) {
-          seen.copyWithin(j + 1, j, told);
-          seen[j] = c;
-          this.count[id] = told + 1;
-          this.last[id] = c;
-        }
-      }
-      this.told({ initiator: to, ...portalAt(this.ids.address[id]!, word) });
+    for (let k = 0; k < count; k++) {
+      const p = portals[k]!;
+      if (c >= 0 && this.toldBefore(p.n, c)) continue;
+      this.told({ initiator: to, address: p.address, socket: p.socket, transport: p.transport });
     }
+  }
+
+  /** Whether portal `id` was listed to client `c` before (remembered, as the first MAX_LISTED_TO clients are), and it is now. */
+  private toldBefore(id: number, c: number): boolean {
+    if (id >= this.last.length) {
+      this.last = room(this.last, id);
+      this.count = room(this.count, id);
+    }
+    if (this.last[id] === c + 1) return true;
+    const seen = (this.toldTo[id] ??= new Uint16Array(MAX_LISTED_TO));
+    const told = this.count[id]!;
+    const j = sortedIndex(seen, told, c);
+    if (j < told && seen[j] === c) {
+      this.last[id] = c + 1;
+      return true;
+    }
+    if (told < MAX_LISTED_TO) {
+      seen.copyWithin(j + 1, j, told);
+      seen[j] = c;
+      this.count[id] = told + 1;
+      this.last[id] = c + 1;
+    }
+    return false;
   }
 
   /** The client's number (-1 past MAX_CLIENTS). */
@@ -208,16 +211,5 @@ export class Listings {
       this.clients.set(addr, (c = this.clients.size));
     }
     return c;
-  }
-
-  /** The portal's number, with its told-once state made on first sight. */
-  private portal(b: Uint8Array, off: number, word: number): number {
-    const id = this.ids.id(b, off, word);
-    if (id < this.toldTo.length) return id;
-    this.last = room(this.last, id);
-    this.count = room(this.count, id);
-    this.last[id] = -1;
-    this.toldTo.push(new Uint16Array(MAX_LISTED_TO));
-    return id;
   }
 }

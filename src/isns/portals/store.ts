@@ -53,6 +53,8 @@ export interface BitmapValue {
 export type How = 'registered' | 'rejected' | 'queried';
 
 export interface PortalState {
+  /** Its number in its store: 0, 1, 2 … in the order portals (and attempts) were made. */
+  readonly n: number;
   key: string;
   address: string;
   socket: number;
@@ -119,6 +121,8 @@ export function portalKey(address: string, port: number, udp: boolean): string {
 
 export class PortalStore {
   readonly portals = new Map<string, PortalState>();
+  /** Portals (and attempts) made so far: the next one's number. */
+  private made = 0;
   /** The walk's attribute strings, decoded once per distinct value. */
   readonly strings = new Interner();
   /**
@@ -187,7 +191,7 @@ export class PortalStore {
   ): PortalState {
     let p = known;
     if (!p) {
-      p = newPortal(address, socket, udp, first, last);
+      p = newPortal(this.made++, address, socket, udp, first, last);
       this.portals.set(p.key, p);
       const bits = ipv4Number(address);
       if (bits !== null) {
@@ -206,7 +210,7 @@ export class PortalStore {
 
   /** Where a rejected registration's values go: the portal's attempt (a state in no index). */
   attemptOf(p: PortalState, first: FramedPdu, last: FramedPdu): PortalState {
-    return (p.attempt ??= newPortal(p.address, p.socket, p.transport === 'udp', first, last));
+    return (p.attempt ??= newPortal(this.made++, p.address, p.socket, p.transport === 'udp', first, last));
   }
 
   /** Tie a node to a portal (or a rejected registration's attempt) by a PG Tag (null: NULL, no access). */
@@ -236,8 +240,9 @@ export class PortalStore {
   }
 }
 
-function newPortal(address: string, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu): PortalState {
+function newPortal(n: number, address: string, socket: number, udp: boolean, first: FramedPdu, last: FramedPdu): PortalState {
   return {
+    n,
     key: portalKey(address, socket, udp),
     address,
     socket,
