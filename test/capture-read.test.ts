@@ -236,3 +236,40 @@ test('mutated and cut captures (pcap, pcapng, gzip) in random chunkings: never a
   );
   t.pass();
 });
+
+/** Every chunk fileChunks hands out, copied (each is valid only until the next). */
+async function chunksOf(path: string, size: number): Promise<Buffer[]> {
+  const { open } = await import('node:fs/promises');
+  const { fileChunks } = await import('../src/capture/source.js');
+  const out: Buffer[] = [];
+  for await (const c of fileChunks(await open(path, 'r'), size)) out.push(Buffer.from(c));
+  return out;
+}
+
+test('fileChunks: a regular file read ahead at its own offsets gives its bytes in order, whole chunks then the rest', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 1, max: 97 }), async (len, size) => {
+      const bytes = Uint8Array.from({ length: len }, (_, i) => (i * 7 + (i >> 8)) & 255);
+      const chunks = await chunksOf(file(bytes), size);
+      t.deepEqual(Buffer.concat(chunks), Buffer.from(bytes));
+      t.true(chunks.slice(0, -1).every((c) => c.length === size));
+      t.is(chunks.length, Math.ceil(len / size));
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('fileChunks: a pipe (no offsets) is read in sequence, short reads and all', async (t) => {
+  if (process.platform === 'win32') return t.pass('no mkfifo');
+  const { execFileSync, spawn } = await import('node:child_process');
+  const fifo = join(dir, `fifo${n++}`);
+  execFileSync('mkfifo', [fifo]);
+  const bytes = Uint8Array.from({ length: 30_000 }, (_, i) => (i * 13) & 255);
+  // A writer that sends the bytes in pieces with pauses, so reads come back short.
+  const writer = spawn(process.execPath, ['-e', `const fs=require('fs');const b=Buffer.from(${JSON.stringify(Buffer.from(bytes).toString('base64'))},'base64');const fd=fs.openSync(${JSON.stringify(fifo)},'w');let o=0;const step=()=>{if(o>=b.length){fs.closeSync(fd);return;}fs.writeSync(fd,b.subarray(o,o+1000));o+=1000;setTimeout(step,4);};step();`]);
+  const exited = new Promise((r) => writer.on('exit', r));
+  const chunks = await chunksOf(fifo, 4096);
+  await exited;
+  t.deepEqual(Buffer.concat(chunks), Buffer.from(bytes));
+  t.true(chunks.slice(0, -1).some((c) => c.length < 4096), 'some reads came back short before the end');
+});
