@@ -23,25 +23,12 @@ export function ensureDir(file: string): void {
 
 const FLUSH = 1 << 16;
 
-function openSink(file?: string): DataSink {
-  if (file === undefined) {
-    return {
-      write: writeStdout,
-      close: async () => {},
-      abort: () => {},
-    };
-  }
-  ensureDir(file);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const ws: WriteStream = createWriteStream(tmp);
-  let failed: Error | null = null;
-  ws.on('error', (e) => (failed = e));
-  const put = (b: string | Uint8Array): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (failed) return reject(failed);
-      if (ws.write(b)) resolve();
-      else ws.once('drain', () => (failed ? reject(failed) : resolve()));
-    });
+/**
+ * Strings gathered up to FLUSH characters and written as one: a result of
+ * thousands of records is a few dozen writes, not a system call per record.
+ * Bytes are written as they come (after what was gathered).
+ */
+function batching(put: (b: string | Uint8Array) => Promise<void>): Pick<DataSink, 'write'> & { flush(): Promise<void> } {
   let pending: string[] = [];
   let size = 0;
   const flush = async (): Promise<void> => {
@@ -62,8 +49,35 @@ function openSink(file?: string): DataSink {
       await flush();
       await put(s);
     },
+    flush,
+  };
+}
+
+function openSink(file?: string): DataSink {
+  if (file === undefined) {
+    const out = batching(writeStdout);
+    return {
+      write: out.write,
+      close: out.flush,
+      abort: () => {},
+    };
+  }
+  ensureDir(file);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const ws: WriteStream = createWriteStream(tmp);
+  let failed: Error | null = null;
+  ws.on('error', (e) => (failed = e));
+  const put = (b: string | Uint8Array): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (failed) return reject(failed);
+      if (ws.write(b)) resolve();
+      else ws.once('drain', () => (failed ? reject(failed) : resolve()));
+    });
+  const out = batching(put);
+  return {
+    write: out.write,
     async close() {
-      await flush();
+      await out.flush();
       await new Promise<void>((resolve, reject) => ws.end(() => (failed ? reject(failed) : resolve())));
       renameSync(tmp, file);
     },

@@ -22,7 +22,10 @@ export interface Located {
 /** `frame.number in {5 11}`, or null for no frames. Frames are listed in ascending order, once each. */
 export function displayFilter(frames: readonly number[]): string | null {
   if (frames.length === 0) return null;
-  const s = Array.from(new Set(frames)).sort((a, b) => a - b);
+  // Frames already in ascending order, once each (the usual case): as they are.
+  let sorted = true;
+  for (let i = 1; i < frames.length && sorted; i++) sorted = frames[i - 1]! < frames[i]!;
+  const s = sorted ? frames : Array.from(new Set(frames)).sort((a, b) => a - b);
   return `frame.number in {${s.join(' ')}}`;
 }
 

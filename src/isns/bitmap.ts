@@ -42,10 +42,19 @@ export function hex32(v: number): string {
   return '0x' + (v >>> 0).toString(16).padStart(8, '0');
 }
 
+/** describeBitmap's texts by value (a capture has a handful of bitmaps and thousands of findings naming them); bounded. */
+const DESCRIBED = new Map<number, string>();
+
 /** "0x00000037 (VALID|IKE|MAIN|PFS|TRANSPORT)" */
 export function describeBitmap(v: number): string {
-  const s = securityShortNames(v);
-  return `${hex32(v)} (${s.length ? s.join('|') : 'no bits'})`;
+  let d = DESCRIBED.get(v);
+  if (d === undefined) {
+    const s = securityShortNames(v);
+    d = `${hex32(v)} (${s.length ? s.join('|') : 'no bits'})`;
+    if (DESCRIBED.size >= 256) DESCRIBED.clear();
+    DESCRIBED.set(v, d);
+  }
+  return d;
 }
 
 /** Parse a --default-security-bitmap argument: decimal or 0x hex, 0..0xffffffff. */
