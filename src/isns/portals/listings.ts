@@ -9,7 +9,8 @@
  *    followed from the next packet on) runs on the thread that reads the
  *    capture, whichever thread builds the records, with no portal state: what
  *    a message lists is read from its bytes (portalsListed, by the walk's own
- *    grammar rule). */
+ *    grammar rule).
+ */
 import { FN, addressText, ipv4BitsAt, tagAt, uintAt, valueOffsetAt, type AttrTable, type IsnsMessage } from '../../../dissector/isns/index.js';
 import type { MessageEvent } from '../assembler.js';
 import { V4Index } from './v4index.js';
