@@ -61,10 +61,7 @@ function keepValue(kept: Uint8Array | null, m: AttrTable, i: number): Uint8Array
   const n = lengthAt(m, i);
   if (n === 0) return null;
   if (kept === null || kept.length !== n) return copyBytes(valueAt(m, i));
-  // Byte by byte: these values are short, and a view to copy from would be one more object per attribute.
-  const b = m.payload;
-  const o = valueOffsetAt(m, i);
-  for (let k = 0; k < n; k++) kept[k] = b[o + k]!;
+  kept.set(valueAt(m, i));
   return kept;
 }
 
