@@ -49,14 +49,23 @@ for (const cap of captures(join(ROOT, 'captures'))) {
     const name = `${cap.slice(ROOT.length + 1)} (${g.filter})`;
     test(`packets -e equals tshark: ${name}`, (t) => {
       const args = ['-e', 'frame.number', ...g.fields.flatMap((f) => ['-e', f])];
-      const run = spawnSync(process.execPath, [CLI, 'packets', ...args, cap], { maxBuffer: 1 << 28 });
+      const cli = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [CLI, 'packets', ...args, cap], { maxBuffer: 1 << 28 });
+      let run = cli();
+      // Twice in CI (never reproduced in ~1,000 runs here) a CLI process failed before reading
+      // anything: Node's module loader said a module of dist/ lacked an export it has. That is not
+      // what this test checks: such a run is logged and run once more; its output must still equal
+      // tshark's.
+      if (run.status !== 0 && /does not provide an export named/.test(run.stderr.toString())) {
+        t.log(`the CLI could not load its modules, run again: ${run.stderr.toString().slice(0, 300)}`);
+        run = cli();
+      }
       const ours = lines(run.stdout.toString());
       const theirs = haveTshark
         ? lines(spawnSync('tshark', ['-r', cap, '-Y', g.filter, '-T', 'fields', '-E', 'occurrence=a', ...args], { maxBuffer: 1 << 28 }).stdout.toString())
         : lines(readFileSync(g.file, 'utf8'));
       if (!haveTshark) t.log('tshark not installed: comparing with the committed output');
       t.true(theirs.length > 0 || ours.length === 0);
-      // (how the CLI ended, should its output differ: an empty output was seen once and not reproduced)
+      // (how the CLI ended, should its output differ)
       t.deepEqual(ours, theirs, `exit status ${run.status}, signal ${run.signal}, stderr: ${run.stderr.toString().slice(0, 500)}${run.error ? `, error: ${run.error.message}` : ''}`);
       t.log(`${theirs.length} frames × ${g.fields.length + 1} columns equal`);
     });
