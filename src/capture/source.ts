@@ -57,12 +57,12 @@ export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<
     // (read in sequence, and let the read say what is wrong)
   }
   const bufs = Array.from({ length: regular ? READS_AHEAD : 2 }, () => Buffer.allocUnsafe(size));
-  /** Reads in flight, oldest first, each into its own buffer. */
-  const ahead: { i: number; read: Promise<{ bytesRead: number }> }[] = [];
+  /** Reads in flight, oldest first: the buffer each goes into, and the offset it reads at. */
+  const ahead: { i: number; at: number; read: Promise<{ bytesRead: number }> }[] = [];
   let next = 0;
   let pos = 0;
   const issue = (): void => {
-    ahead.push({ i: next, read: fh.read(bufs[next]!, 0, size, regular ? pos : null) });
+    ahead.push({ i: next, at: pos, read: fh.read(bufs[next]!, 0, size, regular ? pos : null) });
     next = (next + 1) % bufs.length;
     pos += size;
   };
@@ -73,14 +73,13 @@ export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<
   try {
     for (let k = 0; k < bufs.length - 1; k++) issue();
     for (;;) {
-      const { i, read } = ahead.shift()!;
+      const { i, at, read } = ahead.shift()!;
       const { bytesRead } = await read;
       if (bytesRead === 0) return;
       if (bytesRead < size && regular) {
         // The reads past a short one started beyond what it read: read on from its end instead.
         await drop();
-        // (pos is the offset after the reads in flight when this one was taken: this one's + bufs.length - 1 sizes.)
-        pos -= size * (bufs.length - 1) - bytesRead;
+        pos = at + bytesRead;
         next = (i + 1) % bufs.length;
         for (let k = 0; k < bufs.length - 1; k++) issue();
       } else issue();

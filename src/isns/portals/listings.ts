@@ -183,10 +183,8 @@ export class Listings {
 
   /** Whether portal `id` was listed to client `c` before (remembered, as the first MAX_LISTED_TO clients are), and it is now. */
   private toldBefore(id: number, c: number): boolean {
-    if (id >= this.last.length) {
-      this.last = room(this.last, id);
-      this.count = room(this.count, id);
-    }
+    this.last = room(this.last, id);
+    this.count = room(this.count, id);
     if (this.last[id] === c + 1) return true;
     const seen = (this.toldTo[id] ??= new Uint16Array(MAX_LISTED_TO));
     const told = this.count[id]!;
