@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
-import { addressAt, addressText, decodeValue, startsObject, dissectIsnsPdu, lengthAt, ownAttrBytes, parseIsnsMessage, pgtAt, portAt, ipv4Of, isns, tagAt, textAt, uintAt, valueAt, valueOffsetAt, wordAt, type IsnsAttr } from '../dissector/isns/index.js';
+import { addressAt, addressText, decodeValue, startsObject, dissectIsnsPdu, tableMessage, lengthAt, ownAttrBytes, parseIsnsMessage, pgtAt, portAt, ipv4Of, isns, tagAt, textAt, uintAt, valueAt, valueOffsetAt, wordAt, type IsnsAttr } from '../dissector/isns/index.js';
 import { MessageAssembler, type MessageEvent } from '../src/isns/assembler.js';
 import type { Finding } from '../src/findings/registry.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
@@ -439,6 +439,21 @@ test('role sections (keysFrom, keysTo, opFrom, opClean) equal what roleAt gives 
     let clean = true;
     for (let i = o; i < n; i++) clean &&= m.roleAt(i) === 3;
     t.deepEqual([m.keysFrom, m.keysTo, m.opFrom, m.opClean], [k, d, o, clean], `fid 0x${fid.toString(16)} tags ${attrs.join(',')}`);
+  }
+});
+
+test('lowTags has bit t set exactly when an attribute of tag t < 32 was parsed (tags 0-63 at random, cut payloads too); tableMessage keeps it', (t) => {
+  let seed = 11;
+  const rnd = (k: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+  for (let r = 0; r < 2000; r++) {
+    const tags = Array.from({ length: rnd(12) }, () => rnd(64));
+    let payload = concat([be32(0), ...tags.map((tag) => rawTlv(tag, be32(tag)))]);
+    // Some payloads cut mid-attribute: only the attributes wholly present count.
+    if (rnd(4) === 0 && payload.length > 4) payload = payload.subarray(0, 4 + rnd(payload.length - 4));
+    const m = parseIsnsMessage(0x8002, 0x8c00, 1, payload);
+    const present = m.attrs.map((a) => a.tag);
+    for (let tag = 0; tag < 32; tag++) t.is((m.lowTags >>> tag) & 1, present.includes(tag) ? 1 : 0, `tag ${tag} of ${present.join(',')}`);
+    t.is(tableMessage(m.functionId, m.flags, m.xid, m.payload, m).lowTags, m.lowTags);
   }
 });
 

@@ -57,6 +57,11 @@ export interface IsnsMessage {
   readonly keysTo: number;
   readonly opFrom: number;
   readonly opClean: boolean;
+  /**
+   * Bit t is set when an attribute of tag t (t < 32) is present: a test
+   * before a scan for a few tags (most messages hold none of the rarer ones).
+   */
+  readonly lowTags: number;
   /** Heartbeat (0x000E) only: its fixed, non-TLV layout. */
   heartbeat?: IsnsHeartbeat;
   problems: string[];
@@ -147,6 +152,7 @@ class Message implements IsnsMessage {
   keysTo = 0;
   opFrom = 0;
   opClean = true;
+  lowTags = 0;
   /** Problems of single attributes, by index (rare: made only when one has a problem). */
   attrProblems: Map<number, string> | null = null;
   private made: IsnsAttr[] | null = null;
@@ -281,10 +287,12 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   let delimiter = -1;
   let lastDelimiter = -1;
   let badAttrs = 0;
+  let lowTags = 0;
   for (let i = 0; i < count; i++) {
     const tag = u32of(payload, o);
     const len = u32of(payload, o + 4);
     offsets[i] = o;
+    if (tag < 32) lowTags |= 1 << tag;
     if (tag === 0) {
       if (delimiter < 0) delimiter = i;
       lastDelimiter = i;
@@ -307,6 +315,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
     if (n - o < 8) m.problems.push(`${n - o} stray bytes at offset ${o}, too few for an attribute header`);
     else m.problems.push(`attribute tag ${u32of(payload, o)} at offset ${o}: length ${u32of(payload, o + 4)} runs past the end of the message (${n - o - 8} bytes left)`);
   }
+  m.lowTags = lowTags;
   if (badAttrs > MAX_ATTR_PROBLEMS) m.problems.push(`${badAttrs - MAX_ATTR_PROBLEMS} more attributes with problems (not listed one by one)`);
   const sourceFirst = hasSource && count > 0 && u32of(payload, offsets[0]!) !== 0;
   if (hasSource && count > 0 && !sourceFirst) m.problems.push('request without a source attribute: it starts with the delimiter (RFC 4171 §5.6.1)');
@@ -334,6 +343,7 @@ export interface MessageTable {
   readonly keysTo: number;
   readonly opFrom: number;
   readonly opClean: boolean;
+  readonly lowTags: number;
 }
 
 /**
@@ -351,6 +361,7 @@ export function tableMessage(functionId: number, flags: number, xid: number, pay
   m.keysTo = t.keysTo;
   m.opFrom = t.opFrom;
   m.opClean = t.opClean;
+  m.lowTags = t.lowTags;
   return m;
 }
 

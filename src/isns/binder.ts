@@ -36,6 +36,9 @@ export interface IsnsBindOptions {
   readonly packets?: () => number;
 }
 
+/** ESI Port (20) and SCN Port (23), as IsnsMessage.lowTags bits. */
+const PORT_TAGS = (1 << 20) | (1 << 23);
+
 /** UDP conversations with datagrams that are not iSNS, remembered at most. */
 const MAX_JUNK_CONVERSATIONS = 10_000;
 
@@ -90,6 +93,7 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
   /** ESI/SCN ports announced in registrations: dissect their traffic too. */
   private learnPorts(ev: MessageEvent): void {
     const m = ev.message;
+    if ((m.lowTags & PORT_TAGS) === 0) return;
     // The registering host, and the iSNS server that will open ESI connections to it or send it SCNs.
     const host = m.isResponse ? ev.first.dst.addr : ev.first.src.addr;
     const server = m.isResponse ? ev.first.src.addr : ev.first.dst.addr;

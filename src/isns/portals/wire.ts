@@ -78,13 +78,25 @@ function slotsOf(n: number): number {
 /**
  * An event: [fid, flags, xid, truncated, payload bytes, first PDU (5), last PDU (5),
  * status (-1: none), attribute count, keysFrom, keysTo, opFrom, opClean,
- * the last PDU's destination (name number), offsets...], payload.
+ * the last PDU's destination (name number), payload skew, lowTags, offsets...], payload.
+ *
+ * The payload starts `skew` bytes into its first slot: as far into a word as
+ * it starts in its own buffer. A copy into shared memory goes word by word
+ * only when source and destination are aligned alike, byte by byte otherwise
+ * (V8's relaxed memcpy), and a one-PDU message's payload starts 12 bytes into
+ * a PDU kept at a word boundary (flow/slab.ts).
  */
-const EVENT_HEAD = 22;
+const EVENT_HEAD = 24;
+
+/** Bytes into a word that a payload starts at in its own buffer (backing stores start at a word boundary). */
+function skewOf(b: Uint8Array): number {
+  return b.byteOffset & 7;
+}
 
 /** Slots an event takes. */
 export function eventSlots(ev: MessageEvent): number {
-  return EVENT_HEAD + ev.message.count + slotsOf(ev.message.payload.length);
+  const b = ev.message.payload;
+  return EVENT_HEAD + ev.message.count + slotsOf(skewOf(b) + b.length);
 }
 
 /**
@@ -110,11 +122,14 @@ export function putEvent(s: Slots, at: number, ev: MessageEvent, first: number, 
   f[at + 19] = m.opFrom;
   f[at + 20] = m.opClean ? 1 : 0;
   f[at + 21] = to;
+  const skew = skewOf(b);
+  f[at + 22] = skew;
+  f[at + 23] = m.lowTags;
   const offsets = m.offsets;
   for (let i = 0; i < n; i++) f[at + EVENT_HEAD + i] = offsets[i]!;
   const o = at + EVENT_HEAD + n;
-  s.u8.set(b, o * 8);
-  return o + slotsOf(b.length);
+  s.u8.set(b, o * 8 + skew);
+  return o + slotsOf(skew + b.length);
 }
 
 function putPdu(f: Float64Array, at: number, p: FramedPdu, file: number): void {
@@ -154,11 +169,12 @@ export function getEvent(s: Slots, at: number, names: readonly string[]): { ev: 
   const n = f[at + 16]!;
   const offsets = new Array<number>(n);
   for (let i = 0; i < n; i++) offsets[i] = f[at + EVENT_HEAD + i]! | 0;
-  const o = (at + EVENT_HEAD + n) * 8;
+  const skew = f[at + 22]! | 0;
+  const o = (at + EVENT_HEAD + n) * 8 + skew;
   const status = f[at + 15]!;
-  const table = { status: status < 0 ? null : num(status), offsets, keysFrom: f[at + 17]! | 0, keysTo: f[at + 18]! | 0, opFrom: f[at + 19]! | 0, opClean: f[at + 20] === 1 };
+  const table = { status: status < 0 ? null : num(status), offsets, keysFrom: f[at + 17]! | 0, keysTo: f[at + 18]! | 0, opFrom: f[at + 19]! | 0, opClean: f[at + 20] === 1, lowTags: f[at + 23]! | 0 };
   const message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), table, f[at + 3] === 1);
-  return { ev: { message, pdus: NO_PDUS, first, last }, end: at + EVENT_HEAD + n + slotsOf(len) };
+  return { ev: { message, pdus: NO_PDUS, first, last }, end: at + EVENT_HEAD + n + slotsOf(skew + len) };
 }
 
 const NO_PDUS: FramedPdu[] = [];
