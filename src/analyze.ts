@@ -127,10 +127,9 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     thread: opts.portalThread ?? portalThreadFor(files),
     packets: () => pipeline!.packets,
     discovery,
-    onFirstListed: (p) => {
-      // Connections to a discovered portal's port are followed like 3260's.
-      if (p.transport === 'tcp' && p.socket > 0 && p.socket !== ISCSI_PORT) ctx.learnPort('tcp', p.address, p.socket, iscsi);
-    },
+    // Connections to a discovered portal's port are followed like 3260's.
+    onFirstListed: (p) => ctx.learnPort('tcp', p.address, p.socket, iscsi),
+    firstListedWanted: (socket, udp) => !udp && socket > 0 && socket !== ISCSI_PORT,
     ...(opts.limits?.maxMessageBytes !== undefined ? { maxMessageBytes: opts.limits.maxMessageBytes } : {}),
     ...(opts.onIsnsPdu ? { onIsnsPdu: opts.onIsnsPdu } : {}),
     ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),

@@ -8,7 +8,7 @@
 import { ByteView, formatIpv6 } from '../core/byteview.js';
 import { isObjectKey, tagSpec, type TagSpec } from './attrs.js';
 import { FN, HEARTBEAT, functionName, isResponse } from './names.js';
-import { decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
+import { allowedLength, decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
 
 export type AttrRole = 'source' | 'key' | 'delimiter' | 'operating';
 
@@ -245,6 +245,16 @@ export function isDdsMessage(functionId: number): boolean {
   return (functionId & 0x7fff) === FN.DDSReg || (functionId & 0x7fff) === FN.DDSDereg;
 }
 
+/** LENGTH_RULE values: any length fits; the tag is not an RFC 4171 one. */
+const ANY_LENGTH = -1;
+const UNKNOWN_TAG = -2;
+
+/** Per tag below 4096: the one length its value may have (allowedLength), ANY_LENGTH, or UNKNOWN_TAG. */
+const LENGTH_RULE = Int32Array.from({ length: 4096 }, (_, t) => {
+  const spec = tagSpec(t);
+  return spec ? allowedLength(spec) : UNKNOWN_TAG;
+});
+
 /** Attribute problems listed one by one per message. */
 const MAX_ATTR_PROBLEMS = 10;
 
@@ -297,8 +307,9 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
       if (delimiter < 0) delimiter = i;
       lastDelimiter = i;
     }
-    // The usual attribute has no problem: its spec is looked at only when its length could be one.
-    if (len !== 0) {
+    // The usual attribute has no problem: one table read says so (LENGTH_RULE); the problem's text is made only for the others.
+    const rule = tag < 4096 ? LENGTH_RULE[tag]! : UNKNOWN_TAG;
+    if (len !== 0 && !((rule === len || rule === ANY_LENGTH) && (len & 3) === 0 && tag !== 0)) {
       const spec = tagSpec(tag);
       let prob = valueProblem(spec, len);
       if (len % 4 !== 0) prob = (prob ? prob + '; ' : '') + `length ${len} is not a multiple of 4`;

@@ -143,6 +143,30 @@ export function decodeValue(spec: TagSpec | undefined, raw: Uint8Array): { value
 }
 
 /** What decodeValue would report for a value of `len` bytes, without decoding it. */
+/**
+ * The one value length (other than 0) a spec allows, or -1 when any length is
+ * allowed: valueProblem's rule, without its text (a table of it per tag is read
+ * once per attribute parsed).
+ */
+export function allowedLength(spec: TagSpec): number {
+  switch (spec.kind) {
+    case 'ip':
+      return 16;
+    case 'port':
+    case 'psb':
+    case 'scn':
+    case 'nodetype':
+    case 'pgt':
+    case 'u24':
+    case 'u64':
+    case 'u32':
+    case 'range':
+      return spec.rfcLen ?? -1;
+    default:
+      return -1;
+  }
+}
+
 export function valueProblem(spec: TagSpec | undefined, len: number): string | undefined {
   if (len === 0) return undefined;
   if (!spec) return 'unknown tag';

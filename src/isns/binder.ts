@@ -25,6 +25,8 @@ export interface IsnsBindOptions {
   readonly onMessage?: (m: MessageEvent) => void;
   /** Every portal a server message (a response, an SCN) lists, the first time one does (to follow its port at once). */
   readonly onFirstListed?: (p: PortalAt) => void;
+  /** Which portals onFirstListed is for (by port and transport; default: all). */
+  readonly firstListedWanted?: (socket: number, udp: boolean) => boolean;
   /** What discovery told each initiator (PortalOptions.discovery): filled by the time portals() resolves. */
   readonly discovery?: DiscoveryStore;
   /**
@@ -62,7 +64,7 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     const make = (thread: boolean): PortalSink =>
       thread ? new RemotePortals(bitmap, discovery !== undefined) : new PortalBuilder({ defaultSecurityBitmap: bitmap, ...(discovery ? { discovery } : {}) });
     this.builder = opts.thread === 'dense' && opts.packets ? new ChosenPortals(make, opts.packets) : make(opts.thread === true || opts.thread === 'dense');
-    this.firstListed = opts.onFirstListed ? new FirstListings(opts.onFirstListed) : null;
+    this.firstListed = opts.onFirstListed ? new FirstListings(opts.onFirstListed, opts.firstListedWanted) : null;
     this.assembler = new MessageAssembler(
       {
         message: (m) => {

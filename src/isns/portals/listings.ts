@@ -142,14 +142,19 @@ export class FirstListings {
   private seen = new Uint8Array(64);
   private readonly found: number[] = [];
 
-  constructor(private readonly first: (p: PortalAt) => void) {}
+  /** `wanted(socket, udp)`: the portals to tell of (the others are passed over before any lookup). */
+  constructor(
+    private readonly first: (p: PortalAt) => void,
+    private readonly wanted: (socket: number, udp: boolean) => boolean = () => true,
+  ) {}
 
   message(ev: MessageEvent): void {
     const m = ev.message;
-    if (!listsPortals(m)) return;
+    if ((m.lowTags & (1 << 16)) === 0 || !listsPortals(m)) return;
     const n = portalsListed(m, this.found);
     for (let k = 0; k < n; k++) {
       const word = this.found[2 * k + 1]!;
+      if (!this.wanted(word & 0xffff, (word & 0x10000) !== 0)) continue;
       const id = this.ids.id(m.payload, this.found[2 * k]!, word);
       this.seen = room(this.seen, id);
       if (this.seen[id] === 1) continue;

@@ -10,7 +10,7 @@ import { deflateRawSync } from 'node:zlib';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DiscoveryStore } from '../../logons/discovery.js';
 import { PortalBuilder, type PortalRecord } from './builder.js';
-import { BIG, BIG_TAKEN, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, getEvent, getText, pduAt, portable, recordBatch } from './wire.js';
+import { BIG, BIG_TAKEN, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, EventReader, getText, pduAt, portable, recordBatch } from './wire.js';
 
 const { ring: buffer, port, defaultSecurityBitmap, discovery: keepDiscovery } = workerData as { ring: SharedArrayBuffer; port: MessagePort; defaultSecurityBitmap: number | null; discovery: boolean };
 const ring = new Slots(buffer);
@@ -18,19 +18,20 @@ const discovery = keepDiscovery ? new DiscoveryStore() : null;
 const builder = new PortalBuilder({ defaultSecurityBitmap, ...(discovery ? { discovery } : {}) });
 /** Strings by the number the writer gave them (NAME records). */
 let names: string[] = [];
+const events = new EventReader();
 
 /** Apply the record at slot `at` of `s`; false at FINISH. */
 function record(s: Slots, at: number): boolean {
   const f = s.f;
   switch (f[at]) {
     case EVENT: {
-      const { ev, end } = getEvent(s, at + 3, names);
-      if (f[at + 2] === 1) ev.request = getEvent(s, end, names).ev;
+      const ev = events.read(s, at + 3, names, 0);
+      if (f[at + 2] === 1) ev.request = events.read(s, events.end, names, 1);
       builder.message(ev);
       return true;
     }
     case UNANSWERED:
-      builder.unanswered(getEvent(s, at + 2, names).ev);
+      builder.unanswered(events.read(s, at + 2, names, 0));
       return true;
     case SEND_TARGETS: {
       const address = getText(s, at + 9);

@@ -20,7 +20,7 @@
  * file, frame and time of its first and last PDU, and the address its last
  * PDU went to (file names and addresses as numbers, NAME records).
  */
-import { tableMessage } from '../../../dissector/isns/index.js';
+import { tableMessage, type IsnsMessage } from '../../../dissector/isns/index.js';
 import { keepHidden, type Located } from '../../findings/locate.js';
 import type { Finding } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
@@ -149,35 +149,73 @@ function num(x: number): number {
   return (x | 0) === x ? x | 0 : x;
 }
 
-const NOWHERE = { addr: '', port: 0 };
-
-/**
- * What the builder reads of a PDU: its file, frame and time, and the address it
- * went to (name number `to`; read of a message's last PDU only). One shape for all.
- */
-export function pduAt(f: Float64Array, at: number, names: readonly string[], to = -1): FramedPdu {
-  const dst = to < 0 ? NOWHERE : { addr: names[to]!, port: 0 };
-  return { file: names[f[at]!]!, frame: num(f[at + 1]!), ts: { sec: num(f[at + 2]!), nsec: num(f[at + 3]!), digits: num(f[at + 4]!) }, dst } as unknown as FramedPdu;
+/** What the builder reads of a PDU (its file, frame and time; no destination), as a PDU of its own. */
+export function pduAt(f: Float64Array, at: number, names: readonly string[]): FramedPdu {
+  const p = readPdu();
+  fillPdu(p, f, at, names);
+  return p as unknown as FramedPdu;
 }
 
-/** The message event written at slot `at` (its payload a view of the slots, valid until they are released), and the slot after it. */
-export function getEvent(s: Slots, at: number, names: readonly string[]): { ev: MessageEvent; end: number } {
-  const f = s.f;
-  const len = f[at + 4]!;
-  const first = pduAt(f, at + 5, names);
-  const last = pduAt(f, at + 10, names, f[at + 21]!);
-  const n = f[at + 16]!;
-  const offsets = new Array<number>(n);
-  for (let i = 0; i < n; i++) offsets[i] = f[at + EVENT_HEAD + i]! | 0;
-  const skew = f[at + 22]! | 0;
-  const o = (at + EVENT_HEAD + n) * 8 + skew;
-  const status = f[at + 15]!;
-  const table = { status: status < 0 ? null : num(status), offsets, keysFrom: f[at + 17]! | 0, keysTo: f[at + 18]! | 0, opFrom: f[at + 19]! | 0, opClean: f[at + 20] === 1, lowTags: f[at + 23]! | 0 };
-  const message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), table, f[at + 3] === 1);
-  return { ev: { message, pdus: NO_PDUS, first, last }, end: at + EVENT_HEAD + n + slotsOf(skew + len) };
+/** A PDU as the builder reads it, filled in again for each event (see EventReader). */
+interface ReadPdu {
+  file: string;
+  frame: number;
+  ts: { sec: number; nsec: number; digits: number };
+  dst: { addr: string; port: number };
+}
+
+const readPdu = (): ReadPdu => ({ file: '', frame: 0, ts: { sec: 0, nsec: 0, digits: 0 }, dst: { addr: '', port: 0 } });
+
+function fillPdu(p: ReadPdu, f: Float64Array, at: number, names: readonly string[]): void {
+  p.file = names[f[at]!]!;
+  p.frame = num(f[at + 1]!);
+  p.ts.sec = num(f[at + 2]!);
+  p.ts.nsec = num(f[at + 3]!);
+  p.ts.digits = num(f[at + 4]!);
 }
 
 const NO_PDUS: FramedPdu[] = [];
+
+/**
+ * Reads the message events of the ring into two event objects it keeps and
+ * fills in again, each with its two PDUs (a record's event and the request
+ * that came with it): the builder reads an event during the call it is
+ * given in, and keeps numbers and strings of it, never the event or its PDUs
+ * (builder.ts, walk.ts, store.ts), so an event read costs only its message
+ * and attribute table. What an event gives is valid until the next read into
+ * its object (and its payload, a view of the ring, until its slots are released).
+ */
+export class EventReader {
+  /** The slot after the event last read. */
+  end = 0;
+  private readonly events: { ev: MessageEvent; first: ReadPdu; last: ReadPdu }[] = [0, 1].map(() => {
+    const first = readPdu();
+    const last = readPdu();
+    // (request is part of the shape from the start: set to undefined, never deleted)
+    return { ev: { message: null as unknown as IsnsMessage, pdus: NO_PDUS, first: first as unknown as FramedPdu, last: last as unknown as FramedPdu, request: undefined }, first, last };
+  });
+
+  /** The event written at slot `at`, into object k (0: a record's event, 1: its request); `end` is set to the slot after it. */
+  read(s: Slots, at: number, names: readonly string[], k: 0 | 1): MessageEvent {
+    const f = s.f;
+    const e = this.events[k]!;
+    const len = f[at + 4]!;
+    fillPdu(e.first, f, at + 5, names);
+    fillPdu(e.last, f, at + 10, names);
+    e.last.dst.addr = names[f[at + 21]!]!;
+    const n = f[at + 16]!;
+    const offsets = new Array<number>(n);
+    for (let i = 0; i < n; i++) offsets[i] = f[at + EVENT_HEAD + i]! | 0;
+    const skew = f[at + 22]! | 0;
+    const o = (at + EVENT_HEAD + n) * 8 + skew;
+    const status = f[at + 15]!;
+    const table = { status: status < 0 ? null : num(status), offsets, keysFrom: f[at + 17]! | 0, keysTo: f[at + 18]! | 0, opFrom: f[at + 19]! | 0, opClean: f[at + 20] === 1, lowTags: f[at + 23]! | 0 };
+    e.ev.message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), table, f[at + 3] === 1);
+    e.ev.request = undefined;
+    this.end = at + EVENT_HEAD + n + slotsOf(skew + len);
+    return e.ev;
+  }
+}
 
 /** A string as [byte length (-1: null)] then its UTF-8 bytes; returns the slot after it. */
 export function putText(s: Slots, at: number, bytes: Uint8Array | null): number {
