@@ -2,7 +2,7 @@
  * The portal builder on its own thread (src/isns/portals/remote.ts) gives the
  * results of the builder run in line: portal records, findings (with the
  * properties they keep hidden), logons and input reports, on every bundled
- * capture, on a generated dense capture that goes round the ring many times,
+ * capture (and, with logons off, the same but the logons), on a generated dense capture that goes round the ring many times,
  * and on a message too large for the ring.
  */
 import test from 'ava';
@@ -54,6 +54,21 @@ test.serial('every bundled capture: the same results with the portal thread as w
     portals += (inline as { portals: unknown[] }).portals.length;
   }
   t.true(portals > 100, `${portals} portal records compared`);
+});
+
+test.serial('every bundled capture: logons off (what `portals` and `check` run) gives the same portals, findings and inputs, in line and on the thread, and no logons', async (t) => {
+  let logons = 0;
+  for (const f of captures(join(ROOT, 'captures'))) {
+    const full = canon(await analyze(f, { portalThread: false })) as Record<string, unknown>;
+    logons += (full.logons as unknown[]).length;
+    delete full.logons;
+    for (const portalThread of [false, true]) {
+      const slim = canon(await analyze(f, { portalThread, logons: false })) as Record<string, unknown>;
+      t.false('logons' in slim, f);
+      t.deepEqual(slim, full, `${f} (portal thread ${portalThread})`);
+    }
+  }
+  t.true(logons > 20, `${logons} logon records left out`);
 });
 
 test.serial('a dense generated capture (the ring goes round many times): the same results, every portal the generator encoded', async (t) => {

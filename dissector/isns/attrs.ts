@@ -134,6 +134,40 @@ export function tagSpec(tag: number): TagSpec | undefined {
   return tag < 4096 ? SPEC_BY_INDEX[tag] : TAG_BY_NUMBER.get(tag);
 }
 
+/**
+ * The one value length (other than 0) a spec allows, or -1 when any length is
+ * allowed: the rule valueProblem (values.ts) words, and LENGTH_RULE holds per
+ * tag for the parser (one table read per attribute).
+ */
+export function allowedLength(spec: TagSpec): number {
+  switch (spec.kind) {
+    case 'ip':
+      return 16;
+    case 'port':
+    case 'psb':
+    case 'scn':
+    case 'nodetype':
+    case 'pgt':
+    case 'u24':
+    case 'u64':
+    case 'u32':
+    case 'range':
+      return spec.rfcLen ?? -1;
+    default:
+      return -1;
+  }
+}
+
+/** LENGTH_RULE values: any length fits; the tag is not an RFC 4171 one. */
+export const ANY_LENGTH = -1;
+export const UNKNOWN_TAG = -2;
+
+/** Per tag below 4096: the one length its value may have (allowedLength), ANY_LENGTH, or UNKNOWN_TAG. */
+export const LENGTH_RULE: Readonly<Int32Array> = Int32Array.from({ length: 4096 }, (_, t) => {
+  const spec = tagSpec(t);
+  return spec ? allowedLength(spec) : UNKNOWN_TAG;
+});
+
 /** Tags that start a new object among operating attributes (RFC 4171 §5.6.3). */
 export const OBJECT_KEYS: ReadonlySet<number> = new Set([1, 16, 32, 64, 96, 2049, 2065]);
 

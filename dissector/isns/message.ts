@@ -6,9 +6,9 @@
  * Values are decoded on first use through values.ts.
  */
 import { ByteView, formatIpv6 } from '../core/byteview.js';
-import { isObjectKey, tagSpec, type TagSpec } from './attrs.js';
+import { ANY_LENGTH, LENGTH_RULE, UNKNOWN_TAG, isObjectKey, tagSpec, type TagSpec } from './attrs.js';
 import { FN, HEARTBEAT, functionName, isResponse } from './names.js';
-import { allowedLength, decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
+import { decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
 
 export type AttrRole = 'source' | 'key' | 'delimiter' | 'operating';
 
@@ -244,16 +244,6 @@ export function startsObject(tag: number, prevTag: number, dds: boolean): boolea
 export function isDdsMessage(functionId: number): boolean {
   return (functionId & 0x7fff) === FN.DDSReg || (functionId & 0x7fff) === FN.DDSDereg;
 }
-
-/** LENGTH_RULE values: any length fits; the tag is not an RFC 4171 one. */
-const ANY_LENGTH = -1;
-const UNKNOWN_TAG = -2;
-
-/** Per tag below 4096: the one length its value may have (allowedLength), ANY_LENGTH, or UNKNOWN_TAG. */
-const LENGTH_RULE = Int32Array.from({ length: 4096 }, (_, t) => {
-  const spec = tagSpec(t);
-  return spec ? allowedLength(spec) : UNKNOWN_TAG;
-});
 
 /** Attribute problems listed one by one per message. */
 const MAX_ATTR_PROBLEMS = 10;

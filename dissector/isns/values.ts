@@ -14,7 +14,7 @@
  * WWNs and timestamps 64 bits.
  */
 import { formatIpv6 } from '../core/byteview.js';
-import type { TagSpec } from './attrs.js';
+import { allowedLength, type TagSpec } from './attrs.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -143,52 +143,12 @@ export function decodeValue(spec: TagSpec | undefined, raw: Uint8Array): { value
 }
 
 /** What decodeValue would report for a value of `len` bytes, without decoding it. */
-/**
- * The one value length (other than 0) a spec allows, or -1 when any length is
- * allowed: valueProblem's rule, without its text (a table of it per tag is read
- * once per attribute parsed).
- */
-export function allowedLength(spec: TagSpec): number {
-  switch (spec.kind) {
-    case 'ip':
-      return 16;
-    case 'port':
-    case 'psb':
-    case 'scn':
-    case 'nodetype':
-    case 'pgt':
-    case 'u24':
-    case 'u64':
-    case 'u32':
-    case 'range':
-      return spec.rfcLen ?? -1;
-    default:
-      return -1;
-  }
-}
-
 export function valueProblem(spec: TagSpec | undefined, len: number): string | undefined {
   if (len === 0) return undefined;
   if (!spec) return 'unknown tag';
-  const wrong = spec.rfcLen !== undefined && len !== spec.rfcLen ? `length ${len}, RFC 4171 wants ${spec.rfcLen}` : undefined;
-  switch (spec.kind) {
-    case 'string':
-      return undefined;
-    case 'ip':
-      return len !== 16 ? (wrong ?? 'bad address length') : undefined;
-    case 'port':
-    case 'psb':
-    case 'scn':
-    case 'nodetype':
-    case 'pgt':
-    case 'u24':
-    case 'u64':
-    case 'u32':
-    case 'range':
-      return wrong;
-    default:
-      return undefined;
-  }
+  const want = allowedLength(spec);
+  if (want < 0 || len === want) return undefined;
+  return spec.rfcLen !== undefined && len !== spec.rfcLen ? `length ${len}, RFC 4171 wants ${spec.rfcLen}` : 'bad address length';
 }
 
 /**

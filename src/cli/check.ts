@@ -68,7 +68,7 @@ export async function runCheck(files: string[], o: CheckCliOptions): Promise<num
       throw e;
     }
   }
-  const r = await analyze(files, { ports: o.ports, defaultSecurityBitmap: o.defaultSecurityBitmap });
+  const r = await analyze(files, { ports: o.ports, defaultSecurityBitmap: o.defaultSecurityBitmap, logons: false });
   reportInputErrors(r);
   if (o.update) {
     if (r.failed) {

@@ -33,6 +33,8 @@ export async function cmdRecords(argv: string[], cmd: 'portals' | 'logons', chun
     iscsiPorts,
     defaultSecurityBitmap: bitmapOpt(values['default-security-bitmap']),
     read: progress,
+    // (portals: no logon records to build)
+    logons: cmd === 'logons',
   });
   progress.done();
   reportInputErrors(r);
