@@ -63,7 +63,8 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     const discovery = opts.discovery;
     const make = (thread: boolean): PortalSink =>
       thread ? new RemotePortals(bitmap, discovery !== undefined) : new PortalBuilder({ defaultSecurityBitmap: bitmap, ...(discovery ? { discovery } : {}) });
-    this.builder = opts.thread === 'dense' && opts.packets ? new ChosenPortals(make, opts.packets) : make(opts.thread === true || opts.thread === 'dense');
+    // (The thread starts before the choice, beside the first messages; an in-line choice stops it.)
+    this.builder = opts.thread === 'dense' && opts.packets ? new ChosenPortals(make, opts.packets, true) : make(opts.thread === true || opts.thread === 'dense');
     this.firstListed = opts.onFirstListed ? new FirstListings(opts.onFirstListed, opts.firstListedWanted) : null;
     this.assembler = new MessageAssembler(
       {
@@ -138,8 +139,8 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
 
   /** Stop the builder's thread, if any (a run that ended early). */
   close(): void {
-    const b = this.builder instanceof ChosenPortals ? this.builder.sink : this.builder;
-    if (b instanceof RemotePortals) void b.close();
+    if (this.builder instanceof ChosenPortals) this.builder.close();
+    else if (this.builder instanceof RemotePortals) void this.builder.close();
   }
 
   /** A portal a SendTargets answer listed: portal records gain it like a queried one. */

@@ -6,7 +6,8 @@
  * small one (a storage network's capture, a few per cent iSNS: a thread
  * would only cost memory and a little time); then they go to the builder
  * chosen, and so does everything after. A capture with fewer messages is
- * built in line.
+ * built in line. The thread may be started before the choice (its start,
+ * some 150 ms, then overlaps the first messages); an in-line choice stops it.
  */
 import type { FramedPdu } from '../../flow/pdu.js';
 import type { MessageEvent } from '../assembler.js';
@@ -24,12 +25,17 @@ export class ChosenPortals {
   sink: PortalSink | null = null;
   private waiting: (() => void)[] = [];
   private messages = 0;
+  /** The thread's builder, started before the choice (startThread). */
+  private started: RemotePortals | null = null;
 
-  /** `make(thread)`: the builder; `packets()`: packets read so far. */
+  /** `make(thread)`: the builder; `packets()`: packets read so far; `startThread`: make the thread's builder at once. */
   constructor(
     private readonly make: (thread: boolean) => PortalSink,
     private readonly packets: () => number,
-  ) {}
+    startThread = false,
+  ) {
+    if (startThread) this.started = make(true) as RemotePortals;
+  }
 
   message(ev: MessageEvent): void {
     if (this.sink) return this.sink.message(ev);
@@ -56,8 +62,20 @@ export class ChosenPortals {
     return this.sink!;
   }
 
+  /** Stop the thread, chosen or only started (a run that ended early). */
+  close(): void {
+    const t = this.started ?? this.sink;
+    this.started = null;
+    if (t && 'close' in t) void t.close();
+  }
+
   private decide(thread: boolean): void {
-    this.sink = this.make(thread);
+    if (thread) this.sink = this.started ?? this.make(true);
+    else {
+      this.close();
+      this.sink = this.make(false);
+    }
+    this.started = null;
     const w = this.waiting;
     this.waiting = [];
     for (const f of w) f();
