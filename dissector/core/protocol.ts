@@ -72,6 +72,12 @@ export interface Framing {
   readonly headerLength: number;
   /** Length of the PDU starting at offset 0 of `view` (which holds >= headerLength bytes). */
   pduLength(view: ByteView): PduLength;
+  /**
+   * pduLength's length for the bytes b[o..o+n), read without a view or a
+   * result object, or -1 when pduLength gives no length (it is then asked,
+   * and says why). Optional: a framer's fast path.
+   */
+  pduLengthAt?(b: Uint8Array, o: number, n: number): number;
   /** Largest PDU accepted (bytes); beyond it the length is treated as invalid. */
   readonly maxPduLength: number;
   /**

@@ -10,14 +10,14 @@ import type { FieldDef } from '../core/field.js';
 import type { AppProtocol, PduContext, TreeContext } from '../core/protocol.js';
 import { ISNS_FIELDS } from './fields.js';
 import { HEADER } from './names.js';
-import { dissectIsnsPdu, isnsPduLength, isnsPlausible, isnsProbe, isnsStartsHeader, MAX_AUTH, type IsnsPduResult } from './pdu.js';
+import { dissectIsnsPdu, isnsPduLength, isnsPduLengthAt, isnsPlausible, isnsProbe, isnsStartsHeader, MAX_AUTH, type IsnsPduResult } from './pdu.js';
 import { isnsTree } from './tree.js';
 
 export const isns: AppProtocol<IsnsPduResult> & { readonly fields: readonly FieldDef[] } = {
   abbrev: 'isns',
   name: 'iSNS',
   fields: ISNS_FIELDS,
-  framing: { headerLength: HEADER, pduLength: isnsPduLength, maxPduLength: HEADER + 65535 + MAX_AUTH, plausible: isnsPlausible, startsHeader: isnsStartsHeader },
+  framing: { headerLength: HEADER, pduLength: isnsPduLength, pduLengthAt: isnsPduLengthAt, maxPduLength: HEADER + 65535 + MAX_AUTH, plausible: isnsPlausible, startsHeader: isnsStartsHeader },
   probe: isnsProbe,
   dissectPdu(v: ByteView, ctx: PduContext): IsnsPduResult {
     return dissectIsnsPdu(v, ctx.transport);

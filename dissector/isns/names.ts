@@ -42,8 +42,15 @@ export const WS_FUNCTION_NAMES: ReadonlyMap<number, string> = withResponses(true
 /** Wireshark 4.0's value strings for isns.errorcode. */
 export const WS_STATUS_NAMES: readonly string[] = STATUSES.map(([rfc, ws]) => ws ?? rfc);
 
+/** FUNCTION_NAMES's ids as a table (1: known), read once per PDU without hashing. */
+const KNOWN_FUNCTION: Readonly<Uint8Array> = (() => {
+  const t = new Uint8Array(0x10000);
+  for (const id of FUNCTION_NAMES.keys()) t[id] = 1;
+  return t;
+})();
+
 export function knownFunction(fid: number): boolean {
-  return FUNCTION_NAMES.has(fid);
+  return KNOWN_FUNCTION[fid] === 1;
 }
 
 /** The RFC name of a function id ("DevDereg", "DevAttrRegRsp"), or "unknown function 0x0a81". */

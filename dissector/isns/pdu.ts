@@ -26,6 +26,24 @@ export const MAX_AUTH = 8192;
  * reports the missing block, and the stream resynchronises on the bytes that
  * follow (so a lying length word cannot swallow later PDUs).
  */
+/**
+ * isnsPduLength's length for the header at b[o..o+n), read from the bytes
+ * (no view, no result object: the per-PDU common case), or -1 when
+ * isnsPduLength gives none (more bytes needed, or an invalid header: it then
+ * says which).
+ */
+export function isnsPduLengthAt(b: Uint8Array, o: number, n: number): number {
+  if (n < HEADER || b[o] !== 0 || b[o + 1] !== 1 || !knownFunction((b[o + 2]! << 8) | b[o + 3]!)) return -1;
+  let total = HEADER + ((b[o + 4]! << 8) | b[o + 5]!);
+  if (((b[o + 6]! << 8) | b[o + 7]!) & FLAG_AUTH) {
+    if (total + 8 > n) return -1;
+    const p = o + total + 4;
+    const alen = ((b[p]! << 24) >>> 0) + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+    if (alen >= 20 && alen <= MAX_AUTH) total += alen;
+  }
+  return total;
+}
+
 export function isnsPduLength(v: ByteView): PduLength {
   if (!v.has(0, HEADER)) return { need: HEADER };
   const ver = v.u16(0);

@@ -255,16 +255,20 @@ export class PduFramer {
     const fr = this.framing;
     let o = 0;
     while (end - o >= fr.headerLength) {
-      const r = fr.pduLength(new ByteView(b, o, end - o));
-      if ('length' in r) {
-        if (r.length > end - o) break;
-        this.emit(b, o, o + r.length, buffered ? this.sb.framesOf(o, o + r.length) : [frame], 0);
-        o += r.length;
-        continue;
+      // The common case from the bytes alone (pduLengthAt); otherwise pduLength, which says why not.
+      let n = fr.pduLengthAt ? fr.pduLengthAt(b, o, end - o) : -1;
+      if (n < 0) {
+        const r = fr.pduLength(new ByteView(b, o, end - o));
+        if ('need' in r) break;
+        if (!('length' in r)) {
+          this.lose(`resync-after-invalid: ${r.invalid}`);
+          break;
+        }
+        n = r.length;
       }
-      if ('need' in r) break;
-      this.lose(`resync-after-invalid: ${r.invalid}`);
-      break;
+      if (n > end - o) break;
+      this.emit(b, o, o + n, buffered ? this.sb.framesOf(o, o + n) : [frame], 0);
+      o += n;
     }
     return o;
   }
