@@ -79,12 +79,14 @@ export interface AnalyzeOptions {
 /** Inputs from this many bytes on get the portal thread by default (a thread costs ~40 ms to start). */
 export const PORTAL_THREAD_FROM_BYTES = 64 * 2 ** 20;
 
-/** The default of AnalyzeOptions.portalThread ('dense': when the capture turns out to be mostly iSNS). */
-function portalThreadFor(files: readonly CaptureInput[]): boolean | 'dense' {
+/** The default of AnalyzeOptions.portalThread ('dense', 'dense-large': when the capture turns out to be mostly iSNS). */
+function portalThreadFor(files: readonly CaptureInput[]): boolean | 'dense' | 'dense-large' {
   const env = process.env.ISNS_DISSECTOR_THREAD;
   if (env === 'on' || env === 'off') return env === 'on';
   const bytes = knownSize(files);
-  return bytes === null || bytes >= PORTAL_THREAD_FROM_BYTES ? 'dense' : false;
+  // (Of a known size, the input is large: the thread may start before the choice. Of an unknown
+  // size it may be small, where a thread started for nothing would cost ~20 ms and ~9 MiB.)
+  return bytes === null ? 'dense' : bytes >= PORTAL_THREAD_FROM_BYTES ? 'dense-large' : false;
 }
 
 export interface InputReport {

@@ -130,6 +130,33 @@ test.serial('the records get their own thread when the first thousand messages a
   t.is(run(999, 999).thread, false, 'too few messages to tell: in line');
 });
 
+test.serial('a thread started before the choice (large inputs): kept when the choice is the thread, stopped when it is in line or the run ends first', (t) => {
+  const run = (messages: number, packets: number, closeEarly = false): { made: boolean[]; closed: string[]; seen: string[] } => {
+    const made: boolean[] = [];
+    const closed: string[] = [];
+    const seen: string[] = [];
+    const sink = (name: string): never => ({ message: (ev: { n: number }) => seen.push(`${name}${ev.n}`), unanswered: () => {}, sendTargets: () => {}, close: async () => void closed.push(name) }) as never;
+    const c = new ChosenPortals((th) => (made.push(th), sink(th ? 'thread' : 'inline')), () => packets, true);
+    t.deepEqual(made, [true], 'the thread is made at once');
+    if (closeEarly) {
+      c.close();
+      return { made, closed, seen };
+    }
+    for (let n = 0; n < messages; n++) c.message({ n } as never);
+    c.decided();
+    return { made, closed, seen };
+  };
+  const dense = run(1200, 2000);
+  t.deepEqual(dense.made, [true], 'the started thread is the one chosen: no second one');
+  t.deepEqual(dense.closed, []);
+  t.deepEqual(dense.seen, Array.from({ length: 1200 }, (_, i) => `thread${i}`));
+  const mixed = run(1200, 100000);
+  t.deepEqual(mixed.made, [true, false]);
+  t.deepEqual(mixed.closed, ['thread'], 'an in-line choice stops the started thread');
+  t.deepEqual(mixed.seen, Array.from({ length: 1200 }, (_, i) => `inline${i}`));
+  t.deepEqual(run(0, 0, true).closed, ['thread'], 'a run that ends before the choice stops it too');
+});
+
 test.serial('a stream (size unknown) of a dense capture and of a mixed one: the same results as in line', async (t) => {
   const dir = join(tempFile('x', new Uint8Array(0)), '..');
   for (const kind of ['dense', 'mixed'] as const) {

@@ -31,9 +31,10 @@ export interface IsnsBindOptions {
   readonly discovery?: DiscoveryStore;
   /**
    * Build the portal records on a thread of their own (remote.ts: large captures); 'dense':
-   * when the capture turns out to be mostly iSNS (choose.ts, which reads `packets`).
+   * when the capture turns out to be mostly iSNS (choose.ts, which reads `packets`);
+   * 'dense-large': the same for an input known to be large, its thread started before the choice.
    */
-  readonly thread?: boolean | 'dense';
+  readonly thread?: boolean | 'dense' | 'dense-large';
   /** Packets read so far (for thread: 'dense'). */
   readonly packets?: () => number;
 }
@@ -63,8 +64,9 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     const discovery = opts.discovery;
     const make = (thread: boolean): PortalSink =>
       thread ? new RemotePortals(bitmap, discovery !== undefined) : new PortalBuilder({ defaultSecurityBitmap: bitmap, ...(discovery ? { discovery } : {}) });
-    // (The thread starts before the choice, beside the first messages; an in-line choice stops it.)
-    this.builder = opts.thread === 'dense' && opts.packets ? new ChosenPortals(make, opts.packets, true) : make(opts.thread === true || opts.thread === 'dense');
+    // (For a large input the thread starts before the choice, beside the first messages; an in-line choice stops it.)
+    const dense = opts.thread === 'dense' || opts.thread === 'dense-large';
+    this.builder = dense && opts.packets ? new ChosenPortals(make, opts.packets, opts.thread === 'dense-large') : make(opts.thread === true || dense);
     this.firstListed = opts.onFirstListed ? new FirstListings(opts.onFirstListed, opts.firstListedWanted) : null;
     this.assembler = new MessageAssembler(
       {
