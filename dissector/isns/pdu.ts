@@ -25,12 +25,11 @@ export const MAX_AUTH = 8192;
  * bounds) is not believed: the PDU is framed without it, dissectIsnsPdu
  * reports the missing block, and the stream resynchronises on the bytes that
  * follow (so a lying length word cannot swallow later PDUs).
- */
-/**
- * isnsPduLength's length for the header at b[o..o+n), read from the bytes
- * (no view, no result object: the per-PDU common case), or -1 when
- * isnsPduLength gives none (more bytes needed, or an invalid header: it then
- * says which).
+ *
+ * isnsPduLengthAt reads the header at b[o..o+n) straight from the bytes (no
+ * view, no result object: the framer's per-PDU common case) and gives the
+ * PDU's length, or -1 when more bytes are needed or the header is invalid;
+ * isnsPduLength gives the same length, or says which.
  */
 export function isnsPduLengthAt(b: Uint8Array, o: number, n: number): number {
   if (n < HEADER || b[o] !== 0 || b[o + 1] !== 1 || !knownFunction((b[o + 2]! << 8) | b[o + 3]!)) return -1;
@@ -45,21 +44,16 @@ export function isnsPduLengthAt(b: Uint8Array, o: number, n: number): number {
 }
 
 export function isnsPduLength(v: ByteView): PduLength {
+  const n = isnsPduLengthAt(v.bytes(0, v.captured), 0, v.captured);
+  if (n >= 0) return { length: n };
+  // No length (isnsPduLengthAt): say why.
   if (!v.has(0, HEADER)) return { need: HEADER };
   const ver = v.u16(0);
   if (ver !== 1) return { invalid: `iSNSP version ${ver}` };
   const fid = v.u16(2);
   if (!knownFunction(fid)) return { invalid: `unknown function ID 0x${fid.toString(16).padStart(4, '0')}` };
-  const len = v.u16(4);
-  const flags = v.u16(6);
-  let total = HEADER + len;
-  if (flags & FLAG_AUTH) {
-    if (!v.has(total, 8)) return { need: total + 8 };
-    const alen = v.u32(total + 4);
-    // An implausible block length: frame the PDU without it (the bytes that follow resynchronise).
-    if (alen >= 20 && alen <= MAX_AUTH) total += alen;
-  }
-  return { length: total };
+  // The Auth flag is set and the block's length word is not there yet.
+  return { need: HEADER + v.u16(4) + 8 };
 }
 
 /**

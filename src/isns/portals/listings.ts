@@ -95,6 +95,9 @@ function sortedIndex(a: Uint16Array, n: number, c: number): number {
 /** Clients given a number for the told-once check, at most (past it, a listing to another one is passed on each time). */
 const MAX_CLIENTS = 1 << 16;
 
+/** Portal IP Address (16), the key of a Portal object, as an IsnsMessage.lowTags bit. */
+const PORTAL_IP = 1 << 16;
+
 /** A portal as a message names it: address text, port, transport. */
 export type PortalAt = Omit<ListedPortal, 'initiator'>;
 
@@ -150,7 +153,7 @@ export class FirstListings {
 
   message(ev: MessageEvent): void {
     const m = ev.message;
-    if ((m.lowTags & (1 << 16)) === 0 || !listsPortals(m)) return;
+    if ((m.lowTags & PORTAL_IP) === 0 || !listsPortals(m)) return;
     const n = portalsListed(m, this.found);
     for (let k = 0; k < n; k++) {
       const word = this.found[2 * k + 1]!;

@@ -176,6 +176,17 @@ function fillPdu(p: ReadPdu, f: Float64Array, at: number, names: readonly string
 
 const NO_PDUS: FramedPdu[] = [];
 
+/** A MessageEvent as EventReader fills it in (its PDUs ReadPdus; request part of the shape from the start, never deleted). */
+interface ReadEvent {
+  message: IsnsMessage;
+  pdus: FramedPdu[];
+  first: ReadPdu;
+  last: ReadPdu;
+  request: MessageEvent | undefined;
+}
+
+const readEvent = (): ReadEvent => ({ message: null as unknown as IsnsMessage, pdus: NO_PDUS, first: readPdu(), last: readPdu(), request: undefined });
+
 /**
  * Reads the message events of the ring into two event objects it keeps and
  * fills in again, each with its two PDUs (a record's event and the request
@@ -188,12 +199,7 @@ const NO_PDUS: FramedPdu[] = [];
 export class EventReader {
   /** The slot after the event last read. */
   end = 0;
-  private readonly events: { ev: MessageEvent; first: ReadPdu; last: ReadPdu }[] = [0, 1].map(() => {
-    const first = readPdu();
-    const last = readPdu();
-    // (request is part of the shape from the start: set to undefined, never deleted)
-    return { ev: { message: null as unknown as IsnsMessage, pdus: NO_PDUS, first: first as unknown as FramedPdu, last: last as unknown as FramedPdu, request: undefined }, first, last };
-  });
+  private readonly events: ReadEvent[] = [readEvent(), readEvent()];
 
   /** The event written at slot `at`, into object k (0: a record's event, 1: its request); `end` is set to the slot after it. */
   read(s: Slots, at: number, names: readonly string[], k: 0 | 1): MessageEvent {
@@ -210,10 +216,10 @@ export class EventReader {
     const o = (at + EVENT_HEAD + n) * 8 + skew;
     const status = f[at + 15]!;
     const table = { status: status < 0 ? null : num(status), offsets, keysFrom: f[at + 17]! | 0, keysTo: f[at + 18]! | 0, opFrom: f[at + 19]! | 0, opClean: f[at + 20] === 1, lowTags: f[at + 23]! | 0 };
-    e.ev.message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), table, f[at + 3] === 1);
-    e.ev.request = undefined;
+    e.message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), table, f[at + 3] === 1);
+    e.request = undefined;
     this.end = at + EVENT_HEAD + n + slotsOf(skew + len);
-    return e.ev;
+    return e as unknown as MessageEvent;
   }
 }
 
