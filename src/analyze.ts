@@ -11,6 +11,7 @@ import type { IscsiPdu } from '../dissector/iscsi/iscsi.js';
 import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
 import { inputName, isNamed, knownSize, type CaptureInput } from './capture/input.js';
+import { PORTAL_THREAD_FROM_BYTES } from './isns/portals/prestart.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import { FindingCollector } from './findings/collector.js';
 import type { Finding } from './findings/registry.js';
@@ -76,8 +77,7 @@ export interface AnalyzeOptions {
   readonly logons?: boolean;
 }
 
-/** Inputs from this many bytes on get the portal thread by default (a thread costs ~40 ms to start). */
-export const PORTAL_THREAD_FROM_BYTES = 64 * 2 ** 20;
+export { PORTAL_THREAD_FROM_BYTES } from './isns/portals/prestart.js';
 
 /** The default of AnalyzeOptions.portalThread ('dense', 'dense-large': when the capture turns out to be mostly iSNS). */
 function portalThreadFor(files: readonly CaptureInput[]): boolean | 'dense' | 'dense-large' {

@@ -456,6 +456,31 @@ test('lowTags has bit t set exactly when an attribute of tag t < 32 was parsed (
   }
 });
 
+test('tableMessage into an earlier message makes it the message of the new bytes, as a new one would be: nothing of the old one is left', (t) => {
+  let seed = 5;
+  const rnd = (k: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+  // The first object reused is a parsed Heartbeat (its heartbeat and problems must not stay).
+  const hb = parseIsnsMessage(0x000e, 0, 1, new Uint8Array(30));
+  t.true(hb.heartbeat !== undefined && hb.problems.length > 0);
+  let into = hb;
+  for (let r = 0; r < 1000; r++) {
+    const fid = [0x0001, 0x8001, 0x0002, 0x8002, 0x0004, 0x0008, 0x000d][rnd(7)]!;
+    const tags = Array.from({ length: rnd(12) }, () => [0, 1, 16, 17, 27, 32, 33, 48, 51, 64][rnd(10)]!);
+    let payload = concat([...(fid & 0x8000 ? [be32(rnd(3))] : []), ...tags.map((tag) => rawTlv(tag, be32(tag)))]);
+    const truncated = rnd(4) === 0 && payload.length > 4;
+    if (truncated) payload = payload.subarray(0, 4 + rnd(payload.length - 4));
+    const m = parseIsnsMessage(fid, 0x8c00, r, payload, truncated);
+    // Its attributes read first: what the object made of them must go too.
+    void into.attrs;
+    const fresh = tableMessage(fid, m.flags, m.xid, payload, m, truncated);
+    const reused = tableMessage(fid, m.flags, m.xid, payload, m, truncated, into);
+    t.is(reused, into, 'the same object');
+    t.deepEqual(JSON.parse(JSON.stringify(reused)), JSON.parse(JSON.stringify(fresh)), `fid 0x${fid.toString(16)} tags ${tags.join(',')}`);
+    t.deepEqual([reused.count, reused.keysFrom, reused.keysTo, reused.opFrom, reused.opClean, reused.lowTags], [fresh.count, fresh.keysFrom, fresh.keysTo, fresh.opFrom, fresh.opClean, fresh.lowTags]);
+    into = reused;
+  }
+});
+
 test('a parsed message serialises as the plain object it was before attributes became offsets (library users of onMessage)', (t) => {
   const hb = JSON.parse(JSON.stringify(parseIsnsMessage(0x000e, 0, 1, new Uint8Array(40), true)));
   t.deepEqual(Object.keys(hb), ['functionId', 'name', 'isResponse', 'xid', 'flags', 'status', 'attrs', 'problems', 'truncated', 'heartbeat']);

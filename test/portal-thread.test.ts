@@ -6,11 +6,14 @@
  * and on a message too large for the ring.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../src/analyze.js';
 import { generate } from '../bench/gen.js';
 import { ChosenPortals } from '../src/isns/portals/choose.js';
+import { prestartPortalThread, takePortalThread } from '../src/isns/portals/prestart.js';
 import { concat, pcapFile, TcpConn } from '../tools/craft.js';
 import { DELIM, multiPdu, rsp, tAddr, tPort, tStr, tU32 } from '../tools/craft-isns.js';
 import { ROOT } from './helpers/ike-frames.js';
@@ -155,6 +158,29 @@ test.serial('a thread started before the choice (large inputs): kept when the ch
   t.deepEqual(mixed.closed, ['thread'], 'an in-line choice stops the started thread');
   t.deepEqual(mixed.seen, Array.from({ length: 1200 }, (_, i) => `inline${i}`));
   t.deepEqual(run(0, 0, true).closed, ['thread'], 'a run that ends before the choice stops it too');
+});
+
+test.serial("a thread started first thing (the CLI's, for a large input) is the one the next run takes, made with that run's options, with the in-line results", async (t) => {
+  // Portals without a bitmap of their own: the default security bitmap reaches the thread's builder (its first record).
+  const f = join(ROOT, 'captures/crafted/crafted-escapes.pcap');
+  for (const opts of [{ defaultSecurityBitmap: 0x3b, logons: false }, { defaultSecurityBitmap: 0x01 }, {}] as AnalyzeOptions[]) {
+    prestartPortalThread();
+    const threaded = canon(await analyze(f, { ...opts, portalThread: true })) as { portals: { securityBitmapSource: string }[] };
+    const left = takePortalThread();
+    if (left) void left.worker.terminate();
+    t.is(left, null, 'the run took the started thread');
+    t.deepEqual(threaded, canon(await analyze(f, { ...opts, portalThread: false })), JSON.stringify(opts));
+    t.is(threaded.portals.some((p) => p.securityBitmapSource === 'default'), opts.defaultSecurityBitmap !== undefined);
+  }
+});
+
+test('a thread started first thing that no run takes does not keep the process alive', (t) => {
+  const url = pathToFileURL(join(ROOT, 'dist/src/isns/portals/prestart.js')).href;
+  // (a script file: the thread is given the process's options, and --input-type would fail its start)
+  const script = tempFile('prestart.mjs', new TextEncoder().encode(`import { prestartPortalThread } from ${JSON.stringify(url)};\nprestartPortalThread();\nconsole.log('started');\n`));
+  const r = spawnSync(process.execPath, [script], { timeout: 30_000 });
+  t.is(r.stdout.toString(), 'started\n');
+  t.is(r.status, 0, `ended by ${r.signal ?? 'itself'}: ${r.stderr.toString().slice(0, 300)}`);
 });
 
 test.serial('a stream (size unknown) of a dense capture and of a mixed one: the same results as in line', async (t) => {

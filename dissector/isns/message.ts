@@ -5,10 +5,13 @@
  * attribute belongs to, or the Heartbeat's fixed layout (§5.6.5.14).
  * Values are decoded on first use through values.ts.
  */
-import { ByteView, formatIpv6 } from '../core/byteview.js';
+import { ByteView } from '../core/byteview.js';
 import { ANY_LENGTH, LENGTH_RULE, UNKNOWN_TAG, isObjectKey, tagSpec, type TagSpec } from './attrs.js';
+import { parseHeartbeat, type IsnsHeartbeat } from './heartbeat.js';
 import { FN, HEARTBEAT, functionName, isResponse } from './names.js';
-import { decodeValue, ipv4Of, u32of, valueProblem, type IsnsValue } from './values.js';
+import { decodeValue, u32of, valueProblem, type IsnsValue } from './values.js';
+
+export type { HeartbeatServer, IsnsHeartbeat } from './heartbeat.js';
 
 export type AttrRole = 'source' | 'key' | 'delimiter' | 'operating';
 
@@ -67,27 +70,6 @@ export interface IsnsMessage {
   problems: string[];
   /** The snaplen cut the payload: attributes are those wholly captured. */
   truncated?: boolean;
-}
-
-/** A heartbeat server address with its ports (RFC 4171 §5.6.5.14). */
-export interface HeartbeatServer {
-  /** inet_ntop text of the 16 bytes. */
-  address: string;
-  /** Dotted quad when IPv4-mapped or -compatible (see ipv4Of). */
-  ipv4: string | null;
-  tcpPort: number;
-  udpPort: number;
-}
-
-/** The Heartbeat payload: active server, interval, counter, backup servers, vendor bytes. */
-export interface IsnsHeartbeat extends HeartbeatServer {
-  interval: number;
-  counter: number;
-  /** Backup server count as sent (the list holds those actually present). */
-  backupCount: number;
-  backups: HeartbeatServer[];
-  /** Vendor-specific bytes after the backup list. */
-  vendor: Uint8Array;
 }
 
 /**
@@ -157,13 +139,29 @@ class Message implements IsnsMessage {
   attrProblems: Map<number, string> | null = null;
   private made: IsnsAttr[] | null = null;
   constructor(
-    readonly functionId: number,
-    readonly name: string,
-    readonly isResponse: boolean,
-    readonly xid: number,
-    readonly flags: number,
+    public functionId: number,
+    public name: string,
+    public isResponse: boolean,
+    public xid: number,
+    public flags: number,
     public payload: Uint8Array,
   ) {}
+  /** This object made a new message of other bytes (tableMessage's `into`): what the last one had is gone. */
+  reset(functionId: number, flags: number, xid: number, payload: Uint8Array): this {
+    this.functionId = functionId;
+    this.name = functionName(functionId);
+    this.isResponse = isResponse(functionId);
+    this.xid = xid;
+    this.flags = flags;
+    this.payload = payload;
+    this.status = null;
+    if (this.problems.length > 0) this.problems = [];
+    this.heartbeat = undefined;
+    this.truncated = undefined;
+    this.attrProblems = null;
+    this.made = null;
+    return this;
+  }
   get count(): number {
     return this.offsets.length;
   }
@@ -262,7 +260,8 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   if (truncated) m.truncated = true;
   let o = 0;
   if (functionId === HEARTBEAT) {
-    parseHeartbeat(ByteView.of(payload), m);
+    const hb = parseHeartbeat(ByteView.of(payload), truncated === true, m.problems);
+    if (hb) m.heartbeat = hb;
     return m;
   }
   const n = payload.length;
@@ -351,10 +350,13 @@ export interface MessageTable {
  * The message parseIsnsMessage gives for these bytes, from the table it made
  * of them (passed on, e.g. to another thread) instead of a second parse: the
  * same attributes, roles and status. Its problems stay with the first parse:
- * `problems` is empty and no attribute has a problem.
+ * `problems` is empty and no attribute has a problem. `into`: a message an
+ * earlier call gave, made again in place (a reader of many messages that
+ * keeps none of them then makes no object per message); `t.offsets` becomes
+ * the message's own.
  */
-export function tableMessage(functionId: number, flags: number, xid: number, payload: Uint8Array, t: MessageTable, truncated = false): IsnsMessage {
-  const m = new Message(functionId, functionName(functionId), isResponse(functionId), xid, flags, payload);
+export function tableMessage(functionId: number, flags: number, xid: number, payload: Uint8Array, t: MessageTable, truncated = false, into?: IsnsMessage): IsnsMessage {
+  const m = into instanceof Message ? into.reset(functionId, flags, xid, payload) : new Message(functionId, functionName(functionId), isResponse(functionId), xid, flags, payload);
   if (truncated) m.truncated = true;
   m.status = t.status;
   m.offsets = t.offsets as number[];
@@ -364,33 +366,4 @@ export function tableMessage(functionId: number, flags: number, xid: number, pay
   m.opClean = t.opClean;
   m.lowTags = t.lowTags;
   return m;
-}
-
-/** Heartbeat payload (RFC 4171 §5.6.5.14): fixed fields, a backup list bounded by the bytes present. */
-function parseHeartbeat(v: ByteView, m: IsnsMessage): void {
-  const len = v.captured;
-  if (len < 32) {
-    if (!m.truncated) m.problems.push(`heartbeat payload of ${len} bytes is shorter than its 32-byte fixed part`);
-    if (len < 28) return;
-  }
-  const server = (o: number): HeartbeatServer => {
-    const raw = v.bytes(o, 16);
-    return { address: formatIpv6(raw, 0), ipv4: ipv4Of(raw), tcpPort: v.u16(o + 16), udpPort: v.u16(o + 18) };
-  };
-  const hb: IsnsHeartbeat = { ...server(0), interval: v.u32(20), counter: v.u32(24), backupCount: 0, backups: [], vendor: new Uint8Array(0) };
-  let o = 28;
-  if (len >= 32) {
-    hb.backupCount = v.u16(30);
-    o = 32;
-    for (let i = 0; i < hb.backupCount; i++) {
-      if (o + 20 > len) {
-        if (!m.truncated) m.problems.push(`heartbeat announces ${hb.backupCount} backup servers but only ${i} fit in the payload`);
-        break;
-      }
-      hb.backups.push(server(o));
-      o += 20;
-    }
-  }
-  hb.vendor = v.bytes(o, len - o);
-  m.heartbeat = hb;
 }

@@ -12,22 +12,16 @@
  */
 import { deserialize } from 'node:v8';
 import { inflateRawSync } from 'node:zlib';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { FramedPdu } from '../../flow/pdu.js';
 import type { MessageEvent } from '../assembler.js';
 import { FN } from '../../../dissector/isns/index.js';
 import { sortPortals } from '../../output/order.js';
 import type { DiscoveryState } from '../../logons/discovery.js';
 import { readsRequest, type PortalRecord, type PortalsResult, type SendTargetsListing } from './builder.js';
-import { BIG, BIG_TAKEN, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, eventSlots, putEvent, putText, restore, restoreBatch, textSlots, type PortableFindings, type RecordBatch } from './wire.js';
+import { RING_BYTES, startPortalThread, takePortalThread } from './prestart.js';
+import { BIG, BIG_TAKEN, CONFIG, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, eventSlots, putEvent, putText, restore, restoreBatch, textSlots, type PortableFindings, type RecordBatch } from './wire.js';
 
-/**
- * Ring size: some thousands of typical messages. The builder's thread takes
- * ~150 ms to start, while the reading thread fills the ring: with 2 MiB it
- * waited 111 ms for room on the dense 256 MiB pcapng (medians of 5 runs; 1
- * MiB: 179 ms, 4 MiB: 96 ms), at 1.5 MiB more peak RSS than 1 MiB.
- */
-const RING_BYTES = 1 << 21;
 /** Records larger than this go through the port (see wire.ts). */
 const BIG_SLOTS = RING_BYTES / 8 / 4;
 /** The reader is woken once this much waits for it (it then takes it in one go). */
@@ -42,7 +36,7 @@ const STALL_MS = 30_000;
 const UTF8 = new TextEncoder();
 
 export class RemotePortals {
-  private readonly ring = Slots.shared(RING_BYTES);
+  private readonly ring: Slots;
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly result: Promise<RemoteResult>;
@@ -61,13 +55,12 @@ export class RemotePortals {
 
   /** `discovery`: keep what discovery told each initiator beside the records (PortalOptions.discovery), returned with them. */
   constructor(defaultSecurityBitmap: number | null, discovery = false) {
+    // The thread the CLI started first thing (prestart.ts), else one of its own.
+    const t = takePortalThread() ?? startPortalThread();
+    this.ring = new Slots(t.ring);
     this.cur = this.ring;
-    const ch = new MessageChannel();
-    this.port = ch.port1;
-    this.worker = new Worker(new URL('./thread.js', import.meta.url), {
-      workerData: { ring: this.ring.buffer, port: ch.port2, defaultSecurityBitmap, discovery },
-      transferList: [ch.port2],
-    });
+    this.port = t.port;
+    this.worker = t.worker;
     this.result = new Promise<RemoteResult>((resolve, reject) => {
       const batches: Uint8Array[] = [];
       this.worker.on('message', (m: { batch?: Uint8Array; end?: Uint8Array; error?: string }) => {
@@ -86,6 +79,13 @@ export class RemotePortals {
     });
     // (awaited by finish(); a run that stops early never asks)
     this.result.catch(() => {});
+    // What the thread's builder is made with: the first record.
+    const at = this.place(4);
+    this.ring.f[at] = CONFIG;
+    this.ring.f[at + 1] = 4;
+    this.ring.f[at + 2] = defaultSecurityBitmap ?? -1;
+    this.ring.f[at + 3] = discovery ? 1 : 0;
+    this.commit(at + 4);
   }
 
   /** Every assembled message, in capture order (the builder reads responses, ESI and SCN). */

@@ -10,12 +10,13 @@ import { deflateRawSync } from 'node:zlib';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DiscoveryStore } from '../../logons/discovery.js';
 import { PortalBuilder, type PortalRecord } from './builder.js';
-import { BIG, BIG_TAKEN, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, EventReader, getText, pduAt, portable, recordBatch } from './wire.js';
+import { BIG, BIG_TAKEN, CONFIG, EVENT, NAME, FINISH, R, SEND_TARGETS, SLEEP, Slots, UNANSWERED, W, WAITING, WRAP, EventReader, getText, pduAt, portable, recordBatch } from './wire.js';
 
-const { ring: buffer, port, defaultSecurityBitmap, discovery: keepDiscovery } = workerData as { ring: SharedArrayBuffer; port: MessagePort; defaultSecurityBitmap: number | null; discovery: boolean };
+const { ring: buffer, port } = workerData as { ring: SharedArrayBuffer; port: MessagePort };
 const ring = new Slots(buffer);
-const discovery = keepDiscovery ? new DiscoveryStore() : null;
-const builder = new PortalBuilder({ defaultSecurityBitmap, ...(discovery ? { discovery } : {}) });
+/** Made by the first record (CONFIG): the thread may be started before its run's options are known (prestart.ts). */
+let discovery = null as DiscoveryStore | null;
+let builder: PortalBuilder = null as unknown as PortalBuilder;
 /** Strings by the number the writer gave them (NAME records). */
 let names: string[] = [];
 const events = new EventReader();
@@ -50,6 +51,12 @@ function record(s: Slots, at: number): boolean {
     }
     case BIG:
       return record(takeBig(f[at + 2]!), 0);
+    case CONFIG: {
+      const bitmap = f[at + 2]!;
+      discovery = f[at + 3] === 1 ? new DiscoveryStore() : null;
+      builder = new PortalBuilder({ defaultSecurityBitmap: bitmap < 0 ? null : bitmap, ...(discovery ? { discovery } : {}) });
+      return true;
+    }
     case FINISH:
       return false;
     default:

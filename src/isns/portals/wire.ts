@@ -21,6 +21,7 @@
  * PDU went to (file names and addresses as numbers, NAME records).
  */
 import { tableMessage, type IsnsMessage } from '../../../dissector/isns/index.js';
+import { RING_CTRL_BYTES } from './prestart.js';
 import { keepHidden, type Located } from '../../findings/locate.js';
 import type { Finding } from '../../findings/registry.js';
 import type { FramedPdu } from '../../flow/pdu.js';
@@ -36,6 +37,8 @@ export const NAME = 4;
 export const FINISH = 5;
 export const WRAP = 6;
 export const BIG = 7;
+/** What the builder is made with (the first record): default security bitmap (-1: none), whether discovery facts are kept (1). */
+export const CONFIG = 8;
 
 /** Control block (Int32 indexes): write and read positions (slots), reader asleep, room the writer waits for (slots; 0: none). */
 export const W = 0;
@@ -44,7 +47,7 @@ export const SLEEP = 2;
 export const WAITING = 3;
 /** KiB of BIG records the reader has taken (the writer keeps what waits on the port bounded). */
 export const BIG_TAKEN = 4;
-const CTRL_BYTES = 64;
+const CTRL_BYTES = RING_CTRL_BYTES;
 
 /** The ring's slots and byte view over one buffer (shared, or a BIG record's own). */
 export class Slots {
@@ -59,10 +62,6 @@ export class Slots {
     this.f = new Float64Array(buffer, at);
     this.u8 = new Uint8Array(buffer, at);
     this.size = this.f.length;
-  }
-
-  static shared(bytes: number): Slots {
-    return new Slots(new SharedArrayBuffer(CTRL_BYTES + bytes));
   }
 
   static own(slots: number): Slots {
@@ -187,19 +186,40 @@ interface ReadEvent {
 
 const readEvent = (): ReadEvent => ({ message: null as unknown as IsnsMessage, pdus: NO_PDUS, first: readPdu(), last: readPdu(), request: undefined });
 
+/** The attribute table of a message as EventReader fills it in again (its offsets arrays reused, by length). */
+interface ReadTable {
+  status: number | null;
+  offsets: number[];
+  keysFrom: number;
+  keysTo: number;
+  opFrom: number;
+  opClean: boolean;
+  lowTags: number;
+}
+
+const readTable = (): ReadTable => ({ status: null, offsets: [], keysFrom: 0, keysTo: 0, opFrom: 0, opClean: true, lowTags: 0 });
+
+/** Attribute counts up to this take an offsets array kept for their length (more: a new array per message). */
+const KEPT_LENGTHS = 64;
+
 /**
  * Reads the message events of the ring into two event objects it keeps and
- * fills in again, each with its two PDUs (a record's event and the request
- * that came with it): the builder reads an event during the call it is
- * given in, and keeps numbers and strings of it, never the event or its PDUs
- * (builder.ts, walk.ts, store.ts), so an event read costs only its message
- * and attribute table. What an event gives is valid until the next read into
- * its object (and its payload, a view of the ring, until its slots are released).
+ * fills in again, each with its two PDUs, its message and that message's
+ * attribute table (a record's event and the request that came with it): the
+ * builder reads an event during the call it is given in, and keeps numbers
+ * and strings of it, never the event, its PDUs or its message (builder.ts,
+ * walk.ts, store.ts), so an event read costs only its payload's view (and
+ * an offsets array for a message of more than KEPT_LENGTHS attributes).
+ * What an event gives is valid until the next read into its object (and its
+ * payload, a view of the ring, until its slots are released).
  */
 export class EventReader {
   /** The slot after the event last read. */
   end = 0;
   private readonly events: ReadEvent[] = [readEvent(), readEvent()];
+  private readonly tables: ReadTable[] = [readTable(), readTable()];
+  /** Per event object, an offsets array per attribute count (a message's offsets are as long as it has attributes). */
+  private readonly offsetsByCount: number[][][] = [[], []];
 
   /** The event written at slot `at`, into object k (0: a record's event, 1: its request); `end` is set to the slot after it. */
   read(s: Slots, at: number, names: readonly string[], k: 0 | 1): MessageEvent {
@@ -209,14 +229,23 @@ export class EventReader {
     fillPdu(e.first, f, at + 5, names);
     fillPdu(e.last, f, at + 10, names);
     e.last.dst.addr = names[f[at + 21]!]!;
-    const n = f[at + 16]!;
-    const offsets = new Array<number>(n);
+    const n = f[at + 16]! | 0;
+    const kept = this.offsetsByCount[k]!;
+    const offsets = n <= KEPT_LENGTHS ? (kept[n] ??= new Array<number>(n).fill(0)) : new Array<number>(n);
     for (let i = 0; i < n; i++) offsets[i] = f[at + EVENT_HEAD + i]! | 0;
     const skew = f[at + 22]! | 0;
     const o = (at + EVENT_HEAD + n) * 8 + skew;
     const status = f[at + 15]!;
-    const table = { status: status < 0 ? null : num(status), offsets, keysFrom: f[at + 17]! | 0, keysTo: f[at + 18]! | 0, opFrom: f[at + 19]! | 0, opClean: f[at + 20] === 1, lowTags: f[at + 23]! | 0 };
-    e.message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), table, f[at + 3] === 1);
+    const t = this.tables[k]!;
+    t.status = status < 0 ? null : num(status);
+    t.offsets = offsets;
+    t.keysFrom = f[at + 17]! | 0;
+    t.keysTo = f[at + 18]! | 0;
+    t.opFrom = f[at + 19]! | 0;
+    t.opClean = f[at + 20] === 1;
+    t.lowTags = f[at + 23]! | 0;
+    // (the message object too is this event object's own, made again for each event: e.message is null only before the first)
+    e.message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), t, f[at + 3] === 1, e.message ?? undefined);
     e.request = undefined;
     this.end = at + EVENT_HEAD + n + slotsOf(skew + len);
     return e as unknown as MessageEvent;

@@ -1,0 +1,65 @@
+/**
+ * The portal builder's thread started before anything else of a run: the
+ * CLI starts it first thing for an input it knows is large (cli/main.ts), so
+ * that the thread's start (Node's worker bootstrap and the builder's modules,
+ * ~130 ms on a busy machine) overlaps the main thread's own module loading
+ * instead of following it; the next RemotePortals takes it (remote.ts).
+ * Until then it is unreferenced: a run that never takes it ends as if it
+ * had not been started. This module imports nothing of the pipeline, so
+ * starting the thread costs only Node's worker module.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+
+/** Inputs from this many bytes on get the portal thread by default (a thread costs ~40 ms to start; analyze.ts). */
+export const PORTAL_THREAD_FROM_BYTES = 64 * 2 ** 20;
+
+/**
+ * Ring size: some thousands of typical messages. The builder's thread takes
+ * ~150 ms to start, while the reading thread fills the ring: with 2 MiB it
+ * waited 111 ms for room on the dense 256 MiB pcapng (medians of 5 runs; 1
+ * MiB: 179 ms, 4 MiB: 96 ms), at 1.5 MiB more peak RSS than 1 MiB.
+ */
+export const RING_BYTES = 1 << 21;
+/** The ring's control block before its slots (wire.ts's Slots). */
+export const RING_CTRL_BYTES = 64;
+
+/** A started thread: its ring's buffer, the worker, and this side of its port. */
+export interface PortalThread {
+  readonly ring: SharedArrayBuffer;
+  readonly worker: Worker;
+  readonly port: MessagePort;
+}
+
+/** Start a thread (referenced: the caller uses it). */
+export function startPortalThread(): PortalThread {
+  const ring = new SharedArrayBuffer(RING_CTRL_BYTES + RING_BYTES);
+  const ch = new MessageChannel();
+  const worker = new Worker(new URL('./thread.js', import.meta.url), { workerData: { ring, port: ch.port2 }, transferList: [ch.port2] });
+  return { ring, worker, port: ch.port1 };
+}
+
+let started: PortalThread | null = null;
+/** The started thread ended before it was taken (a failure its taker would not hear of). */
+let ended = false;
+
+/** Start a thread for the next RemotePortals to take (once: a second call does nothing). */
+export function prestartPortalThread(): void {
+  if (started) return;
+  const t = (started = startPortalThread());
+  ended = false;
+  t.worker.unref();
+  // (an error of a thread nobody took must not end the process: its taker starts its own instead)
+  t.worker.on('error', () => {});
+  t.worker.once('exit', () => {
+    if (started === t) ended = true;
+  });
+}
+
+/** The thread prestartPortalThread started, referenced again; null when none waits (or it ended). */
+export function takePortalThread(): PortalThread | null {
+  const t = started;
+  started = null;
+  if (!t || ended) return null;
+  t.worker.ref();
+  return t;
+}
