@@ -75,6 +75,13 @@ export interface AnalyzeOptions {
    * followed: their findings, and the portals SendTargets lists, are the same).
    */
   readonly logons?: boolean;
+  /**
+   * The portal records as they are made, in contract order, a batch at a time, instead of in the
+   * result (its `portals` is then empty): once every input is read (`inputs`: their reports), each
+   * call awaited before the next. A large result is then never held whole, and with the portal
+   * thread the first records are written while the last are made.
+   */
+  readonly onPortals?: (records: PortalRecord[], inputs: readonly InputReport[]) => Promise<void>;
 }
 
 export { PORTAL_THREAD_FROM_BYTES } from './isns/portals/prestart.js';
@@ -208,9 +215,19 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
       opts.onInputDone?.(s);
     }
     for (const b of binders.values()) b.finish();
-    const res = await isnsBinder.portals();
+    // (Streamed with logons on, the records are kept for them too.)
+    const onPortals = opts.onPortals;
+    const kept: PortalRecord[] = [];
+    const res = await isnsBinder.portals(
+      onPortals
+        ? (batch) => {
+            if (discovery) for (const r of batch) kept.push(r);
+            return onPortals(batch, inputs);
+          }
+        : undefined,
+    );
     for (const f of res.findings) findings.add(f);
-    const logons = discovery ? buildLogons({ pairs: ike.pairs.values(), connections: connections.all, discovery, portals: res.portals, defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null }) : undefined;
+    const logons = discovery ? buildLogons({ pairs: ike.pairs.values(), connections: connections.all, discovery, portals: onPortals ? kept : res.portals, defaultSecurityBitmap: opts.defaultSecurityBitmap ?? null }) : undefined;
     return { inputs, portals: res.portals, ...(logons ? { logons } : {}), findings: findings.finish(), failed };
   } finally {
     isnsBinder.close();

@@ -3,19 +3,29 @@
  * by the record filters (--portal, --severity, --code) and written in the
  * format asked for, streamed with backpressure to stdout or `-o FILE`.
  */
-import { analyze, type AnalyzeResult } from '../analyze.js';
-import { filterResult } from '../output/filters.js';
+import { analyze, type AnalyzeOptions, type AnalyzeResult, type InputReport } from '../analyze.js';
+import type { PortalRecord } from '../isns/portals/builder.js';
+import type { RecordStream } from '../output/json.js';
+import { filterRecords, filterResult, portalEndpoint, type RecordFilter } from '../output/filters.js';
 import type { PortalFormat } from '../output/portals.js';
 import { bitmapOpt, parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors } from './io.js';
 import { FILTER_OPTIONS, filterOptions, outputOptions } from './options.js';
-import { writeAll } from './sink.js';
+import { openSink, writeAll } from './sink.js';
 import { USAGE } from './usage.js';
 
 const FORMATS: readonly PortalFormat[] = ['table', 'json', 'ndjson', 'csv'];
 
-/** Run `cmd`; `chunks` gives the output text of a (filtered) result in a format. */
-export async function cmdRecords(argv: string[], cmd: 'portals' | 'logons', chunks: (r: AnalyzeResult, f: PortalFormat) => Iterable<string>): Promise<number> {
+/**
+ * Run `cmd`; `chunks` gives the output text of a (filtered) result in a format; `stream`, when it
+ * has the format, the same text written as the portal records come (analyze's onPortals).
+ */
+export async function cmdRecords(
+  argv: string[],
+  cmd: 'portals' | 'logons',
+  chunks: (r: AnalyzeResult, f: PortalFormat) => Iterable<string>,
+  stream?: (f: PortalFormat) => RecordStream<PortalRecord> | null,
+): Promise<number> {
   const { values, positionals } = parse(argv, { ...FILTER_OPTIONS, ...(cmd === 'logons' ? { 'iscsi-port': { type: 'string', multiple: true } } : {}) });
   if (values.help) {
     process.stdout.write(USAGE);
@@ -28,17 +38,55 @@ export async function cmdRecords(argv: string[], cmd: 'portals' | 'logons', chun
   if (positionals.length === 0) fail(`${cmd}: no capture file given`);
   const iscsiPorts = ports(values['iscsi-port'], '--iscsi-port');
   const progress = progressReporter(out.progress);
-  const r = await analyze(positionals, {
+  const opts: AnalyzeOptions = {
     ports: ports(values.port),
     iscsiPorts,
     defaultSecurityBitmap: bitmapOpt(values['default-security-bitmap']),
     read: progress,
     // (portals: no logon records to build)
     logons: cmd === 'logons',
-  });
+  };
+  const s = stream?.(format) ?? null;
+  if (s) return streamed(positionals, opts, s, filter, out.output, () => progress.done());
+  const r = await analyze(positionals, opts);
   progress.done();
   reportInputErrors(r);
   // Streamed record by record, honouring backpressure: a large result is never one huge string.
   await writeAll(out.output, chunks(filterResult(r, filter), format));
   return r.failed ? 1 : 0;
+}
+
+/**
+ * Run analyze with the output written as the records come: the format's head once the inputs are
+ * read, each batch of records as it is made (filtered), the tail (capture-level findings) at the
+ * end. The text is what cmdRecords writes of the whole result.
+ */
+async function streamed(files: string[], opts: AnalyzeOptions, s: RecordStream<PortalRecord>, filter: RecordFilter, output: string | undefined, done: () => void): Promise<number> {
+  const sink = openSink(output);
+  const put = async (chunks: Iterable<string>): Promise<void> => {
+    for (const c of chunks) await sink.write(c);
+  };
+  let begun = false;
+  const begin = async (inputs: readonly InputReport[]): Promise<void> => {
+    begun = true;
+    done();
+    await put(s.head(inputs));
+  };
+  try {
+    const r = await analyze(files, {
+      ...opts,
+      onPortals: async (batch, inputs) => {
+        if (!begun) await begin(inputs);
+        await put(s.records(filterRecords(batch, portalEndpoint, filter)));
+      },
+    });
+    if (!begun) await begin(r.inputs);
+    reportInputErrors(r);
+    await put(s.tail(filterResult(r, filter)));
+    await sink.close();
+    return r.failed ? 1 : 0;
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
 }

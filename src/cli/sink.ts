@@ -8,7 +8,7 @@ import { closeSync, createWriteStream, mkdirSync, openSync, renameSync, rmSync, 
 import { dirname } from 'node:path';
 import { write as writeStdout } from './io.js';
 
-interface DataSink {
+export interface DataSink {
   write(s: string | Uint8Array): Promise<void>;
   /** Flush and put the file in place. */
   close(): Promise<void>;
@@ -53,7 +53,8 @@ function batching(put: (b: string | Uint8Array) => Promise<void>): Pick<DataSink
   };
 }
 
-function openSink(file?: string): DataSink {
+/** Where data goes: stdout, or `-o FILE` (put in place on close). */
+export function openSink(file?: string): DataSink {
   if (file === undefined) {
     const out = batching(writeStdout);
     return {

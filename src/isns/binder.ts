@@ -11,7 +11,7 @@ import type { AppBinding, BindContext, Binder } from '../binding.js';
 import type { FramedPdu } from '../flow/pdu.js';
 import { MessageAssembler, type MessageEvent } from './assembler.js';
 import type { DiscoveryStore } from '../logons/discovery.js';
-import { PortalBuilder, type PortalsResult } from './portals/builder.js';
+import { PortalBuilder, type PortalRecord, type PortalsResult } from './portals/builder.js';
 import { ChosenPortals, type PortalSink } from './portals/choose.js';
 import { FirstListings, type PortalAt } from './portals/listings.js';
 import { RemotePortals } from './portals/remote.js';
@@ -52,7 +52,8 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
   private readonly firstListed: FirstListings | null;
   private readonly assembler: MessageAssembler;
   pdus = 0;
-  private result: Promise<PortalsResult> | null = null;
+  /** The builder chosen (at finish). */
+  private decided: PortalBuilder | RemotePortals | null = null;
   /** Datagrams that are not iSNS, per conversation. */
   private readonly junk = new Map<string, { tally: Tally; file: string; first: string }>();
 
@@ -128,15 +129,7 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
       this.ctx.finding(finding('NOT_ISNS', { conversation: conv, text }, t.sorted(), e.file));
     }
     this.assembler.finish();
-    const b = this.builder instanceof ChosenPortals ? this.builder.decided() : this.builder;
-    this.result =
-      b instanceof RemotePortals
-        ? b.finish().then((r) => {
-            // The discovery facts were kept beside the records, on their thread.
-            if (r.discovery) this.opts.discovery?.load(r.discovery);
-            return { portals: r.portals, findings: r.findings };
-          })
-        : Promise.resolve(b.finish());
+    this.decided = this.builder instanceof ChosenPortals ? this.builder.decided() : this.builder;
   }
 
   /** Stop the builder's thread, if any (a run that ended early). */
@@ -150,9 +143,24 @@ export class IsnsBinder implements Binder<IsnsPduResult> {
     this.builder.sendTargets(e, pdu);
   }
 
-  /** The portal records and this binder's capture-level findings (after finish). */
-  portals(): Promise<PortalsResult> {
-    return this.result ?? Promise.resolve({ portals: [], findings: [] });
+  /**
+   * The portal records and this binder's capture-level findings (after finish). With `onBatch`,
+   * the records go to it instead, in contract order (from the thread a batch at a time, as they
+   * are made; in line all at once), and the result has none.
+   */
+  async portals(onBatch?: (records: PortalRecord[]) => Promise<void>): Promise<PortalsResult> {
+    const b = this.decided;
+    if (!b) return { portals: [], findings: [] };
+    if (b instanceof RemotePortals) {
+      const r = await b.finish(onBatch);
+      // The discovery facts were kept beside the records, on their thread.
+      if (r.discovery) this.opts.discovery?.load(r.discovery);
+      return { portals: r.portals, findings: r.findings };
+    }
+    const r = b.finish();
+    if (!onBatch) return r;
+    await onBatch(r.portals);
+    return { portals: [], findings: r.findings };
   }
 }
 

@@ -19,7 +19,8 @@
  */
 import type { AnalyzeResult } from '../analyze.js';
 import { hex32 } from '../isns/bitmap.js';
-import { joinChunks } from './json.js';
+import type { PortalRecord } from '../isns/portals/builder.js';
+import { joinChunks, streamChunks, type RecordStream } from './json.js';
 
 const CSV_COLUMNS = [
   'address', 'socket', 'transport', 'securityBitmap', 'securityBitmapSource', 'securityFlags', 'keySize', 'key',
@@ -58,9 +59,17 @@ export function csvRow(cells: readonly unknown[]): string {
 }
 
 /** The CSV's records, each with its CRLF. */
-export function* csvLines(r: AnalyzeResult): Generator<string> {
-  yield csvRow(CSV_COLUMNS);
-  for (const p of r.portals) {
+export function csvLines(r: AnalyzeResult): Generator<string> {
+  return streamChunks(csvStream(), r, r.portals);
+}
+
+/** csvLines as records come. */
+export function csvStream(): RecordStream<PortalRecord> {
+  return { head: () => [csvRow(CSV_COLUMNS)], records: csvRows, tail: inputErrorRows };
+}
+
+function* csvRows(portals: readonly PortalRecord[]): Generator<string> {
+  for (const p of portals) {
     const cells: unknown[] = [
       p.address, p.socket, p.transport, p.securityBitmap === null ? '' : hex32(p.securityBitmap), p.securityBitmapSource,
       p.securityFlags.join(';'), p.keySize, p.key, p.symbolicName, p.portalIndex, p.esiInterval, p.esiPort, p.scnPort,
@@ -71,6 +80,9 @@ export function* csvLines(r: AnalyzeResult): Generator<string> {
     ];
     yield csvRow(cells);
   }
+}
+
+function* inputErrorRows(r: Pick<AnalyzeResult, 'inputs'>): Generator<string> {
   for (const i of r.inputs) {
     if (!i.error) continue;
     const cells: unknown[] = new Array(CSV_COLUMNS.length).fill('');

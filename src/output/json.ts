@@ -52,16 +52,53 @@ function* arrayChunks(a: readonly unknown[], pad: string): Generator<string> {
 }
 
 /**
- * The contract's object `{ inputs, <key>: records, findings }` as the text of
- * safeJson(..., 2) + "\n", one record and one finding at a time, so a large
- * result is written without building one huge string.
+ * A format written as its records come (json, ndjson, csv): its text before
+ * the records (once the inputs are read), for each batch of records, and
+ * after them. Written in one go (head, one batch of every record, tail), it
+ * is the format's text of a whole result.
  */
-export function* contractJsonChunks(r: AnalyzeResult, key: string, records: readonly unknown[]): Generator<string> {
-  yield `{\n  "inputs": ${indent(safeJson(r.inputs.map(inputJson), 2), '  ')},\n  ${JSON.stringify(key)}: `;
-  yield* arrayChunks(records, '  ');
-  yield ',\n  "findings": ';
-  yield* arrayChunks(r.findings, '  ');
-  yield '\n}\n';
+export interface RecordStream<R> {
+  head(inputs: readonly InputReport[]): Iterable<string>;
+  records(batch: readonly R[]): Iterable<string>;
+  tail(r: Pick<AnalyzeResult, 'inputs' | 'findings'>): Iterable<string>;
+}
+
+/**
+ * The contract's object `{ inputs, <key>: records, findings }` as the text of
+ * safeJson(..., 2) + "\n", written record by record.
+ */
+export function contractJsonStream<R>(key: string): RecordStream<R> {
+  let n = 0;
+  return {
+    *head(inputs) {
+      yield `{\n  "inputs": ${indent(safeJson(inputs.map(inputJson), 2), '  ')},\n  ${JSON.stringify(key)}: `;
+    },
+    *records(batch) {
+      for (const x of batch) yield `${n++ === 0 ? '[' : ','}\n    ${indent(safeJson(x, 2), '    ')}`;
+    },
+    *tail(r) {
+      yield n === 0 ? '[]' : '\n  ]';
+      yield ',\n  "findings": ';
+      yield* arrayChunks(r.findings, '  ');
+      yield '\n}\n';
+    },
+  };
+}
+
+/** A stream's text of a whole result: head, every record, tail. */
+export function* streamChunks<R>(s: RecordStream<R>, r: Pick<AnalyzeResult, 'inputs' | 'findings'>, records: readonly R[]): Generator<string> {
+  yield* s.head(r.inputs);
+  yield* s.records(records);
+  yield* s.tail(r);
+}
+
+/**
+ * The contract's object `{ inputs, <key>: records, findings }` as the text of
+ * safeJson(..., 2) + "\n", one record and one finding at a time, so a
+ * large result is written without building one huge string.
+ */
+export function contractJsonChunks(r: AnalyzeResult, key: string, records: readonly unknown[]): Generator<string> {
+  return streamChunks(contractJsonStream(key), r, records);
 }
 
 /** The text of safeJson(portalsJson(r), 2) + "\n", in chunks. */
@@ -72,6 +109,10 @@ export function jsonChunks(r: AnalyzeResult): Generator<string> {
 /** One line per record, then one per capture-level finding (`"type": "finding"`). */
 export function* recordLines(records: readonly unknown[], findings: readonly Finding[]): Generator<string> {
   for (const x of records) yield safeJson(x) + '\n';
+  yield* findingLines(findings);
+}
+
+function* findingLines(findings: readonly Finding[]): Generator<string> {
   for (const f of findings) yield safeJson({ type: 'finding', ...f }) + '\n';
 }
 
@@ -81,9 +122,22 @@ export function* recordLines(records: readonly unknown[], findings: readonly Fin
  * bytes, error — the json `inputs` entry), so a read that stopped early is in
  * the data, not only on stderr.
  */
-export function* ndjsonLines(r: AnalyzeResult): Generator<string> {
-  yield* recordLines(r.portals, r.findings);
-  for (const i of r.inputs) yield safeJson({ type: 'input', ...inputJson(i) }) + '\n';
+export function ndjsonLines(r: AnalyzeResult): Generator<string> {
+  return streamChunks(ndjsonStream(), r, r.portals);
+}
+
+/** ndjsonLines as records come. */
+export function ndjsonStream<R>(): RecordStream<R> {
+  return {
+    head: () => [],
+    *records(batch) {
+      for (const x of batch) yield safeJson(x) + '\n';
+    },
+    *tail(r) {
+      yield* findingLines(r.findings);
+      for (const i of r.inputs) yield safeJson({ type: 'input', ...inputJson(i) }) + '\n';
+    },
+  };
 }
 
 /** Lines as chunks, each with its newline. */

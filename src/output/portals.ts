@@ -4,8 +4,9 @@
  * writes a large result with backpressure instead of building one string.
  */
 import type { AnalyzeResult } from '../analyze.js';
-import { csvLines } from './csv.js';
-import { joinChunks, jsonChunks, lineChunks, ndjsonLines } from './json.js';
+import type { PortalRecord } from '../isns/portals/builder.js';
+import { csvLines, csvStream } from './csv.js';
+import { contractJsonStream, joinChunks, jsonChunks, lineChunks, ndjsonLines, ndjsonStream, type RecordStream } from './json.js';
 import { tableLines } from './table.js';
 
 export type PortalFormat = 'table' | 'json' | 'ndjson' | 'csv';
@@ -29,5 +30,19 @@ export function* portalChunks(r: AnalyzeResult, f: PortalFormat): Generator<stri
       return yield* csvLines(r);
     default:
       return yield* lineChunks(tableLines(r));
+  }
+}
+
+/** A format's text as records come (portalChunks' text when written whole); null for the table, whose widths need every record. */
+export function portalStream(f: PortalFormat): RecordStream<PortalRecord> | null {
+  switch (f) {
+    case 'json':
+      return contractJsonStream('portals');
+    case 'ndjson':
+      return ndjsonStream();
+    case 'csv':
+      return csvStream();
+    default:
+      return null;
   }
 }

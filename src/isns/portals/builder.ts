@@ -322,9 +322,10 @@ export class PortalBuilder {
     return { portals: sortPortals([...this.records()]), findings: this.captureFindings };
   }
 
-  /** The records one at a time, in the order portals were first seen (finish() sorts them). */
-  *records(): Generator<PortalRecord> {
-    for (const p of this.store.portals.values()) {
+  /** The records one at a time, in the order portals were first seen (finish() sorts them); `sorted`: in contract order. */
+  *records(sorted = false): Generator<PortalRecord> {
+    // (A portal's record has its address, socket and transport, whose keys are distinct: sorting the states sorts the records.)
+    for (const p of sorted ? sortPortals([...this.store.portals.values()]) : this.store.portals.values()) {
       const bits = p.discovered;
       const by: DiscoveredBy[] = [];
       if (bits & BY_ISNS) by.push('isns');

@@ -16,7 +16,6 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import type { FramedPdu } from '../../flow/pdu.js';
 import type { MessageEvent } from '../assembler.js';
 import { FN } from '../../../dissector/isns/index.js';
-import { sortPortals } from '../../output/order.js';
 import type { DiscoveryState } from '../../logons/discovery.js';
 import { readsRequest, type PortalRecord, type PortalsResult, type SendTargetsListing } from './builder.js';
 import { RING_BYTES, startPortalThread, takePortalThread } from './prestart.js';
@@ -34,6 +33,7 @@ const BIG_WAITING_KIB = 8 * 1024;
 const STALL_MS = 30_000;
 
 const UTF8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 export class RemotePortals {
   private readonly ring: Slots;
@@ -50,6 +50,11 @@ export class RemotePortals {
   private closed = false;
   /** KiB of BIG records sent. */
   private bigSent = 0;
+  /** Record batches as they came (deflated), not yet read. */
+  private batches: Uint8Array[] = [];
+  /** Where batches go as they come (finish()'s onBatch), and the handing on of those that came so far. */
+  private onBatch: ((records: PortalRecord[]) => Promise<void>) | null = null;
+  private streamed: Promise<void> = Promise.resolve();
   /** Set when the thread stopped taking records: later calls fail at once. */
   private stuck: Error | null = null;
 
@@ -62,19 +67,23 @@ export class RemotePortals {
     this.port = t.port;
     this.worker = t.worker;
     this.result = new Promise<RemoteResult>((resolve, reject) => {
-      const batches: Uint8Array[] = [];
+      let ended = false;
       this.worker.on('message', (m: { batch?: Uint8Array; end?: Uint8Array; error?: string }) => {
         if (m.error !== undefined) reject(new Error(`portal thread: ${m.error}`));
-        else if (m.batch) batches.push(m.batch);
+        else if (m.batch) this.take(m.batch);
         else if (m.end) {
           const end = m.end;
-          // Read once the thread has ended (its heap is given back first).
-          this.close().then(() => resolve(unpack(batches, end)), reject);
+          // (the thread then ends by itself, maybe before the batches are all handed on)
+          ended = true;
+          // Once every batch streamed was handed on; the rest is read once the thread has ended (its heap is given back first).
+          this.streamed
+            .then(() => this.close())
+            .then(() => resolve(this.unpack(end)), reject);
         }
       });
       this.worker.once('error', (e) => reject(e));
       this.worker.once('exit', (code) => {
-        if (!this.closed) reject(new Error(`portal thread ended (exit code ${code}) before its result`));
+        if (!this.closed && !ended) reject(new Error(`portal thread ended (exit code ${code}) before its result`));
       });
     });
     // (awaited by finish(); a run that stops early never asks)
@@ -150,8 +159,17 @@ export class RemotePortals {
     this.commit(at + n);
   }
 
-  /** The records, once every event before was applied. */
-  finish(): Promise<RemoteResult> {
+  /**
+   * The records, once every event before was applied. With `onBatch`, they are handed to it as
+   * they come, in contract order, a batch at a time (each call awaited before the next; the
+   * result's `portals` is then empty): none are held here, and the thread's last records are
+   * still being made while the first are written.
+   */
+  finish(onBatch?: (records: PortalRecord[]) => Promise<void>): Promise<RemoteResult> {
+    if (onBatch) {
+      this.onBatch = onBatch;
+      for (const b of this.batches.splice(0)) this.take(b);
+    }
     const at = this.place(2);
     this.ring.f[at] = FINISH;
     this.ring.f[at + 1] = 2;
@@ -166,6 +184,31 @@ export class RemotePortals {
     this.closed = true;
     this.port.close();
     await this.worker.terminate();
+  }
+
+  /** A batch that came: handed on (after those before it) when finish() was given where to, else kept. */
+  private take(b: Uint8Array): void {
+    const to = this.onBatch;
+    if (!to) {
+      this.batches.push(b);
+      return;
+    }
+    this.streamed = this.streamed.then(() => to(recordsOf(b)));
+    // (a failure to hand one on is the result's: see the end message)
+    this.streamed.catch(() => {});
+  }
+
+  /** The records and findings the thread sent (records it sent in contract order), as its builder's finish() gives them. */
+  private unpack(last: Uint8Array): RemoteResult {
+    const portals: PortalRecord[] = [];
+    const batches = this.batches;
+    this.batches = [];
+    for (let i = 0; i < batches.length; i++) {
+      for (const r of recordsOf(batches[i]!)) portals.push(r);
+      batches[i] = EMPTY;
+    }
+    const end = deserialize(inflateRawSync(last)) as { findings: PortableFindings; discovery: DiscoveryState | null };
+    return { portals, findings: restore(end.findings), ...(end.discovery ? { discovery: end.discovery } : {}) };
   }
 
   /** Room for k more names (past MAX_NAMES both sides start over, before any number a record uses is given). */
@@ -282,18 +325,11 @@ export class RemotePortals {
   }
 }
 
+/** The records of a batch the thread sent. */
+function recordsOf(b: Uint8Array): PortalRecord[] {
+  return restoreBatch(deserialize(inflateRawSync(b)) as RecordBatch);
+}
+
 /** What the thread's builder gives: its finish(), and its discovery facts when it kept them. */
 export type RemoteResult = PortalsResult & { discovery?: DiscoveryState };
 
-/** The records and findings the thread sent, as its builder's finish() gives them. */
-function unpack(batches: Uint8Array[], last: Uint8Array): RemoteResult {
-  const portals: PortalRecord[] = [];
-  for (let i = 0; i < batches.length; i++) {
-    for (const r of restoreBatch(deserialize(inflateRawSync(batches[i]!)) as RecordBatch)) portals.push(r);
-    batches[i] = EMPTY;
-  }
-  const end = deserialize(inflateRawSync(last)) as { findings: PortableFindings; discovery: DiscoveryState | null };
-  return { portals: sortPortals(portals), findings: restore(end.findings), ...(end.discovery ? { discovery: end.discovery } : {}) };
-}
-
-const EMPTY = new Uint8Array(0);
