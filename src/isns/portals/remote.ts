@@ -50,8 +50,8 @@ export class RemotePortals {
   private closed = false;
   /** KiB of BIG records sent. */
   private bigSent = 0;
-  /** Record batches as they came (deflated), not yet read. */
-  private batches: Uint8Array[] = [];
+  /** Record batches as they came, not yet read. */
+  private batches: Sent[] = [];
   /** Where batches go as they come (finish()'s onBatch), and the handing on of those that came so far. */
   private onBatch: ((records: PortalRecord[]) => Promise<void>) | null = null;
   private streamed: Promise<void> = Promise.resolve();
@@ -68,11 +68,11 @@ export class RemotePortals {
     this.worker = t.worker;
     this.result = new Promise<RemoteResult>((resolve, reject) => {
       let ended = false;
-      this.worker.on('message', (m: { batch?: Uint8Array; end?: Uint8Array; error?: string }) => {
+      this.worker.on('message', (m: { batch?: Uint8Array; end?: Uint8Array; z?: boolean; error?: string }) => {
         if (m.error !== undefined) reject(new Error(`portal thread: ${m.error}`));
-        else if (m.batch) this.take(m.batch);
+        else if (m.batch) this.take({ bytes: m.batch, z: m.z === true });
         else if (m.end) {
-          const end = m.end;
+          const end = { bytes: m.end, z: m.z === true };
           // (the thread then ends by itself, maybe before the batches are all handed on)
           ended = true;
           // Once every batch streamed was handed on; the rest is read once the thread has ended (its heap is given back first).
@@ -170,10 +170,11 @@ export class RemotePortals {
       this.onBatch = onBatch;
       for (const b of this.batches.splice(0)) this.take(b);
     }
-    const at = this.place(2);
+    const at = this.place(3);
     this.ring.f[at] = FINISH;
-    this.ring.f[at + 1] = 2;
-    this.commit(at + 2);
+    this.ring.f[at + 1] = 3;
+    this.ring.f[at + 2] = onBatch ? 1 : 0;
+    this.commit(at + 3);
     Atomics.notify(this.ring.ctrl, W);
     return this.result;
   }
@@ -187,7 +188,7 @@ export class RemotePortals {
   }
 
   /** A batch that came: handed on (after those before it) when finish() was given where to, else kept. */
-  private take(b: Uint8Array): void {
+  private take(b: Sent): void {
     const to = this.onBatch;
     if (!to) {
       this.batches.push(b);
@@ -199,15 +200,15 @@ export class RemotePortals {
   }
 
   /** The records and findings the thread sent (records it sent in contract order), as its builder's finish() gives them. */
-  private unpack(last: Uint8Array): RemoteResult {
+  private unpack(last: Sent): RemoteResult {
     const portals: PortalRecord[] = [];
     const batches = this.batches;
     this.batches = [];
     for (let i = 0; i < batches.length; i++) {
       for (const r of recordsOf(batches[i]!)) portals.push(r);
-      batches[i] = EMPTY;
+      batches[i] = { bytes: EMPTY, z: false };
     }
-    const end = deserialize(inflateRawSync(last)) as { findings: PortableFindings; discovery: DiscoveryState | null };
+    const end = deserialize(bytesOf(last)) as { findings: PortableFindings; discovery: DiscoveryState | null };
     return { portals, findings: restore(end.findings), ...(end.discovery ? { discovery: end.discovery } : {}) };
   }
 
@@ -326,8 +327,18 @@ export class RemotePortals {
 }
 
 /** The records of a batch the thread sent. */
-function recordsOf(b: Uint8Array): PortalRecord[] {
-  return restoreBatch(deserialize(inflateRawSync(b)) as RecordBatch);
+function recordsOf(b: Sent): PortalRecord[] {
+  return restoreBatch(deserialize(bytesOf(b)) as RecordBatch);
+}
+
+/** What the thread sends: a value serialized, compressed when `z` (thread.ts's post). */
+interface Sent {
+  bytes: Uint8Array;
+  z: boolean;
+}
+
+function bytesOf(s: Sent): Uint8Array {
+  return s.z ? inflateRawSync(s.bytes) : s.bytes;
 }
 
 /** What the thread's builder gives: its finish(), and its discovery facts when it kept them. */

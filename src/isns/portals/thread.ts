@@ -58,6 +58,7 @@ function record(s: Slots, at: number): boolean {
       return true;
     }
     case FINISH:
+      streamed = f[at + 2] === 1;
       return false;
     default:
       throw new Error(`record type ${f[at]} at slot ${at}`);
@@ -109,17 +110,23 @@ function run(): void {
 }
 
 /**
- * Records go across in small batches, each serialized and compressed on its own, its bytes moved
- * (not copied): the other side reads them only once this thread has ended, so its heap and this
- * one's never add up, and what waits meanwhile is a few MiB (findings repeat much of their text).
+ * Records go across in small batches, each serialized on its own, its bytes moved (not copied).
+ * When the other side keeps them until this thread has ended (its heap and this one's then never
+ * add up), each is compressed too, so what waits meanwhile is a few MiB (findings repeat much of
+ * their text); when it writes each batch out as it comes (FINISH says so: streamed), they are not:
+ * compressing them would only lengthen the end of the run.
  */
 const BATCH = 16;
 
-/** Post a value serialized, its buffer transferred when it is the serializer's own. */
+/** The other side writes each batch out as it comes (set by FINISH). */
+let streamed = false;
+
+/** Post a value serialized (and compressed unless streamed: `z`), its buffer transferred when it is its own. */
 function post(kind: 'batch' | 'end', value: unknown): void {
-  const b = deflateRawSync(serialize(value), { level: 1 });
+  const s = serialize(value);
+  const b = streamed ? s : deflateRawSync(s, { level: 1 });
   const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-  parentPort!.postMessage({ [kind]: b }, own ? [b.buffer as ArrayBuffer] : []);
+  parentPort!.postMessage({ [kind]: b, z: !streamed }, own ? [b.buffer as ArrayBuffer] : []);
 }
 
 /** The first failure applying a record (reported at the end, in place of the records). */
