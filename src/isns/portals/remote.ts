@@ -41,10 +41,18 @@ export class RemotePortals {
   private readonly port: MessagePort;
   private readonly result: Promise<RemoteResult>;
   private pos = 0;
-  /** Strings the other side numbered (files, addresses), and the last one asked for. */
+  /**
+   * Strings the other side numbered (files, addresses), and the last file and the last addresses
+   * asked for (an event asks for each in turn: one last string would always miss).
+   */
   private names = new Map<string, number>();
-  private lastName: string | null = null;
-  private lastId = -1;
+  private lastFile: string | null = null;
+  private lastFileId = -1;
+  private lastAddr: string | null = null;
+  private lastAddrId = -1;
+  /** (a response's request went the other way: its address apart) */
+  private lastReqAddr: string | null = null;
+  private lastReqAddrId = -1;
   /** Where the record being written goes: the ring, or its own buffer (too large for the ring). */
   private cur: Slots;
   private closed = false;
@@ -104,12 +112,12 @@ export class RemotePortals {
     const req = m.isResponse && readsRequest(m) ? ev.request : undefined;
     // (numbered before the record is placed: a new name is a record of its own)
     this.room(6);
-    const a = this.name(ev.first.file);
-    const b = this.name(ev.last.file);
-    const to = this.name(ev.last.dst.addr);
-    const ra = req ? this.name(req.first.file) : -1;
-    const rb = req ? this.name(req.last.file) : -1;
-    const rto = req ? this.name(req.last.dst.addr) : -1;
+    const a = this.file(ev.first.file);
+    const b = this.file(ev.last.file);
+    const to = this.addr(ev.last.dst.addr);
+    const ra = req ? this.file(req.first.file) : -1;
+    const rb = req ? this.file(req.last.file) : -1;
+    const rto = req ? this.reqAddr(req.last.dst.addr) : -1;
     const n = 3 + eventSlots(ev) + (req ? eventSlots(req) : 0);
     const at = this.place(n);
     const s = this.cur;
@@ -126,9 +134,9 @@ export class RemotePortals {
     const fid = req.message.functionId;
     if (fid !== FN.DevAttrReg && fid !== FN.DevDereg) return;
     this.room(3);
-    const a = this.name(req.first.file);
-    const b = this.name(req.last.file);
-    const to = this.name(req.last.dst.addr);
+    const a = this.file(req.first.file);
+    const b = this.file(req.last.file);
+    const to = this.addr(req.last.dst.addr);
     const n = 2 + eventSlots(req);
     const at = this.place(n);
     this.cur.f[at] = UNANSWERED;
@@ -139,7 +147,7 @@ export class RemotePortals {
 
   sendTargets(e: SendTargetsListing, pdu: FramedPdu): void {
     this.room(1);
-    const file = this.name(pdu.file);
+    const file = this.file(pdu.file);
     const addr = UTF8.encode(e.address);
     const name = e.targetName === null ? null : UTF8.encode(e.targetName);
     const initiator = e.initiator === undefined ? null : UTF8.encode(e.initiator);
@@ -216,21 +224,45 @@ export class RemotePortals {
   private room(k: number): void {
     if (this.names.size + k <= MAX_NAMES) return;
     this.names = new Map();
-    this.lastName = null;
+    this.lastFile = this.lastAddr = this.lastReqAddr = null;
     this.putName(-1, null);
+  }
+
+  /** A file name's number on the other side (name()). */
+  private file(x: string): number {
+    if (x !== this.lastFile) {
+      this.lastFileId = this.name(x);
+      this.lastFile = x;
+    }
+    return this.lastFileId;
+  }
+
+  /** An address's number on the other side (name()). */
+  private addr(x: string): number {
+    if (x !== this.lastAddr) {
+      this.lastAddrId = this.name(x);
+      this.lastAddr = x;
+    }
+    return this.lastAddrId;
+  }
+
+  /** The address a response's request went to: its number on the other side (name()). */
+  private reqAddr(x: string): number {
+    if (x !== this.lastReqAddr) {
+      this.lastReqAddrId = this.name(x);
+      this.lastReqAddr = x;
+    }
+    return this.lastReqAddrId;
   }
 
   /** A string's number on the other side (sent the first time). */
   private name(x: string): number {
-    if (x === this.lastName) return this.lastId;
     let id = this.names.get(x);
     if (id === undefined) {
       id = this.names.size;
       this.names.set(x, id);
       this.putName(id, UTF8.encode(x));
     }
-    this.lastName = x;
-    this.lastId = id;
     return id;
   }
 
