@@ -14,6 +14,11 @@ import { analyze, type AnalyzeOptions } from '../src/analyze.js';
 import { generate } from '../bench/gen.js';
 import { ChosenPortals } from '../src/isns/portals/choose.js';
 import { prestartPortalThread, takePortalThread } from '../src/isns/portals/prestart.js';
+import { RemotePortals } from '../src/isns/portals/remote.js';
+import { PortalBuilder } from '../src/isns/portals/builder.js';
+import { DiscoveryStore } from '../src/logons/discovery.js';
+import { parseIsnsMessage } from '../dissector/isns/index.js';
+import type { MessageEvent } from '../src/isns/assembler.js';
 import { concat, pcapFile, TcpConn } from '../tools/craft.js';
 import { DELIM, multiPdu, rsp, tAddr, tPort, tStr, tU32 } from '../tools/craft-isns.js';
 import { ROOT } from './helpers/ike-frames.js';
@@ -182,6 +187,40 @@ test('a thread started first thing that no run takes does not keep the process a
   t.is(r.stdout.toString(), 'started\n');
   t.is(r.status, 0, `ended by ${r.signal ?? 'itself'}: ${r.stderr.toString().slice(0, 300)}`);
 });
+
+for (const shared of ['host', 'file'] as const) {
+  test.serial(`more file names and addresses than the thread numbers at once (65536): past it both sides start over, and every event still names its own (${shared}s in runs)`, async (t) => {
+    // Query responses, each listing its own portal to a host, from a file: one of the two is new
+    // for every event (so the names run out), the other is shared by sixteen events in a row (so
+    // the event that starts the numbering over names the one the event before it named). The
+    // records (where each portal was seen) and the discovery facts (host told of portal) show
+    // which names each event arrived with.
+    const N = 70_000;
+    const events = (k: number): MessageEvent => {
+      const h = shared === 'host' ? k >> 4 : k;
+      const host = `10.${(h >> 16) & 255}.${(h >> 8) & 255}.${h & 255}`;
+      const portal = `172.${16 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}`;
+      const pdu = { file: `f${shared === 'file' ? k >> 4 : k}.pcap`, frame: k + 1, ts: { sec: 1_700_000_000 + k, nsec: 0, digits: 6 }, dst: { addr: host, port: 40000 }, src: { addr: '192.0.2.1', port: 3205 } };
+      const message = parseIsnsMessage(0x8002, 0x4c00, k & 0xffff, rsp(0, tStr(32, 'iqn.2026-12.test:t'), DELIM, tAddr(16, portal), tPort(17, 3260 + (k % 7))));
+      return { message, pdus: [pdu], first: pdu, last: pdu } as unknown as MessageEvent;
+    };
+    const remote = new RemotePortals(null, true);
+    const discovery = new DiscoveryStore();
+    const inline = new PortalBuilder({ discovery });
+    for (let k = 0; k < N; k++) {
+      remote.message(events(k));
+      inline.message(events(k));
+    }
+    const r = await remote.finish();
+    const want = inline.finish();
+    t.is(r.portals.length, N);
+    t.deepEqual(canon(r.portals), canon(want.portals));
+    const facts = (x: { facts: Map<string, Map<string, unknown>> }): string[] => [...x.facts].flatMap(([h, m]) => [...m.keys()].map((a) => `${h}>${a}`)).sort();
+    const got = facts(r.discovery!);
+    t.is(got.length, N);
+    t.deepEqual(got, facts(discovery.state()));
+  });
+}
 
 test.serial('a stream (size unknown) of a dense capture and of a mixed one: the same results as in line', async (t) => {
   const dir = join(tempFile('x', new Uint8Array(0)), '..');
