@@ -11,7 +11,6 @@ import type { IscsiPdu } from '../dissector/iscsi/iscsi.js';
 import { createRegistry } from '../dissector/registry.js';
 import { APPS, type BindContext, type Binder } from './apps.js';
 import { inputName, isNamed, knownSize, type CaptureInput } from './capture/input.js';
-import { PORTAL_THREAD_FROM_BYTES } from './isns/portals/prestart.js';
 import { readCapture, type ReadOptions } from './capture/read.js';
 import { FindingCollector } from './findings/collector.js';
 import type { Finding } from './findings/registry.js';
@@ -24,6 +23,7 @@ import { DiscoveryStore } from './logons/discovery.js';
 import type { LogonRecord } from './logons/types.js';
 import { iscsi, ISCSI_PORT } from '../dissector/iscsi/iscsi.js';
 import type { MessageEvent } from './isns/assembler.js';
+import { startsEarly } from './isns/portals/prestart.js';
 import type { PortalRecord } from './isns/portals/builder.js';
 import type { InputSummary, Packet } from './types.js';
 
@@ -93,7 +93,7 @@ function portalThreadFor(files: readonly CaptureInput[]): boolean | 'dense' | 'd
   const bytes = knownSize(files);
   // (Of a known size, the input is large: the thread may start before the choice. Of an unknown
   // size it may be small, where a thread started for nothing would cost ~20 ms and ~9 MiB.)
-  return bytes === null ? 'dense' : bytes >= PORTAL_THREAD_FROM_BYTES ? 'dense-large' : false;
+  return bytes === null ? 'dense' : startsEarly(bytes) ? 'dense-large' : false;
 }
 
 export interface InputReport {

@@ -9,24 +9,15 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { captureFiles } from './helpers/captures.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 const fieldsOf = (p: string): string[] => readFileSync(join(ROOT, `test/fixtures/tshark-G-fields-${p}.tsv`), 'utf8').trim().split('\n').map((l) => l.split('\t')[2]!);
 const F = { isakmp: fieldsOf('isakmp'), esp: fieldsOf('esp'), udpencap: fieldsOf('udpencap'), iscsi: fieldsOf('iscsi') };
-
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...captures(p));
-    else if (/\.(pcap|pcapng)$/.test(e)) out.push(p);
-  }
-  return out.sort();
-}
 
 /** The golden files and what they hold: the protocols of their columns and tshark's display filter. */
 function goldens(cap: string): { file: string; fields: string[]; filter: string }[] {
@@ -44,7 +35,7 @@ function goldens(cap: string): { file: string; fields: string[]; filter: string 
 
 const lines = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
 
-for (const cap of captures(join(ROOT, 'captures'))) {
+for (const cap of captureFiles(join(ROOT, 'captures'), false)) {
   for (const g of goldens(cap)) {
     const name = `${cap.slice(ROOT.length + 1)} (${g.filter})`;
     test(`packets -e equals tshark: ${name}`, (t) => {

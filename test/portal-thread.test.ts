@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../src/analyze.js';
@@ -21,6 +21,7 @@ import { parseIsnsMessage } from '../dissector/isns/index.js';
 import type { MessageEvent } from '../src/isns/assembler.js';
 import { concat, pcapFile, TcpConn } from '../tools/craft.js';
 import { DELIM, multiPdu, rsp, tAddr, tPort, tStr, tU32 } from '../tools/craft-isns.js';
+import { captureFiles } from './helpers/captures.js';
 import { ROOT } from './helpers/ike-frames.js';
 import { tempFile } from './helpers/isns-encode.js';
 
@@ -42,18 +43,8 @@ async function both(input: string, opts: AnalyzeOptions = {}): Promise<[unknown,
   return [canon(threaded), canon(inline)];
 }
 
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...captures(p));
-    else if (/\.pcap(ng)?(\.gz)?$/.test(e)) out.push(p);
-  }
-  return out.sort();
-}
-
 test.serial('every bundled capture: the same results with the portal thread as without', async (t) => {
-  const files = captures(join(ROOT, 'captures'));
+  const files = captureFiles(join(ROOT, 'captures'));
   t.true(files.length > 50, `${files.length} captures`);
   let portals = 0;
   for (const f of files) {
@@ -66,7 +57,7 @@ test.serial('every bundled capture: the same results with the portal thread as w
 
 test.serial('every bundled capture: logons off (what `portals` and `check` run) gives the same portals, findings and inputs, in line and on the thread, and no logons', async (t) => {
   let logons = 0;
-  for (const f of captures(join(ROOT, 'captures'))) {
+  for (const f of captureFiles(join(ROOT, 'captures'))) {
     const full = canon(await analyze(f, { portalThread: false })) as Record<string, unknown>;
     logons += (full.logons as unknown[]).length;
     delete full.logons;

@@ -7,27 +7,18 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { captureFiles } from './helpers/captures.js';
 import { validate } from './helpers/json-schema.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const run = promisify(execFile);
 
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...captures(p));
-    else if (/\.(pcap|pcapng)(\.gz)?$/.test(e)) out.push(p);
-  }
-  return out;
-}
-
 const schemas = readdirSync(join(ROOT, 'schema')).filter((f) => f.endsWith('.schema.json')).sort();
-const CAPTURES = captures(join(ROOT, 'captures'));
+const CAPTURES = captureFiles(join(ROOT, 'captures'));
 
 test('there is a schema for portals and one for logons, each a valid JSON document with $defs', (t) => {
   t.true(schemas.includes('portals.schema.json'));

@@ -8,55 +8,38 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../src/analyze.js';
 import { generate } from '../bench/gen.js';
-import type { PortalRecord } from '../src/isns/portals/builder.js';
-import { filterRecords, filterResult, portalEndpoint, type RecordFilter } from '../src/output/filters.js';
+import { analyzeStreamed } from '../src/cli/records.js';
+import { filterResult, type RecordFilter } from '../src/output/filters.js';
 import { formatPortals, portalStream, type PortalFormat } from '../src/output/portals.js';
+import { captureFiles } from './helpers/captures.js';
 import { ROOT, tempFile } from './helpers/isns-encode.js';
 
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const FORMATS: PortalFormat[] = ['json', 'ndjson', 'csv'];
 
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...captures(p));
-    else if (/\.pcap(ng)?(\.gz)?$/.test(e)) out.push(p);
-  }
-  return out.sort();
-}
-
-/** The text cmdRecords streams: head once the inputs are read, each batch filtered, the tail. */
+/** The text cmdRecords streams (analyzeStreamed: head once the inputs are read, each batch filtered, the tail), and how many batches came. */
 async function streamedText(file: string, f: PortalFormat, filter: RecordFilter, opts: AnalyzeOptions): Promise<{ text: string; batches: number }> {
-  const s = portalStream(f)!;
   let text = '';
-  let batches = 0;
-  let begun = false;
-  const r = await analyze(file, {
-    ...opts,
-    logons: false,
-    onPortals: async (batch: PortalRecord[], inputs) => {
-      if (!begun) for (const c of s.head(inputs)) text += c;
-      begun = true;
-      batches++;
-      for (const c of s.records(filterRecords(batch, portalEndpoint, filter))) text += c;
-    },
-  });
-  if (!begun) for (const c of s.head(r.inputs)) text += c;
+  let puts = 0;
+  const put = async (chunks: Iterable<string>): Promise<void> => {
+    puts++;
+    for (const c of chunks) text += c;
+  };
+  const r = await analyzeStreamed([file], { ...opts, logons: false }, portalStream(f)!, filter, { put });
   if (r.portals.length !== 0) throw new Error('streamed records also in the result');
-  for (const c of s.tail(filterResult(r, filter))) text += c;
-  return { text, batches };
+  // (one put for the head, one per batch, one for the tail)
+  return { text, batches: puts - 2 };
 }
 
 const FILTERS: RecordFilter[] = [{}, { findings: { severity: 'warning' } }, { endpoints: [{ address: '10.0.0.10', port: null }] }];
 
 test.serial('every bundled capture, every streamed format, with and without filters, in line and on the thread: the text of the whole result', async (t) => {
   let compared = 0;
-  for (const file of captures(join(ROOT, 'captures'))) {
+  for (const file of captureFiles(join(ROOT, 'captures'))) {
     const whole = await analyze(file, { logons: false, portalThread: false });
     for (const f of FORMATS) {
       for (const filter of FILTERS) {

@@ -8,23 +8,14 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { captureFiles } from './helpers/captures.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const FIELDS = readFileSync(join(ROOT, 'test/fixtures/tshark-G-fields-isns.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t')[2]!);
 const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
-
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...captures(p));
-    else if (/\.(pcap|pcapng)$/.test(e)) out.push(p);
-  }
-  return out.sort();
-}
 
 const args = FIELDS.flatMap((f) => ['-e', f]);
 
@@ -38,7 +29,7 @@ test('the field table snapshot is tshark 4.0\'s 103 isns.* fields', (t) => {
   t.is(FIELDS.length, 103);
 });
 
-for (const cap of captures(join(ROOT, 'captures'))) {
+for (const cap of captureFiles(join(ROOT, 'captures'), false)) {
   const name = cap.slice(ROOT.length + 1);
   test(`packets -e equals tshark on ${name}`, (t) => {
     let ts: string;

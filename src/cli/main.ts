@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { knownSize } from '../capture/input.js';
-import { PORTAL_THREAD_FROM_BYTES, prestartPortalThread } from '../isns/portals/prestart.js';
+import { prestartPortalThread, startsEarly } from '../isns/portals/prestart.js';
 import { safeText } from '../../dissector/core/field.js';
 import { Exit } from './args.js';
 import { UsageError, fail } from './io.js';
@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   // An input known to be large gets the portal builder's thread (analyze.ts): started now, it gets
   // going while this thread loads the command's modules (prestart.ts).
-  if ((cmd === 'portals' || cmd === 'logons' || cmd === 'check') && process.env.ISNS_DISSECTOR_THREAD !== 'off' && (knownSize(rest) ?? 0) >= PORTAL_THREAD_FROM_BYTES) prestartPortalThread();
+  if ((cmd === 'portals' || cmd === 'logons' || cmd === 'check') && startsEarly(knownSize(rest))) prestartPortalThread();
   try {
     // Each command's modules are loaded when it runs (start-up is part of every short run).
     switch (cmd) {

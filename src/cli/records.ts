@@ -56,33 +56,49 @@ export async function cmdRecords(
   return r.failed ? 1 : 0;
 }
 
+/** Where analyzeStreamed's text goes. */
+export interface StreamedOutput {
+  /** Write text (awaited before more is made). */
+  put(chunks: Iterable<string>): Promise<void>;
+  /** Before the first text. */
+  begin?(): void;
+  /** Once the inputs are analysed, before the tail. */
+  end?(r: AnalyzeResult): void;
+}
+
 /**
- * Run analyze with the output written as the records come: the format's head once the inputs are
- * read, each batch of records as it is made (filtered), the tail (capture-level findings) at the
- * end. The text is what cmdRecords writes of the whole result.
+ * analyze() with the output written as the records come, in format `s`: the head once the inputs
+ * are read, each batch of records as it is made (filtered), the tail (capture-level findings) at
+ * the end. The text is what cmdRecords writes of the whole result.
  */
-async function streamed(files: string[], opts: AnalyzeOptions, s: RecordStream<PortalRecord>, filter: RecordFilter, output: string | undefined, done: () => void): Promise<number> {
-  const sink = openSink(output);
-  const put = async (chunks: Iterable<string>): Promise<void> => {
-    for (const c of chunks) await sink.write(c);
-  };
+export async function analyzeStreamed(files: string[], opts: AnalyzeOptions, s: RecordStream<PortalRecord>, filter: RecordFilter, out: StreamedOutput): Promise<AnalyzeResult> {
   let begun = false;
-  const begin = async (inputs: readonly InputReport[]): Promise<void> => {
+  const head = (inputs: readonly InputReport[]): Promise<void> => {
     begun = true;
-    done();
-    await put(s.head(inputs));
+    out.begin?.();
+    return out.put(s.head(inputs));
   };
+  const r = await analyze(files, {
+    ...opts,
+    onPortals: async (batch, inputs) => {
+      if (!begun) await head(inputs);
+      await out.put(s.records(filterRecords(batch, portalEndpoint, filter)));
+    },
+  });
+  if (!begun) await head(r.inputs);
+  out.end?.(r);
+  await out.put(s.tail(filterResult(r, filter)));
+  return r;
+}
+
+/** analyzeStreamed to stdout or `-o FILE` (a partly written file is removed on error). */
+async function streamed(files: string[], opts: AnalyzeOptions, s: RecordStream<PortalRecord>, filter: RecordFilter, output: string | undefined, begin: () => void): Promise<number> {
+  const sink = openSink(output);
   try {
-    const r = await analyze(files, {
-      ...opts,
-      onPortals: async (batch, inputs) => {
-        if (!begun) await begin(inputs);
-        await put(s.records(filterRecords(batch, portalEndpoint, filter)));
-      },
-    });
-    if (!begun) await begin(r.inputs);
-    reportInputErrors(r);
-    await put(s.tail(filterResult(r, filter)));
+    const put = async (chunks: Iterable<string>): Promise<void> => {
+      for (const c of chunks) await sink.write(c);
+    };
+    const r = await analyzeStreamed(files, opts, s, filter, { put, begin, end: reportInputErrors });
     await sink.close();
     return r.failed ? 1 : 0;
   } catch (e) {

@@ -14,6 +14,15 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 export const PORTAL_THREAD_FROM_BYTES = 64 * 2 ** 20;
 
 /**
+ * Whether a run's portal thread starts before the choice (analyze.ts; the CLI then starts it first
+ * thing): its inputs are known to be large (`bytes`: null when not known), and
+ * ISNS_DISSECTOR_THREAD is not off.
+ */
+export function startsEarly(bytes: number | null): boolean {
+  return process.env.ISNS_DISSECTOR_THREAD !== 'off' && bytes !== null && bytes >= PORTAL_THREAD_FROM_BYTES;
+}
+
+/**
  * Ring size: some thousands of typical messages. The builder's thread takes
  * ~150 ms to start, while the reading thread fills the ring: with 2 MiB it
  * waited 111 ms for room on the dense 256 MiB pcapng (medians of 5 runs; 1

@@ -33,7 +33,14 @@ const BIG_WAITING_KIB = 8 * 1024;
 const STALL_MS = 30_000;
 
 const UTF8 = new TextEncoder();
-const EMPTY = new Uint8Array(0);
+/** In place of a batch read (its bytes no longer held). */
+const DROPPED: Sent = { bytes: new Uint8Array(0), z: false };
+
+/** The last string of one kind (file names, addresses) RemotePortals numbered, and its number. */
+class LastName {
+  text: string | null = null;
+  id = -1;
+}
 
 export class RemotePortals {
   private readonly ring: Slots;
@@ -46,13 +53,10 @@ export class RemotePortals {
    * asked for (an event asks for each in turn: one last string would always miss).
    */
   private names = new Map<string, number>();
-  private lastFile: string | null = null;
-  private lastFileId = -1;
-  private lastAddr: string | null = null;
-  private lastAddrId = -1;
+  private readonly lastFile = new LastName();
+  private readonly lastAddr = new LastName();
   /** (a response's request went the other way: its address apart) */
-  private lastReqAddr: string | null = null;
-  private lastReqAddrId = -1;
+  private readonly lastReqAddr = new LastName();
   /** Where the record being written goes: the ring, or its own buffer (too large for the ring). */
   private cur: Slots;
   private closed = false;
@@ -112,12 +116,12 @@ export class RemotePortals {
     const req = m.isResponse && readsRequest(m) ? ev.request : undefined;
     // (numbered before the record is placed: a new name is a record of its own)
     this.room(6);
-    const a = this.file(ev.first.file);
-    const b = this.file(ev.last.file);
-    const to = this.addr(ev.last.dst.addr);
-    const ra = req ? this.file(req.first.file) : -1;
-    const rb = req ? this.file(req.last.file) : -1;
-    const rto = req ? this.reqAddr(req.last.dst.addr) : -1;
+    const a = this.numbered(this.lastFile, ev.first.file);
+    const b = this.numbered(this.lastFile, ev.last.file);
+    const to = this.numbered(this.lastAddr, ev.last.dst.addr);
+    const ra = req ? this.numbered(this.lastFile, req.first.file) : -1;
+    const rb = req ? this.numbered(this.lastFile, req.last.file) : -1;
+    const rto = req ? this.numbered(this.lastReqAddr, req.last.dst.addr) : -1;
     const n = 3 + eventSlots(ev) + (req ? eventSlots(req) : 0);
     const at = this.place(n);
     const s = this.cur;
@@ -134,9 +138,9 @@ export class RemotePortals {
     const fid = req.message.functionId;
     if (fid !== FN.DevAttrReg && fid !== FN.DevDereg) return;
     this.room(3);
-    const a = this.file(req.first.file);
-    const b = this.file(req.last.file);
-    const to = this.addr(req.last.dst.addr);
+    const a = this.numbered(this.lastFile, req.first.file);
+    const b = this.numbered(this.lastFile, req.last.file);
+    const to = this.numbered(this.lastAddr, req.last.dst.addr);
     const n = 2 + eventSlots(req);
     const at = this.place(n);
     this.cur.f[at] = UNANSWERED;
@@ -147,7 +151,7 @@ export class RemotePortals {
 
   sendTargets(e: SendTargetsListing, pdu: FramedPdu): void {
     this.room(1);
-    const file = this.file(pdu.file);
+    const file = this.numbered(this.lastFile, pdu.file);
     const addr = UTF8.encode(e.address);
     const name = e.targetName === null ? null : UTF8.encode(e.targetName);
     const initiator = e.initiator === undefined ? null : UTF8.encode(e.initiator);
@@ -214,7 +218,7 @@ export class RemotePortals {
     this.batches = [];
     for (let i = 0; i < batches.length; i++) {
       for (const r of recordsOf(batches[i]!)) portals.push(r);
-      batches[i] = { bytes: EMPTY, z: false };
+      batches[i] = DROPPED;
     }
     const end = deserialize(bytesOf(last)) as { findings: PortableFindings; discovery: DiscoveryState | null };
     return { portals, findings: restore(end.findings), ...(end.discovery ? { discovery: end.discovery } : {}) };
@@ -224,35 +228,17 @@ export class RemotePortals {
   private room(k: number): void {
     if (this.names.size + k <= MAX_NAMES) return;
     this.names = new Map();
-    this.lastFile = this.lastAddr = this.lastReqAddr = null;
+    this.lastFile.text = this.lastAddr.text = this.lastReqAddr.text = null;
     this.putName(-1, null);
   }
 
-  /** A file name's number on the other side (name()). */
-  private file(x: string): number {
-    if (x !== this.lastFile) {
-      this.lastFileId = this.name(x);
-      this.lastFile = x;
+  /** x's number on the other side (name()); `last`: the string of its kind asked for last, kept with its number. */
+  private numbered(last: LastName, x: string): number {
+    if (x !== last.text) {
+      last.id = this.name(x);
+      last.text = x;
     }
-    return this.lastFileId;
-  }
-
-  /** An address's number on the other side (name()). */
-  private addr(x: string): number {
-    if (x !== this.lastAddr) {
-      this.lastAddrId = this.name(x);
-      this.lastAddr = x;
-    }
-    return this.lastAddrId;
-  }
-
-  /** The address a response's request went to: its number on the other side (name()). */
-  private reqAddr(x: string): number {
-    if (x !== this.lastReqAddr) {
-      this.lastReqAddrId = this.name(x);
-      this.lastReqAddr = x;
-    }
-    return this.lastReqAddrId;
+    return last.id;
   }
 
   /** A string's number on the other side (sent the first time). */

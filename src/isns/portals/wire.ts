@@ -20,7 +20,7 @@
  * file, frame and time of its first and last PDU, and the address its last
  * PDU went to (file names and addresses as numbers, NAME records).
  */
-import { tableMessage, type IsnsMessage } from '../../../dissector/isns/index.js';
+import { tableMessage, type IsnsMessage, type MessageTable } from '../../../dissector/isns/index.js';
 import { RING_CTRL_BYTES } from './prestart.js';
 import { keepHidden, type Located } from '../../findings/locate.js';
 import type { Finding } from '../../findings/registry.js';
@@ -47,7 +47,6 @@ export const SLEEP = 2;
 export const WAITING = 3;
 /** KiB of BIG records the reader has taken (the writer keeps what waits on the port bounded). */
 export const BIG_TAKEN = 4;
-const CTRL_BYTES = RING_CTRL_BYTES;
 
 /** The ring's slots and byte view over one buffer (shared, or a BIG record's own). */
 export class Slots {
@@ -57,8 +56,8 @@ export class Slots {
   readonly size: number;
 
   constructor(readonly buffer: SharedArrayBuffer | ArrayBuffer, ctrl = true) {
-    const at = ctrl ? CTRL_BYTES : 0;
-    this.ctrl = new Int32Array(buffer, 0, ctrl ? CTRL_BYTES / 4 : 0);
+    const at = ctrl ? RING_CTRL_BYTES : 0;
+    this.ctrl = new Int32Array(buffer, 0, ctrl ? RING_CTRL_BYTES / 4 : 0);
     this.f = new Float64Array(buffer, at);
     this.u8 = new Uint8Array(buffer, at);
     this.size = this.f.length;
@@ -187,15 +186,7 @@ interface ReadEvent {
 const readEvent = (): ReadEvent => ({ message: null as unknown as IsnsMessage, pdus: NO_PDUS, first: readPdu(), last: readPdu(), request: undefined });
 
 /** The attribute table of a message as EventReader fills it in again (its offsets arrays reused, by length). */
-interface ReadTable {
-  status: number | null;
-  offsets: number[];
-  keysFrom: number;
-  keysTo: number;
-  opFrom: number;
-  opClean: boolean;
-  lowTags: number;
-}
+type ReadTable = { -readonly [K in keyof MessageTable]: MessageTable[K] };
 
 const readTable = (): ReadTable => ({ status: null, offsets: [], keysFrom: 0, keysTo: 0, opFrom: 0, opClean: true, lowTags: 0 });
 
