@@ -5,7 +5,7 @@
  *   npm run bench                          # mixed 1 GiB, dense 256 MiB (pcap + pcapng), 16 MiB small, 3 runs
  *   npm run bench -- --size 64 --runs 1    # quick: mixed 64 MiB, dense 16 MiB
  *   npm run bench -- --no-tshark
- *   npm run bench -- --baseline-cli /tmp/old/dist/src/cli.js   # also time another build's CLI, interleaved
+ *   npm run bench -- --baseline-cli /tmp/old/dist/bin/isns-dissector.js   # also time another build's CLI, interleaved
  *
  * Measured per file, interleaved run by run: the raw read floor (Node reading the
  * file, 1 MiB chunks), pcap-parser alone counting packets with the same stream
@@ -77,7 +77,8 @@ const median = (xs: number[]): number => {
 };
 
 const node = process.execPath;
-const cli = join(ROOT, 'dist/src/cli/main.js');
+/** The CLI as `npx isns-dissector` runs it: the package's bin (the bundle tools/bundle.ts makes). */
+const cli = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['isns-dissector']!);
 const rawRead = join(ROOT, 'dist/bench/raw-read.js');
 const ppCount = join(ROOT, 'dist/bench/pcapparser-count.js');
 const haveTshark = !noTshark && spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -17,9 +17,9 @@ import { gzipSync } from 'node:zlib';
 import { readCapture } from '../src/capture/read.js';
 import { pcapFile, PcapngWriter } from '../tools/craft.js';
 import type { Packet } from '../src/types.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const EDGE = join(ROOT, 'captures/crafted/crafted-edge.pcapng');
 const TIMELINE_A = join(ROOT, 'captures/crafted/timeline-a.pcap');

@@ -15,9 +15,9 @@ import { join, resolve } from 'node:path';
 import { annotation, ghData, ghProperty } from '../src/check/annotations.js';
 import { elementLines } from '../src/check/baseline.js';
 import { junitXml, xmlText } from '../src/check/junit.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const TIMELINE = [join(ROOT, 'captures/crafted/timeline-a.pcap'), join(ROOT, 'captures/crafted/timeline-b.pcap')];
 const HOSTILE = join(ROOT, 'captures/crafted/crafted-hostile.pcap');

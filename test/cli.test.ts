@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { isns } from '../dissector/isns/index.js';
+import { CLI, CLI_MODULES } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const run = (args: string[], input?: Uint8Array | string) => spawnSync(process.execPath, [CLI, ...args], { input: input ?? '', maxBuffer: 64 << 20 });
 
@@ -181,4 +181,34 @@ test('portal findings have exactly the contract keys and a display filter; captu
   const absent = j.portals.flatMap((p: { findings: { code: string; filter: unknown }[] }) => p.findings).find((f: { code: string }) => f.code === 'BITMAP_ABSENT');
   if (absent) t.is(absent.filter, null, 'a finding naming no frame has a null filter');
   for (const f of j.findings) t.is(f.filter, `frame.number in {${[...new Set(f.frames as number[])].sort((a, b) => a - b).join(' ')}}`);
+});
+
+test('the bin (the bundle of dist/src) and dist/src/cli/main.js print the same: every command and format on the sample, usage and an unreadable input', (t) => {
+  t.not(CLI, CLI_MODULES);
+  const cmds = [
+    ['portals', SAMPLE],
+    ...['json', 'ndjson', 'csv', 'junit'].map((f) => ['portals', '--format', f, SAMPLE]),
+    ['logons', '--format', 'json', SAMPLE],
+    ['packets', '--full', SAMPLE],
+    ['packets', '-e', 'frame.number', '-e', 'isns.functionid', '-e', 'isns.portal.ip_address', SAMPLE],
+    ['check', SAMPLE],
+    ['--help'],
+    ['--version'],
+    ['portals', '--bogus', SAMPLE],
+    ['portals', join(ROOT, 'no-such-capture.pcap')],
+  ];
+  for (const args of cmds) {
+    const a = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 });
+    const b = spawnSync(process.execPath, [CLI_MODULES, ...args], { maxBuffer: 64 << 20 });
+    t.is(a.status, b.status, args.join(' '));
+    t.is(a.stdout.toString(), b.stdout.toString(), args.join(' '));
+    t.is(a.stderr.toString(), b.stderr.toString(), args.join(' '));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const [x, y] = [CLI, CLI_MODULES].map((cli, i) => {
+    const out = join(dir, `annotated${i}.pcapng`);
+    t.is(spawnSync(process.execPath, [cli, 'annotate', '-o', out, SAMPLE]).status, 0);
+    return readFileSync(out);
+  });
+  t.true(x!.equals(y!), 'annotate');
 });

@@ -23,10 +23,10 @@ import { analyze } from '../src/analyze.js';
 import { concat, pcapFile, TcpConn, type CraftFrame } from '../tools/craft.js';
 import { DELIM, multiPdu, rsp, tAddr, tEmpty, tPort, tStr, tU32 } from '../tools/craft-isns.js';
 import { damagedCaptures, generateDamaged } from '../tools/gen-damaged.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const DIR = join(ROOT, 'captures/crafted');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const GEN = new Map(damagedCaptures().map((g) => [g.name, g]));
 
 interface Finding {

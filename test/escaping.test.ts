@@ -18,9 +18,9 @@ import type { AnalyzeResult } from '../src/analyze.js';
 import { csvCell, formatCsv, formatJson, formatNdjson } from '../src/output/portals.js';
 import type { PortalRecord } from '../src/isns/portals/builder.js';
 import { ESCAPE_STRINGS } from '../tools/gen-crafted.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const CAP = join(ROOT, 'captures/crafted/crafted-escapes.pcap');
 const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 

@@ -10,15 +10,14 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readCapture } from '../src/capture/read.js';
 import type { CaptureProblem, Packet } from '../src/types.js';
 import { concat, ethUdp, pcapHeader, pcapRecord, PcapngWriter } from '../tools/craft.js';
 import { pdu, tAddr, tPort, tStr, DELIM } from '../tools/craft-isns.js';
+import { CLI } from './helpers/cli.js';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'huge-'));
 const T = { sec: 1795464000, nsec: 0 };
 

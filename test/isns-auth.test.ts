@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import type { IsnsPduResult } from '../dissector/isns/index.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CAP = join(ROOT, 'captures/open-isns-auth.pcap');
@@ -35,12 +36,12 @@ test('where tshark reads an authenticated PDU, its header fields agree with ours
   if (spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status !== 0) return t.pass('tshark not installed');
   // tshark's first PDU in each frame is the real one; the rest are the misframed auth block.
   const ts = spawnSync('tshark', ['-r', CAP, '-Y', 'isns', '-T', 'fields', '-E', 'occurrence=f', '-e', 'frame.number', '-e', 'isns.functionid', '-e', 'isns.transactionid', '-e', 'isns.pdulength']).stdout.toString().trim().split('\n');
-  const ours = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'packets', '--full', '-e', 'frame.number', '-e', 'isns.functionid', '-e', 'isns.transactionid', '-e', 'isns.pdulength', CAP]).stdout.toString().trim().split('\n');
+  const ours = spawnSync(process.execPath, [CLI, 'packets', '--full', '-e', 'frame.number', '-e', 'isns.functionid', '-e', 'isns.transactionid', '-e', 'isns.pdulength', CAP]).stdout.toString().trim().split('\n');
   t.deepEqual(ours, ts);
 });
 
 test('--full shows the decoded authentication block', (t) => {
-  const out = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'packets', '--full', '-e', 'frame.number', '-e', 'isnsx.auth.bsd', '-e', 'isnsx.auth.spi', CAP]).stdout.toString().trim().split('\n');
+  const out = spawnSync(process.execPath, [CLI, 'packets', '--full', '-e', 'frame.number', '-e', 'isnsx.auth.bsd', '-e', 'isnsx.auth.spi', CAP]).stdout.toString().trim().split('\n');
   t.true(out.length >= 8);
   for (const l of out) t.regex(l, /^\d+\t0x00000002\t\S+/);
 });

@@ -8,7 +8,6 @@
  * crafted here: handshake, Login request, ACK, nothing more).
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import test from 'ava';
 import { ByteView } from '../dissector/core/byteview.js';
 import { dissectIsakmp } from '../dissector/isakmp/index.js';
@@ -19,7 +18,8 @@ import { DiscoveryStore } from '../src/logons/discovery.js';
 import { pcapFile, TcpConn } from '../tools/craft.js';
 import { encryptedV1, F2, message, notifyV1, P, pl, X } from '../tools/craft-ike.js';
 import { keys, loginReq, loginRsp, STAGE } from '../tools/craft-iscsi.js';
-import { ROOT, tempFile } from './helpers/isns-encode.js';
+import { tempFile } from './helpers/isns-encode.js';
+import { CLI } from './helpers/cli.js';
 
 const I = '10.1.1.1';
 const R = '10.1.1.2';
@@ -125,7 +125,6 @@ test('IKE_PHASE2_FAILED: main mode completes, quick mode does not, no ESP follow
 });
 
 test('ISCSI_LOGIN_NO_RESPONSE: a Login request the target never answers (CLI on a crafted capture); an answered one is not', (t) => {
-  const cli = join(ROOT, 'dist/src/cli/main.js');
   const target = 'iqn.2026-11.lab:silent';
   const capture = (answered: boolean): string => {
     const c = new TcpConn(I, 51000, R, 3260);
@@ -135,7 +134,7 @@ test('ISCSI_LOGIN_NO_RESPONSE: a Login request the target never answers (CLI on 
     return tempFile(`${answered ? 'answered' : 'silent'}.pcap`, pcapFile(frames.map((data, k) => ({ data, sec: 1_800_000_000 + k, nsec: 0 }))));
   };
   const logons = (file: string) => {
-    const r = spawnSync(process.execPath, [cli, 'logons', '--format', 'json', file], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'logons', '--format', 'json', file], { encoding: 'utf8' });
     t.is(r.status, 0, r.stderr);
     return JSON.parse(r.stdout).logons as { connections: { tcp: string; login: { outcome: string; targetName: string } | null }[]; outcome: string; findings: { code: string; severity: string; frames: number[]; message: string }[] }[];
   };

@@ -16,10 +16,10 @@ import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import type { LogonRecord } from '../src/logons/types.js';
 import { checkIkeRecording, checkIscsiRecording } from './helpers/recorded.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CRAFTED = join(ROOT, 'captures/crafted');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 
 const withCodes = (ls: readonly LogonRecord[]): unknown[] => ls.map(({ findings, ...rest }) => ({ ...rest, findingCodes: findings.map((f) => f.code) }));
 

@@ -16,9 +16,9 @@ import { parseEndpoint } from '../src/output/filters.js';
 import { stableConversation, stableSubject } from '../src/findings/subject.js';
 import type { AnalyzeResult } from '../src/analyze.js';
 import type { PortalRecord } from '../src/isns/portals/builder.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const EDGE = join(ROOT, 'captures/crafted/crafted-edge.pcapng');
 const run = (args: string[], input?: Uint8Array | string) => spawnSync(process.execPath, [CLI, ...args], { input: input ?? '', maxBuffer: 64 << 20 });

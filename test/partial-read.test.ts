@@ -8,12 +8,11 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { concat, ethUdp, PcapngWriter } from '../tools/craft.js';
 import { DELIM, pdu, tAddr, tPort, tStr } from '../tools/craft-isns.js';
+import { CLI } from './helpers/cli.js';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'partial-'));
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 16 << 20, env: { ...process.env, GITHUB_ACTIONS: '' } });
 

@@ -12,9 +12,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { captureFiles } from './helpers/captures.js';
 import { validate } from './helpers/json-schema.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const run = promisify(execFile);
 
 const schemas = readdirSync(join(ROOT, 'schema')).filter((f) => f.endsWith('.schema.json')).sort();

@@ -17,8 +17,8 @@ import { filterResult, type RecordFilter } from '../src/output/filters.js';
 import { formatPortals, portalStream, type PortalFormat } from '../src/output/portals.js';
 import { captureFiles } from './helpers/captures.js';
 import { ROOT, tempFile } from './helpers/isns-encode.js';
+import { CLI } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const FORMATS: PortalFormat[] = ['json', 'ndjson', 'csv'];
 
 /** The text cmdRecords streams (analyzeStreamed: head once the inputs are read, each batch filtered, the tail), and how many batches came. */

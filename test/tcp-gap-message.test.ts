@@ -6,12 +6,11 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { concat, ethTcp, pcapFile, TCP_ACK, TCP_PSH, TCP_SYN } from '../tools/craft.js';
 import { DELIM, pdu, tStr } from '../tools/craft-isns.js';
+import { CLI } from './helpers/cli.js';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'gap-'));
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 16 << 20 });
 

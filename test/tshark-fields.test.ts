@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { captureFiles } from './helpers/captures.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const FIELDS = readFileSync(join(ROOT, 'test/fixtures/tshark-G-fields-isns.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t')[2]!);
 const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 

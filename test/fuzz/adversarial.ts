@@ -15,21 +15,21 @@
  *   npm run fuzz -- --adversarial --quick               # 1x/3x only
  *   npm run fuzz -- --adversarial --pattern trickle-pdu,7 --scale 1,3
  *   npm run fuzz -- --adversarial --timeout 120 --keep  # per-run limit (s); keep the captures
- *   npm run fuzz -- --adversarial --cli /tmp/old/dist/src/cli/main.js   # another build's CLI
+ *   npm run fuzz -- --adversarial --cli /tmp/old/dist/bin/isns-dissector.js   # another build's CLI
  *
  * A benchmark-style check: not part of `npm test`. Exits 1 on any failure.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PATTERNS, prepareDir, type Outputs, type Pattern, type RunSpec, type Truth } from '../../tools/adversarial.js';
+import { CLI as BIN } from '../helpers/cli.js';
 
-const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 /** The CLI run: this build's, or another build's with --cli (e.g. a copy of dist/ before a change). */
 const CLI = (() => {
   const i = process.argv.indexOf('--cli');
-  return i >= 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]!) : join(ROOT, 'dist/src/cli/main.js');
+  return i >= 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]!) : BIN;
 })();
 /** Times under this count as this much in the ratios. */
 const FLOOR_S = 0.3;

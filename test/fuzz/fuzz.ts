@@ -32,6 +32,7 @@ import { formatLogonsJson, formatLogonsNdjson } from '../../src/output/logons-js
 import { formatLogonsTable } from '../../src/output/logons-table.js';
 import { formatPortals } from '../../src/output/portals.js';
 import { rng } from '../../tools/craft.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 const REGRESSIONS = join(ROOT, 'test/fuzz/regressions');
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
     if ((i + 1) % 10000 === 0) console.error(`fuzz: ${i + 1}/${count} in-process, ${failures} failures, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const tIn = (Date.now() - t0) / 1000;
-  const cli = join(ROOT, 'dist/src/cli/main.js');
+  const cli = CLI;
   let cliFail = 0;
   const t1 = Date.now();
   for (let i = 0; i < cliCount; i++) {
