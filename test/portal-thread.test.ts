@@ -7,7 +7,8 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { copyFileSync, cpSync, createReadStream, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../src/analyze.js';
@@ -177,6 +178,24 @@ test('a thread started first thing that no run takes does not keep the process a
   const r = spawnSync(process.execPath, [script], { timeout: 30_000 });
   t.is(r.stdout.toString(), 'started\n');
   t.is(r.status, 0, `ended by ${r.signal ?? 'itself'}: ${r.stderr.toString().slice(0, 300)}`);
+});
+
+test('a portal thread that cannot start fails the run at once with an internal error (not after the 30 s a stuck thread is given)', (t) => {
+  // The bin's files without its thread's (a broken install), beside the package's dependencies.
+  const pkg = mkdtempSync(join(tmpdir(), 'nothread-'));
+  mkdirSync(join(pkg, 'dist'));
+  cpSync(join(ROOT, 'dist/bin'), join(pkg, 'dist/bin'), { recursive: true });
+  rmSync(join(pkg, 'dist/bin/thread.js'));
+  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+  // More events than the ring holds: the reader waits for a thread that never takes one.
+  const file = join(pkg, 'dense.pcapng');
+  generate('dense', file, 8 << 20, true, 11);
+  const r = spawnSync(process.execPath, [join(pkg, 'dist/bin/isns-dissector.js'), 'portals', '--format', 'json', file], { env: { ...process.env, ISNS_DISSECTOR_THREAD: 'on' }, timeout: 20_000 });
+  rmSync(pkg, { recursive: true, force: true });
+  t.is(r.signal, null, 'ended by itself');
+  t.is(r.status, 1);
+  t.regex(r.stderr.toString(), /^isns-dissector: internal error: .*thread\.js/m);
 });
 
 for (const shared of ['host', 'file'] as const) {

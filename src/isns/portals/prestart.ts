@@ -8,6 +8,8 @@
  * had not been started. This module imports nothing of the pipeline, so
  * starting the thread costs only Node's worker module.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
 /** Inputs from this many bytes on get the portal thread by default (a thread costs ~40 ms to start; analyze.ts). */
@@ -39,11 +41,17 @@ export interface PortalThread {
   readonly port: MessagePort;
 }
 
-/** Start a thread (referenced: the caller uses it). */
+/**
+ * Start a thread (referenced: the caller uses it). Its module missing (a broken install) fails here:
+ * a worker that cannot load says so only in an event, which the reading thread, waiting for room in
+ * the ring, would not see before it gave up on the thread (remote.ts).
+ */
 export function startPortalThread(): PortalThread {
+  const url = new URL('./thread.js', import.meta.url);
+  if (!existsSync(url)) throw new Error(`portal thread: ${fileURLToPath(url)} is missing`);
   const ring = new SharedArrayBuffer(RING_CTRL_BYTES + RING_BYTES);
   const ch = new MessageChannel();
-  const worker = new Worker(new URL('./thread.js', import.meta.url), { workerData: { ring, port: ch.port2 }, transferList: [ch.port2] });
+  const worker = new Worker(url, { workerData: { ring, port: ch.port2 }, transferList: [ch.port2] });
   return { ring, worker, port: ch.port1 };
 }
 
@@ -54,7 +62,13 @@ let ended = false;
 /** Start a thread for the next RemotePortals to take (once: a second call does nothing). */
 export function prestartPortalThread(): void {
   if (started) return;
-  const t = (started = startPortalThread());
+  let t: PortalThread;
+  try {
+    t = started = startPortalThread();
+  } catch {
+    // (the run's own start says what failed)
+    return;
+  }
   ended = false;
   t.worker.unref();
   // (an error of a thread nobody took must not end the process: its taker starts its own instead)

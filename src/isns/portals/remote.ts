@@ -93,9 +93,10 @@ export class RemotePortals {
             .then(() => resolve(this.unpack(end)), reject);
         }
       });
-      this.worker.once('error', (e) => reject(e));
+      // (also for the records still to be placed: a thread that failed, e.g. could not load, takes none)
+      this.worker.once('error', (e) => reject((this.stuck ??= e)));
       this.worker.once('exit', (code) => {
-        if (!this.closed && !ended) reject(new Error(`portal thread ended (exit code ${code}) before its result`));
+        if (!this.closed && !ended) reject((this.stuck ??= new Error(`portal thread ended (exit code ${code}) before its result`)));
       });
     });
     // (awaited by finish(); a run that stops early never asks)
