@@ -147,7 +147,7 @@ export class PortalBuilder {
     const status = rsp?.message.status ?? null;
     if (status !== null && status !== 0) {
       const w = walkMessage(this.store, req.message, req, 'rejected', rsp);
-      this.errorStatus(rsp!, req, w.portals.slice(0, w.count));
+      this.errorStatus(rsp!, req, w.portals, w.count);
       return;
     }
     // The entity the registration is for: key EID, else operating EID, else the response's.
@@ -241,42 +241,35 @@ export class PortalBuilder {
     if (!removed) this.listed(walkMessage(this.store, m, ev, 'queried', null), ev);
   }
 
-  private errorStatus(rsp: MessageEvent, req: MessageEvent | null, portals: PortalState[]): void {
+  /**
+   * A refusal (an error status) of the first `count` portals of `portals`. Seen before, it is only
+   * counted: no object is made for a refusal repeated a million times.
+   */
+  private errorStatus(rsp: MessageEvent, req: MessageEvent | null, portals: readonly PortalState[], count = portals.length): void {
     const m = rsp.message;
-    const frames = req ? [req.last.frame, rsp.last.frame] : [rsp.last.frame];
-    // The facts' texts are made only when a finding is new (a refusal seen before is only counted).
-    let facts: FindingFacts<'ISNS_ERROR_STATUS'> | undefined;
-    const common = (): FindingFacts<'ISNS_ERROR_STATUS'> =>
-      (facts ??= {
-        response: functionName(m.functionId),
-        frame: rsp.last.frame,
-        request: req ? `${functionName(req.message.functionId)} (frame ${req.last.frame})` : `a ${functionName(m.functionId & 0x7fff)} request not in the capture`,
-        status: statusText(m.status ?? 0),
-      });
-    if (portals.length === 0) {
+    const file = rsp.last.file;
+    if (count === 0) {
       if (this.captureFindings.length >= MAX_CAPTURE_ERRORS) return;
-      this.captureFindings.push(finding('ISNS_ERROR_STATUS', common(), frames, rsp.last.file));
+      this.captureFindings.push(finding('ISNS_ERROR_STATUS', errorFacts(rsp, req), errorFrames(rsp, req), file));
       return;
     }
     // One finding per portal, function and status: a portal refused a thousand times gets one
     // explanation (the first refusal's) with the count and the frames of the first refusals.
     // The key is a number (function id and 32-bit status, exact): no string per refusal.
     const key = m.functionId * 2 ** 32 + (m.status ?? 0);
-    const fresh: PortalState[] = [];
-    for (const p of portals) {
+    let fresh: PortalState[] | null = null;
+    for (let k = 0; k < count; k++) {
+      const p = portals[k]!;
       const seenErr = p.errors.get(key);
       if (!seenErr) {
-        fresh.push(p);
+        (fresh ??= []).push(p);
         continue;
       }
       seenErr.count++;
-      for (const f of frames) {
-        if (seenErr.frames.length >= MAX_ERROR_FRAMES || seenErr.frames.some((x, i) => x === f && seenErr.files[i] === rsp.last.file)) continue;
-        seenErr.frames.push(f);
-        seenErr.files.push(rsp.last.file);
-      }
+      if (req) addErrorFrame(seenErr, req.last.frame, file);
+      addErrorFrame(seenErr, rsp.last.frame, file);
     }
-    if (fresh.length === 0) return;
+    if (fresh === null) return;
     const base = m.functionId & 0x7fff;
     const effect =
       base === FN.DevAttrReg
@@ -284,9 +277,11 @@ export class PortalBuilder {
         : base === FN.DevDereg
           ? 'the server did not deregister it: initiators may still discover it'
           : 'the request had no effect';
+    const facts = errorFacts(rsp, req);
     for (const p of fresh) {
       if (p.errors.size >= MAX_ERROR_KINDS) continue;
-      p.errors.set(key, { facts: { ...common(), portal: `${p.address}:${p.socket}/${p.transport}`, others: portals.length - 1, effect }, frames: [...frames], files: frames.map(() => rsp.last.file), file: rsp.last.file, count: 1 });
+      const frames = errorFrames(rsp, req);
+      p.errors.set(key, { facts: { ...facts, portal: `${p.address}:${p.socket}/${p.transport}`, others: count - 1, effect }, frames, files: frames.map(() => file), file, count: 1 });
     }
   }
 
@@ -347,4 +342,29 @@ function firstEid(store: PortalStore, m: IsnsMessage, role: typeof ROLE_KEY | ty
       if (t) return t;
     }
   return undefined;
+}
+
+/** The facts of a refusal's finding (made only when it is new). */
+function errorFacts(rsp: MessageEvent, req: MessageEvent | null): FindingFacts<'ISNS_ERROR_STATUS'> {
+  const m = rsp.message;
+  return {
+    response: functionName(m.functionId),
+    frame: rsp.last.frame,
+    request: req ? `${functionName(req.message.functionId)} (frame ${req.last.frame})` : `a ${functionName(m.functionId & 0x7fff)} request not in the capture`,
+    status: statusText(m.status ?? 0),
+  };
+}
+
+/** A refusal's frames: its request's (when in the capture), then its own. */
+function errorFrames(rsp: MessageEvent, req: MessageEvent | null): number[] {
+  return req ? [req.last.frame, rsp.last.frame] : [rsp.last.frame];
+}
+
+/** A repeated refusal's frame, kept while fewer than MAX_ERROR_FRAMES are (once per frame and file). */
+function addErrorFrame(e: { frames: number[]; files: string[] }, frame: number, file: string): void {
+  const n = e.frames.length;
+  if (n >= MAX_ERROR_FRAMES) return;
+  for (let i = 0; i < n; i++) if (e.frames[i] === frame && e.files[i] === file) return;
+  e.frames.push(frame);
+  e.files.push(file);
 }

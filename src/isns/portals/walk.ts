@@ -12,7 +12,6 @@
  *    a PG Tag; a zero-length PG Tag is NULL ("no access").
  * Other objects (FC ports, DDs, DD sets) say nothing about portals.
  */
-import { copyBytes } from '../../../dissector/core/byteview.js';
 import {
   FN,
   ROLE_OPERATING,
@@ -24,7 +23,6 @@ import {
   startsObject,
   tagAt,
   uintAt,
-  valueAt,
   valueOffsetAt,
   wordAt,
   type AttrTable,
@@ -60,9 +58,12 @@ export interface Walked {
 function keepValue(kept: Uint8Array | null, m: AttrTable, i: number): Uint8Array | null {
   const n = lengthAt(m, i);
   if (n === 0) return null;
-  if (kept === null || kept.length !== n) return copyBytes(valueAt(m, i));
-  kept.set(valueAt(m, i));
-  return kept;
+  // (copied byte by byte: a view of the value to copy from would be an object per attribute)
+  const out = kept !== null && kept.length === n ? kept : new Uint8Array(n);
+  const b = m.payload;
+  const o = valueOffsetAt(m, i);
+  for (let j = 0; j < n; j++) out[j] = b[o + j]!;
+  return out;
 }
 
 /** Split attributes [from, to) into objects by the grammar's rule; the first attribute always starts one. */
