@@ -10,20 +10,20 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readCapture } from '../src/capture/read.js';
 import { pcapFile, PcapngWriter } from '../tools/craft.js';
 import type { Packet } from '../src/types.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const EDGE = join(ROOT, 'captures/crafted/crafted-edge.pcapng');
 const TIMELINE_A = join(ROOT, 'captures/crafted/timeline-a.pcap');
-const dir = mkdtempSync(join(tmpdir(), 'annotate-'));
+const dir = tempDir('annotate-');
 const run = (args: string[], input?: Uint8Array) => spawnSync(process.execPath, [CLI, ...args], { input: input ?? '', maxBuffer: 64 << 20 });
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 const tshark = (args: string[]): string => spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;

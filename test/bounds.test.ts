@@ -4,8 +4,7 @@
  * multi-PDU message, bytes buffered for one PDU, pcapng block size.
  */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRegistry } from '../dissector/registry.js';
 import { isns } from '../dissector/isns/index.js';
@@ -21,6 +20,7 @@ import { DELIM, multiPdu, pdu, tStr } from '../tools/craft-isns.js';
 import type { Finding } from '../src/findings/registry.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
 import type { Packet } from '../src/types.js';
+import { tempDir } from './helpers/tmp.js';
 
 const TS = { sec: 1, nsec: 0, digits: 6 };
 const PDU = pdu(0x0002, 1, concat([tStr(32, 'iqn.x'), DELIM]));
@@ -94,7 +94,7 @@ test('bytes buffered for one incomplete PDU are bounded', (t) => {
 });
 
 test('a pcapng block claiming 1 GiB is rejected at once', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bounds-'));
+  const dir = tempDir('bounds-');
   const good = new PcapngWriter().section().iface({ linktype: 1 }).packet(0, 1n, Uint8Array.of(1)).bytes();
   const bad = Uint8Array.from([6, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0]);
   const f = join(dir, 'x.pcapng');

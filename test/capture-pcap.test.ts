@@ -6,15 +6,15 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readCapture, type ReadOptions } from '../src/capture/read.js';
 import { concat, pcapFile, pcapHeader, pcapRecord } from '../tools/craft.js';
 import type { CaptureProblem, Packet } from '../src/types.js';
+import { tempDir } from './helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cap-pcap-'));
+const dir = tempDir('cap-pcap-');
 let n = 0;
 function file(bytes: Uint8Array): string {
   const p = join(dir, `f${n++}.bin`);

@@ -6,16 +6,16 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import { readCapture, type ReadOptions } from '../src/capture/read.js';
 import { concat, pcapFile, pcapHeader, pcapRecord, PcapngWriter } from '../tools/craft.js';
 import type { CaptureProblem, Packet } from '../src/types.js';
+import { tempDir } from './helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cap-read-'));
+const dir = tempDir('cap-read-');
 let n = 0;
 function file(bytes: Uint8Array, name = `f${n++}.bin`): string {
   const p = join(dir, name);

@@ -9,20 +9,20 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { annotation, ghData, ghProperty } from '../src/check/annotations.js';
 import { elementLines } from '../src/check/baseline.js';
 import { junitXml, xmlText } from '../src/check/junit.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const TIMELINE = [join(ROOT, 'captures/crafted/timeline-a.pcap'), join(ROOT, 'captures/crafted/timeline-b.pcap')];
 const HOSTILE = join(ROOT, 'captures/crafted/crafted-hostile.pcap');
 const GAP = join(ROOT, 'captures/crafted/damaged-lost-segment.pcap');
-const dir = mkdtempSync(join(tmpdir(), 'check-'));
+const dir = tempDir('check-');
 const run = (args: string[], env: Record<string, string> = {}, cwd = ROOT) => spawnSync(process.execPath, [CLI, 'check', ...args], { cwd, env: { ...process.env, GITHUB_ACTIONS: '', ...env } });
 let n = 0;
 const tmp = (name: string): string => join(dir, `${n++}-${name}`);
@@ -211,7 +211,7 @@ test('GitHub annotations: escaped, pointing at the baseline entry; the 10 most s
   t.is(annotation('warning', 't', 'esc\u001b[31m'), '::warning title=t::esc\\x1b[31m');
   t.is(annotation('error', 't', 'm', { file: 'baselines/isns.json', line: 12 }), '::error file=baselines/isns.json,line=12,title=t::m');
   t.deepEqual(elementLines('{\n  "portals": [\n    {\n      "a": "[{"\n    },\n    {}\n  ],\n  "findings": [{}]\n}', 'portals'), [3, 6]);
-  const work = mkdtempSync(join(tmpdir(), 'ann-'));
+  const work = tempDir('ann-');
   const b = join(work, 'baselines', 'isns.json');
   run(['--update', '--baseline', b, SAMPLE]);
   const j = JSON.parse(readFileSync(b, 'utf8'));

@@ -4,12 +4,12 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { isns } from '../dissector/isns/index.js';
 import { CLI, CLI_MODULES } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
@@ -50,7 +50,7 @@ test('"-" reads stdin; gzip is recognised by magic, not name', (t) => {
   const bytes = readFileSync(SAMPLE);
   const a = run(['portals', '--format', 'json', '-'], bytes);
   t.is(a.status, 0);
-  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const dir = tempDir('cli-');
   const gz = join(dir, 'capture.txt');
   writeFileSync(gz, gzipSync(bytes));
   const b = run(['portals', '--format', 'json', gz]);
@@ -63,7 +63,7 @@ test('"-" reads stdin; gzip is recognised by magic, not name', (t) => {
 
 
 test('unreadable inputs: exit 1 with a one-line error naming the file; other inputs still reported', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const dir = tempDir('cli-');
   const empty = join(dir, 'empty.pcap');
   writeFileSync(empty, '');
   const junk = join(dir, 'junk.bin');
@@ -158,7 +158,7 @@ test('--full decodes what Wireshark leaves "Not Decoded Yet" (ISAKMP phase-1/2, 
 });
 
 test('progress goes to stderr only on a terminal, and is cleared', (t) => {
-  const big = join(mkdtempSync(join(tmpdir(), 'cli-')), 'big.pcapng');
+  const big = join(tempDir('cli-'), 'big.pcapng');
   // ~3.5 MiB of pcapng sections: several 1 MiB reads, so progress is reported at least once.
   const one = readFileSync(SAMPLE);
   writeFileSync(big, Buffer.concat(Array.from({ length: 1000 }, () => one)));
@@ -204,7 +204,7 @@ test('the bin (the bundle of dist/src) and dist/src/cli/main.js print the same: 
     t.is(a.stdout.toString(), b.stdout.toString(), args.join(' '));
     t.is(a.stderr.toString(), b.stderr.toString(), args.join(' '));
   }
-  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const dir = tempDir('cli-');
   const [x, y] = [CLI, CLI_MODULES].map((cli, i) => {
     const out = join(dir, `annotated${i}.pcapng`);
     t.is(spawnSync(process.execPath, [cli, 'annotate', '-o', out, SAMPLE]).status, 0);

@@ -4,11 +4,11 @@
  * and the generator reproduces the committed captures byte for byte.
  */
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { generateAll } from '../tools/gen-crafted.js';
+import { tempDir } from './helpers/tmp.js';
 
 const DIR = resolve(new URL('../../captures/crafted', import.meta.url).pathname);
 const truths = readdirSync(DIR).filter((f) => f.endsWith('.truth.json')).sort();
@@ -52,7 +52,7 @@ test('every read chunk size from 64 to 1100 bytes gives the records of the defau
 });
 
 test('the generator reproduces the committed crafted captures byte for byte', (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'crafted-'));
+  const tmp = tempDir('crafted-');
   const written = generateAll(tmp);
   t.true(written.length > 10);
   for (const f of written) t.true(Buffer.compare(readFileSync(join(tmp, f)), readFileSync(join(DIR, f))) === 0, f);

@@ -15,8 +15,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { knownFunction } from '../dissector/isns/names.js';
 import { analyze } from '../src/analyze.js';
@@ -24,6 +23,7 @@ import { concat, pcapFile, TcpConn, type CraftFrame } from '../tools/craft.js';
 import { DELIM, multiPdu, rsp, tAddr, tEmpty, tPort, tStr, tU32 } from '../tools/craft-isns.js';
 import { damagedCaptures, generateDamaged } from '../tools/gen-damaged.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const DIR = join(ROOT, 'captures/crafted');
@@ -84,7 +84,7 @@ function matched(t: import('ava').ExecutionContext, lines: PduLine[], frame: num
 // ------------------------------------------------------------------ the captures themselves
 
 test('the generator reproduces the committed damaged captures and truths byte for byte', (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'damaged-'));
+  const tmp = tempDir('damaged-');
   const written = generateDamaged(tmp);
   t.is(written.length, 20);
   for (const f of written) t.true(Buffer.compare(readFileSync(join(tmp, f)), readFileSync(join(DIR, f))) === 0, f);
@@ -465,7 +465,7 @@ function mustDecode(b: Built): Set<RealPdu> {
   return ok;
 }
 
-const TMP = mkdtempSync(join(tmpdir(), 'damaged-prop-'));
+const TMP = tempDir('damaged-prop-');
 
 /** Frame number (in the written capture) of the segment holding a PDU's last byte, if captured. */
 function ownerFrame(b: Built, p: RealPdu): number | undefined {

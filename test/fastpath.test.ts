@@ -5,8 +5,7 @@
  * fast path off; both runs must give the same PDUs, records and findings.
  */
 import test from 'ava';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { createRegistry, LINKTYPE } from '../dissector/registry.js';
@@ -18,6 +17,7 @@ import { readCapture } from '../src/capture/read.js';
 import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { rng } from '../tools/craft.js';
+import { tempDir } from './helpers/tmp.js';
 
 function layeredOnly(): Registry {
   const std = createRegistry();
@@ -50,7 +50,7 @@ test('fast path and layered path agree on every bundled capture', async (t) => {
 });
 
 test('fast path and layered path agree on generated mixed and dense captures (split and pipelined PDUs, UDP, many streams)', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fastpath-'));
+  const dir = tempDir('fastpath-');
   for (const [kind, ng] of [['mixed', false], ['dense', false], ['dense', true]] as const) {
     const f = join(dir, `${kind}.${ng ? 'pcapng' : 'pcap'}`);
     const s = generate(kind, f, (kind === 'mixed' ? 8 : 2) << 20, ng, 7);
@@ -60,7 +60,7 @@ test('fast path and layered path agree on generated mixed and dense captures (sp
 });
 
 test('the fast path takes the frames of known conversations and nothing else', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fastpath-'));
+  const dir = tempDir('fastpath-');
   const f = join(dir, 'dense.pcap');
   generate('dense', f, 1 << 20, false, 3);
   let pdus = 0;
@@ -75,7 +75,7 @@ test('the fast path takes the frames of known conversations and nothing else', a
 });
 
 test('fast path and layered path agree on frames with corrupted Ethernet/IPv4/TCP headers', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fastpath-'));
+  const dir = tempDir('fastpath-');
   const f = join(dir, 'dense.pcap');
   generate('dense', f, 256 << 10, false, 11);
   const base = readFileSync(f);

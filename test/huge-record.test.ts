@@ -8,8 +8,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readCapture } from '../src/capture/read.js';
@@ -17,8 +16,9 @@ import type { CaptureProblem, Packet } from '../src/types.js';
 import { concat, ethUdp, pcapHeader, pcapRecord, PcapngWriter } from '../tools/craft.js';
 import { pdu, tAddr, tPort, tStr, DELIM } from '../tools/craft-isns.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'huge-'));
+const dir = tempDir('huge-');
 const T = { sec: 1795464000, nsec: 0 };
 
 const REG = ethUdp('10.0.0.1', '10.0.0.2', 3205, 3205, pdu(1, 1, concat([tStr(32, 'iqn.x'), tStr(1, 'e'), DELIM, tStr(1, 'e'), tAddr(16, '192.0.2.10'), tPort(17, 3260)])));

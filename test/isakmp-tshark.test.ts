@@ -14,8 +14,7 @@
  * test at the end.
  */
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { concat, ethUdp, hexBytes as hex, pcapFile, rng, type CraftFrame } from '../tools/craft.js';
 import { ikeCaptures, writeIkeCaptures, nonEspMarker, message, pl, P, X, filler } from '../tools/craft-ike.js';
@@ -27,6 +26,7 @@ import { ESP_FIELDS } from '../dissector/esp/esp.js';
 import { UDPENCAP_FIELDS } from '../dissector/udpencap/udpencap.js';
 import { isakmp } from '../dissector/isakmp/isakmp.js';
 import { ALL_FIELDS, HAVE_TSHARK, ROOT, committedLines, diffLines, ourLines, tsharkLines } from './helpers/ike-frames.js';
+import { tempDir } from './helpers/tmp.js';
 
 const DIR = join(ROOT, 'captures/crafted');
 const CAPS = readdirSync(DIR)
@@ -107,7 +107,7 @@ for (const cap of CAPS) {
 }
 
 test('the generator reproduces the committed IKE captures byte for byte', (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'ike-crafted-'));
+  const tmp = tempDir('ike-crafted-');
   const written = writeIkeCaptures(tmp);
   t.deepEqual(written.slice().sort(), CAPS);
   for (const f of written) t.true(Buffer.compare(readFileSync(join(tmp, f)), readFileSync(join(DIR, f))) === 0, f);
@@ -193,7 +193,7 @@ test('mutations: 3000 mutated messages of the crafted captures (port 500 and 450
     if (inKnownGap(m)) gap.add(String(i + 1));
     frames.push({ data: ethUdp('192.0.2.10', '198.51.100.20', nat ? 4500 : 500, nat ? 4500 : 500, nat ? nonEspMarker(m) : m), sec: 1795464000 + i, nsec: 0 });
   }
-  const f = join(mkdtempSync(join(tmpdir(), 'ike-mut-')), 'mutations.pcap');
+  const f = join(tempDir('ike-mut-'), 'mutations.pcap');
   writeFileSync(f, pcapFile(frames));
   const keep = (lines: string[]): string[] => lines.filter((l) => !gap.has(l.slice(0, l.indexOf('\t'))));
   const theirs = keep(tsharkLines(f));
@@ -209,7 +209,7 @@ test('difference: Cisco fragmentation (payload 132) — tshark reassembles acros
   const h = { ispi: '1122334455667788', rspi: '99aabbccddeeff00', exchange: X.IDENTITY_PROTECTION };
   // one frame: a single, last fragment (packet 5, sequence 1) carrying 4 bytes
   const m = message(h, [pl(132, concat([hex('0005'), Uint8Array.of(1, 1), filler(4, 1)]))]);
-  const f = join(mkdtempSync(join(tmpdir(), 'ike-frag-')), 'frag.pcap');
+  const f = join(tempDir('ike-frag-'), 'frag.pcap');
   writeFileSync(f, pcapFile([{ data: ethUdp('192.0.2.10', '198.51.100.20', 500, 500, m), sec: 1795464000, nsec: 0 }]));
   const fields = ['frame.number', 'isakmp.frag.packetid', 'isakmp.frag.seq', 'isakmp.frag.last', 'isakmp.reassembled.length'];
   t.deepEqual(await ourLines(f, fields), ['1\t0x0005\t1\t1\t']);
@@ -222,7 +222,7 @@ test('difference: a distinguished name that is well-framed outside but broken in
   const h = { ispi: '1122334455667788', rspi: '99aabbccddeeff00', exchange: X.IDENTITY_PROTECTION };
   // CR (X.509 signature) whose DN SEQUENCE holds a SET holding a 1-byte SEQUENCE; then a VID
   const m = message(h, [pl(P.CR, concat([Uint8Array.of(4), hex('300531033001')])), pl(P.VID, filler(4, 2))]);
-  const f = join(mkdtempSync(join(tmpdir(), 'ike-dn-')), 'dn.pcap');
+  const f = join(tempDir('ike-dn-'), 'dn.pcap');
   writeFileSync(f, pcapFile([{ data: ethUdp('192.0.2.10', '198.51.100.20', 500, 500, m), sec: 1795464000, nsec: 0 }]));
   const fields = ['frame.number', 'isakmp.ike.certreq.authority.sig', 'isakmp.vid_bytes'];
   t.deepEqual(await ourLines(f, fields), ['1\t0\ta9a3b3b4']);

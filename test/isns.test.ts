@@ -5,8 +5,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isnsTree, parseIsnsMessage, dissectIsnsPdu, isnsPduLength, isnsPduLengthAt } from '../dissector/isns/index.js';
 import { ByteView } from '../dissector/core/byteview.js';
@@ -16,6 +15,7 @@ import type { Finding } from '../src/findings/registry.js';
 import type { FramedPdu } from '../src/flow/pdu.js';
 import { concat, ethUdp, pcapFile, be32 } from '../tools/craft.js';
 import { DELIM, multiPdu, pdu, rsp, tAddr, tEmpty, tlv, tPort, tRawStr, tStr, tU32, F_FIRST, F_SERVER } from '../tools/craft-isns.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -28,7 +28,7 @@ function values(pduBytes: Uint8Array, abbrev: string, transport: 'tcp' | 'udp' =
 
 /** tshark's -e values for UDP datagrams carrying these payloads (one line per frame). */
 function tshark(payloads: Uint8Array[], fields: string[]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'isns-'));
+  const dir = tempDir('isns-');
   const f = join(dir, 'x.pcap');
   writeFileSync(f, pcapFile(payloads.map((p, i) => ({ data: ethUdp('10.0.0.2', '10.0.0.1', 3205, 3205, p), sec: 1795464000 + i, nsec: 0 }))));
   return spawnSync('tshark', ['-r', f, '-Y', 'isns', '-T', 'fields', '-E', 'occurrence=a', ...fields.flatMap((x) => ['-e', x])]).stdout.toString().replace(/\n$/, '').split('\n');

@@ -5,14 +5,14 @@
  * frame and byte to look at. Packets of no application stay silent.
  */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { ethernet, ethTcp, ethUdp, ipv4, MAC_A, MAC_B, pcapFile, TCP_ACK, TCP_PSH, udp } from '../tools/craft.js';
+import { tempDir } from './helpers/tmp.js';
 
 function write(frames: Uint8Array[]): string {
-  const f = join(mkdtempSync(join(tmpdir(), 'isns-layer-')), 'x.pcap');
+  const f = join(tempDir('isns-layer-'), 'x.pcap');
   writeFileSync(f, pcapFile(frames.map((data, i) => ({ data, sec: 1795464000 + i, nsec: 0 }))));
   return f;
 }

@@ -7,8 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ByteView } from '../dissector/core/byteview.js';
 import { tsharkValue, walk, type FieldNode } from '../dissector/core/field.js';
@@ -23,6 +22,7 @@ import { ipv6 } from '../dissector/net/ipv6.js';
 import { tcp } from '../dissector/transport/tcp.js';
 import { udp } from '../dissector/transport/udp.js';
 import * as c from '../tools/craft.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ALL: Protocol<unknown>[] = [eth, vlan, sll, sll2, bsdNull, bsdLoop, rawIp, rawIpv4, rawIpv6, ipv4, ipv6, tcp, udp];
 const TREE = { tree: true } as const;
@@ -415,7 +415,7 @@ test('values agree with tshark on crafted frames of every link type', (t) => {
     'tcp.options.sack.count', 'tcp.options.timestamp.tsval', 'tcp.options.timestamp.tsecr',
     'udp.srcport', 'udp.dstport', 'udp.length', 'udp.checksum',
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'isns-link-'));
+  const dir = tempDir('isns-link-');
   try {
     const file = join(dir, 'link.pcapng');
     writeFileSync(file, w.bytes());

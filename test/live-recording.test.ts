@@ -14,11 +14,11 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OPEN_ISNS_CHECKS } from './helpers/open-isns-checks.js';
 import { checkIkeRecording, checkIscsiRecording } from './helpers/recorded.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 
@@ -35,7 +35,7 @@ function why(tools: string[]): string | null {
 
 /** Run a recording script for some scenarios into a fresh directory; the directory, or the reason it failed. */
 function record(script: string, scenarios: string[]): { dir: string } | { error: string } {
-  const out = mkdtempSync(join(tmpdir(), 'live-rec-'));
+  const out = tempDir('live-rec-');
   const r = spawnSync('bash', [join(ROOT, 'captures', script), ...scenarios], { env: { ...process.env, RECORD_OUT: out }, encoding: 'utf8', timeout: 240_000 });
   if (r.status !== 0) return { error: `${script} exited ${r.status ?? r.signal}: ${(r.stderr ?? '').split('\n').slice(-6).join(' | ')}` };
   return { dir: out };

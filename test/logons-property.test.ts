@@ -7,8 +7,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ByteView } from '../dissector/core/byteview.js';
 import { dissectIsakmp, dissectUdpEncap } from '../dissector/isakmp/index.js';
@@ -22,6 +21,7 @@ import { parseTargetAddress } from '../src/iscsi/target-address.js';
 import { buildLogons } from '../src/logons/build.js';
 import { DiscoveryStore } from '../src/logons/discovery.js';
 import { payloads, readCraftedPcap, type Payload } from './helpers/split-frames.js';
+import { tempDir } from './helpers/tmp.js';
 
 const RUNS = Number(process.env.LOGON_RUNS ?? 1000);
 const CRAFTED = resolve(new URL('../../captures/crafted', import.meta.url).pathname);
@@ -129,7 +129,7 @@ test('TargetAddress text never throws; IP literals come back canonical', (t) => 
 });
 
 test('mutated story captures through the whole pipeline never throw', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'logon-mut-'));
+  const tmp = tempDir('logon-mut-');
   try {
     const files = STORIES.map((f) => readFileSync(join(CRAFTED, f)));
     const cases = fc.sample(fc.tuple(fc.nat({ max: files.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 8 })), { numRuns: Math.min(RUNS, 300), seed: 14 });

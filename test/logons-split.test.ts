@@ -6,16 +6,15 @@
  * frame's two halves are the original frame).
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { analyze } from '../src/analyze.js';
 import { mapFrames, readCraftedPcap, splitVariants } from './helpers/split-frames.js';
+import { tempDir } from './helpers/tmp.js';
 
 const CRAFTED = resolve(new URL('../../captures/crafted', import.meta.url).pathname);
-const tmp = mkdtempSync(join(tmpdir(), 'logon-split-'));
-test.after.always(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('logon-split-');
 
 for (const tf of readdirSync(CRAFTED).filter((f) => /^logon-.*\.truth\.json$/.test(f)).sort()) {
   test(`${tf}: every split position gives the truth's logon records`, async (t) => {

@@ -10,13 +10,13 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import type { LogonRecord } from '../src/logons/types.js';
 import { checkIkeRecording, checkIscsiRecording } from './helpers/recorded.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CRAFTED = join(ROOT, 'captures/crafted');
@@ -117,7 +117,7 @@ test('logons --iscsi-port follows a port off 3260; bad options exit 2', (t) => {
 });
 
 test('logons takes the shared options: -o, --portal, --code/--severity; each logon finding carries its display filter', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'logons-'));
+  const dir = tempDir('logons-');
   const out = join(dir, 'sub', 'l.json');
   const r = run(['logons', '--format', 'json', '-o', out, SAMPLE]);
   t.is(r.status, 0, r.stderr);
@@ -137,7 +137,7 @@ test('logons takes the shared options: -o, --portal, --code/--severity; each log
 });
 
 test('annotate comments the frames logon findings name (one input)', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'logons-'));
+  const dir = tempDir('logons-');
   const out = join(dir, 'a.pcapng');
   t.is(run(['annotate', '-q', SAMPLE, '-o', out]).status, 0);
   // Read back by the reader (tshark reads it too in annotate.test.ts): frame 26 holds the refused aggressive mode.

@@ -6,8 +6,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { formatTable } from '../src/output/table.js';
@@ -17,13 +16,14 @@ import { stableConversation, stableSubject } from '../src/findings/subject.js';
 import type { AnalyzeResult } from '../src/analyze.js';
 import type { PortalRecord } from '../src/isns/portals/builder.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const EDGE = join(ROOT, 'captures/crafted/crafted-edge.pcapng');
 const run = (args: string[], input?: Uint8Array | string) => spawnSync(process.execPath, [CLI, ...args], { input: input ?? '', maxBuffer: 64 << 20 });
 const json = (args: string[]) => JSON.parse(run(['portals', '--format', 'json', ...args]).stdout.toString());
-const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+const dir = tempDir('opts-');
 
 test('-v, --version and `portals -v` print the version from package.json', (t) => {
   const v = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;

@@ -13,15 +13,15 @@
  */
 import test from 'ava';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const SAMPLE = join(ROOT, 'captures/crafted/sample.pcapng');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const work = mkdtempSync(join(tmpdir(), 'pkg-'));
+const work = tempDir('pkg-');
 const sh = (cmd: string, cwd: string, env: Record<string, string> = {}): SpawnSyncReturns<string> =>
   spawnSync('sh', ['-c', cmd], { cwd, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '', npm_config_update_notifier: 'false', npm_config_fund: 'false', ...env }, maxBuffer: 64 << 20 });
 

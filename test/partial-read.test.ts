@@ -6,14 +6,14 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { concat, ethUdp, PcapngWriter } from '../tools/craft.js';
 import { DELIM, pdu, tAddr, tPort, tStr } from '../tools/craft-isns.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'partial-'));
+const dir = tempDir('partial-');
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 16 << 20, env: { ...process.env, GITHUB_ACTIONS: '' } });
 
 // Two registrations over UDP, then a block claiming 0xFFFFFFF0 bytes.

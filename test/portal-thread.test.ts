@@ -7,8 +7,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, createReadStream, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, createReadStream, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../src/analyze.js';
@@ -25,6 +24,7 @@ import { DELIM, multiPdu, rsp, tAddr, tPort, tStr, tU32 } from '../tools/craft-i
 import { captureFiles } from './helpers/captures.js';
 import { ROOT } from './helpers/ike-frames.js';
 import { tempFile } from './helpers/isns-encode.js';
+import { tempDir } from './helpers/tmp.js';
 
 /** A value with every own property, enumerable or not (hidden ones marked "~"), in order. */
 function canon(x: unknown): unknown {
@@ -182,7 +182,7 @@ test('a thread started first thing that no run takes does not keep the process a
 
 test('a portal thread that cannot start fails the run at once with an internal error (not after the 30 s a stuck thread is given)', (t) => {
   // The bin's files without its thread's (a broken install), beside the package's dependencies.
-  const pkg = mkdtempSync(join(tmpdir(), 'nothread-'));
+  const pkg = tempDir('nothread-');
   mkdirSync(join(pkg, 'dist'));
   cpSync(join(ROOT, 'dist/bin'), join(pkg, 'dist/bin'), { recursive: true });
   rmSync(join(pkg, 'dist/bin/thread.js'));

@@ -4,14 +4,14 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { concat, ethTcp, pcapFile, TCP_ACK, TCP_PSH, TCP_SYN } from '../tools/craft.js';
 import { DELIM, pdu, tStr } from '../tools/craft-isns.js';
 import { CLI } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gap-'));
+const dir = tempDir('gap-');
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 16 << 20 });
 
 test('TCP_GAP: a hole with no frame before it reads "at the start of the stream, before frame N", two frames "between frames A and B"', (t) => {

@@ -9,13 +9,13 @@
  * truncated TLVs) is built here byte by byte.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { be16, be32, concat } from '../../tools/craft.js';
 import { isnsTree } from '../../dissector/isns/index.js';
 import { tsharkValue, walk, type FieldNode } from '../../dissector/core/field.js';
 import { analyze } from '../../src/analyze.js';
+import { tempDir } from './tmp.js';
 
 export const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -43,7 +43,7 @@ export const ascii = (s: string): Uint8Array => Uint8Array.from([...s].map((c) =
 
 /** Write bytes to a fresh temp file and return its path. */
 export function tempFile(name: string, data: Uint8Array): string {
-  const f = join(mkdtempSync(join(tmpdir(), 'isns-test-')), name);
+  const f = join(tempDir('isns-test-'), name);
   writeFileSync(f, data);
   return f;
 }
