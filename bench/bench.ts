@@ -20,7 +20,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate, type GenStats } from './gen.js';
 import { pcapHeader, pcapRecord, ethTcp } from '../tools/craft.js';
-import { V8_OPTIONS } from '../src/cli/main.js';
+import { V8_OPTIONS } from '../src/cli/launch.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const argv = process.argv.slice(2);

@@ -193,7 +193,7 @@ test('the CLI runs itself with its V8 options when the inputs need them (relaunc
 });
 
 test('V8 options only for large or unknown-size inputs', async (t) => {
-  const { needsV8Options, V8_OPTIONS_FROM_BYTES } = await import('../src/cli/main.js');
+  const { needsV8Options, V8_OPTIONS_FROM_BYTES } = await import('../src/cli/launch.js');
   t.false(await needsV8Options(['portals', SAMPLE]));
   t.true(await needsV8Options(['portals', '-']));
   t.true(await needsV8Options(['portals', 'x.pcap.gz']));

@@ -2,7 +2,7 @@
  * `npm run build`'s second step: the command line as the package's bin runs
  * it, bundled from tsc's output (dist/src) into dist/bin with esbuild.
  *
- *   dist/bin/isns-dissector.js   the bin (dist/src/cli/main.js and what it imports at start)
+ *   dist/bin/isns-dissector.js   the bin (dist/src/cli/bin.js: the launcher, then main.js's chunk)
  *   dist/bin/thread.js           the portal builder's thread (prestart.ts starts ./thread.js
  *                                beside the code that starts it, here as in dist/src)
  *   dist/bin/chunk-*.js          code shared by the two, and each command's own (loaded when it runs)
@@ -26,7 +26,7 @@ const out = join(ROOT, 'dist/bin');
 rmSync(out, { recursive: true, force: true });
 
 await build({
-  entryPoints: { 'isns-dissector': join(ROOT, 'dist/src/cli/main.js'), thread: join(ROOT, 'dist/src/isns/portals/thread.js') },
+  entryPoints: { 'isns-dissector': join(ROOT, 'dist/src/cli/bin.js'), thread: join(ROOT, 'dist/src/isns/portals/thread.js') },
   outdir: out,
   bundle: true,
   splitting: true,

@@ -8,8 +8,8 @@
  * Memory: a Buffer is handed to the reader in `highWaterMark` views (no
  * copy); a stream's chunks are passed on as they come.
  */
-import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { pathBytes } from './size.js';
 import { asBuffer, fileChunks, reason } from './source.js';
 
 export type CaptureData = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
@@ -31,14 +31,10 @@ export function knownSize(inputs: readonly CaptureInput[]): number | null {
   for (const i of inputs) {
     const data = isNamed(i) ? i.data : i;
     if (data instanceof Uint8Array) bytes += data.length;
-    else if (typeof data !== 'string' || data === '-' || /\.gz$/i.test(data)) return null;
     else {
-      try {
-        const st = statSync(data);
-        if (st.isFile()) bytes += st.size;
-      } catch {
-        /* not a file: nothing to count */
-      }
+      const n = typeof data === 'string' ? pathBytes(data) : null;
+      if (n === null) return null;
+      bytes += n;
     }
   }
   return bytes;

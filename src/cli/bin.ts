@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/**
+ * The package's bin (bundled as dist/bin/isns-dissector.js, tools/bundle.ts):
+ * first whether this process runs the command or starts again with the V8
+ * options it needs (launch.ts), and only then the command line's modules
+ * (main.ts), so that a process that starts again loads next to nothing.
+ */
+import { fileURLToPath } from 'node:url';
+import { relaunch } from './launch.js';
+
+const argv = process.argv.slice(2);
+const relaunched = await relaunch(argv, fileURLToPath(import.meta.url));
+if (relaunched !== null) process.exitCode = relaunched;
+else await (await import('./main.js')).run(argv);
