@@ -5,7 +5,7 @@
  */
 import { functionName } from '../../dissector/isns/index.js';
 import { describeBitmap, hex32, RESERVED_BITS } from '../isns/bitmap.js';
-import type { PortalState } from '../isns/portals/store.js';
+import { lastBitmap, type PortalState } from '../isns/portals/store.js';
 import { withFrameFiles } from './locate.js';
 import { finding, type Finding } from './registry.js';
 
@@ -40,8 +40,9 @@ export interface PortalVerdict {
  * reports. A rejected portal (no registration of it accepted) is discovered by
  * no initiator: no default bitmap, no BITMAP_ABSENT, no conflict among attempts.
  */
-export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmaps' | 'bitmap' | 'life' | 'deregFrames' | 'deregFiles'>, defaultBitmap: number | null, rejected = false): PortalVerdict {
+export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmaps' | 'bitmapValue' | 'bitmapFid' | 'bitmapFrame' | 'bitmapFile' | 'life' | 'deregFrames' | 'deregFiles'>, defaultBitmap: number | null, rejected = false): PortalVerdict {
   const findings: Finding[] = [];
+  const last = lastBitmap(p);
   // ISNS_ERROR_STATUS: one per response function and status, with how often it came back.
   for (const e of p.errors.values()) {
     findings.push(withFrameFiles(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file), e.files));
@@ -51,10 +52,10 @@ export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmaps' | 'bitm
       (s) => `${describeBitmap(s.value)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
     );
     const firsts = p.bitmaps.map((s) => s.first);
-    findings.push(withFrameFiles(finding('BITMAP_CONFLICT', { count: p.bitmaps.length, parts }, firsts.map((s) => s.frame), p.bitmap!.from.file), firsts.map((s) => s.file)));
+    findings.push(withFrameFiles(finding('BITMAP_CONFLICT', { count: p.bitmaps.length, parts }, firsts.map((s) => s.frame), last!.from.file), firsts.map((s) => s.file)));
   }
-  let bitmap: number | null = p.bitmap ? p.bitmap.value : null;
-  let source: PortalVerdict['source'] = p.bitmap ? 'isns' : 'none';
+  let bitmap: number | null = last ? last.value : null;
+  let source: PortalVerdict['source'] = last ? 'isns' : 'none';
   if (bitmap === null && rejected) {
     // nothing: no initiator discovers it, so no bitmap applies
   } else if (bitmap === null && defaultBitmap !== null) {
@@ -62,7 +63,7 @@ export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmaps' | 'bitm
     source = 'default';
     findings.push(finding('DEFAULT_BITMAP_APPLIED', { bitmap: describeBitmap(bitmap) }, []));
   } else if (bitmap === null) findings.push(finding('BITMAP_ABSENT', {}, []));
-  const own = source === 'default' || !p.bitmap ? undefined : p.bitmap.from;
+  const own = source === 'default' || !last ? undefined : last.from;
   if (bitmap !== null) findings.push(...bitmapFindings(bitmap, own ? [own.frame] : [], source, own?.file));
   if (p.life === 'deregistered') findings.push(withFrameFiles(finding('PORTAL_DEREGISTERED', { frames: p.deregFrames }, p.deregFrames.slice(), p.deregFiles[0]), p.deregFiles));
   return { bitmap, source, findings };

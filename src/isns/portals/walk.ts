@@ -212,36 +212,32 @@ class Walk {
   }
 
   private bitmap(p: PortalState, v: number): void {
-    const fid = this.ev.message.functionId;
     const last = this.ev.last;
     // Updated in place: a portal registered a million times makes no garbage for the old heap.
-    if (p.bitmap) {
-      p.bitmap.value = v;
-      p.bitmap.from.fid = fid;
-      p.bitmap.from.frame = last.frame;
-      p.bitmap.from.file = last.file;
-    } else p.bitmap = { value: v, from: { fid, frame: last.frame, file: last.file } };
-    // The same bitmap as last time (the common case): its entry without a scan.
+    p.bitmapValue = v;
+    p.bitmapFid = this.ev.message.functionId;
+    p.bitmapFrame = last.frame;
+    p.bitmapFile = last.file;
+    // The same bitmap as last time (the common case): its entry without a search.
     const cur = p.bitmapEntry;
     if (cur !== null && cur.value === v) {
       cur.count++;
       cur.lastFrame = last.frame;
       return;
     }
-    // Another one seen before: its entry, by a scan of the few kept.
-    const list = p.bitmaps;
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]!;
-      if (e.value === v) {
-        e.count++;
-        e.lastFrame = last.frame;
-        p.bitmapEntry = e;
-        return;
-      }
+    // Another one seen before: its entry, found among the few values kept.
+    const i = p.bitmapValues.indexOf(v);
+    if (i >= 0) {
+      const e = p.bitmaps[i]!;
+      e.count++;
+      e.lastFrame = last.frame;
+      p.bitmapEntry = e;
+      return;
     }
-    if (list.length < MAX_DISTINCT_BITMAPS) {
-      const e = { value: v, first: { fid, frame: last.frame, file: last.file }, lastFrame: last.frame, count: 1 };
-      list.push(e);
+    if (p.bitmaps.length < MAX_DISTINCT_BITMAPS) {
+      const e = { value: v, first: { fid: p.bitmapFid, frame: last.frame, file: last.file }, lastFrame: last.frame, count: 1 };
+      p.bitmaps.push(e);
+      p.bitmapValues.push(v);
       p.bitmapEntry = e;
     } else p.bitmapEntry = null;
   }
