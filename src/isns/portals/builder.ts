@@ -28,7 +28,7 @@ import { recordOf, type DiscoveredBy, type PortalRecord } from './record.js';
 import type { DiscoveryStore } from '../../logons/discovery.js';
 import { Listings, removedAt, type ListedPortal } from './listings.js';
 export type { ListedPortal } from './listings.js';
-import { PortalStore, setSeen, type PortalState } from './store.js';
+import { PortalStore, seenLast, type PortalState } from './store.js';
 import { walkMessage, type Walked } from './walk.js';
 
 export type { PortalRecord, PortalNode, DiscoveredBy } from './record.js';
@@ -220,7 +220,7 @@ export class PortalBuilder {
       p.deregFrames.push(ev.last.frame);
       p.deregFiles.push(ev.last.file);
     }
-    setSeen(p.lastSeen, ev.last);
+    seenLast(p, ev.last);
   }
 
   /** SCN: destination, timestamp, then [SCN bitmap, affected object(s)]... */

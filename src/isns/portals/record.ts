@@ -9,7 +9,7 @@ import type { Finding } from '../../findings/registry.js';
 import { securityFlagNames } from '../bitmap.js';
 import { isoTime } from '../../time.js';
 import type { SeenAt } from '../../types.js';
-import type { PortalState, PortalStore, Seen } from './store.js';
+import { lastSeenOf, type PortalState, type PortalStore, type Seen } from './store.js';
 
 export interface PortalNode {
   name: string;
@@ -108,7 +108,7 @@ export function recordOf(portal: PortalState, store: PortalStore, defaultBitmap:
     state,
     discoveredBy,
     firstSeen: seenAt(portal.firstSeen),
-    lastSeen: seenAt(portal.lastSeen),
+    lastSeen: seenAt(lastSeenOf(portal)),
     // The contract's portal findings: code, severity, message, frames, filter (the file is the
     // record's own: kept non-enumerable, for check and annotate; `filters` when frames span files).
     findings: v.findings.map((f) => keepHidden(f, { code: f.code, severity: f.severity, message: f.message, frames: f.frames, filter: f.filter ?? null, ...(f.filters ? { filters: f.filters } : {}) })),

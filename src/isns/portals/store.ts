@@ -27,13 +27,18 @@ export function seenOf(p: FramedPdu): Seen {
   return { file: p.file, frame: p.frame, sec: p.ts.sec, nsec: p.ts.nsec, digits: p.ts.digits };
 }
 
-/** Update a kept Seen in place (a new object per update would end up as old-heap garbage). */
-export function setSeen(s: Seen, p: FramedPdu): void {
-  s.file = p.file;
-  s.frame = p.frame;
-  s.sec = p.ts.sec;
-  s.nsec = p.ts.nsec;
-  s.digits = p.ts.digits;
+/** A portal seen (again) in PDU p. */
+export function seenLast(s: PortalState, p: FramedPdu): void {
+  s.lastFile = p.file;
+  s.lastFrame = p.frame;
+  s.lastSec = p.ts.sec;
+  s.lastNsec = p.ts.nsec;
+  s.lastDigits = p.ts.digits;
+}
+
+/** Where a portal was seen last. */
+export function lastSeenOf(s: Pick<PortalState, 'lastFile' | 'lastFrame' | 'lastSec' | 'lastNsec' | 'lastDigits'>): Seen {
+  return { file: s.lastFile, frame: s.lastFrame, sec: s.lastSec, nsec: s.lastNsec, digits: s.lastDigits };
 }
 
 /** Where a value came from (kept small: no reference to the message itself). */
@@ -96,7 +101,15 @@ export interface PortalState {
   life: 'registered' | 'deregistered' | null;
   rejected: number;
   firstSeen: Seen;
-  lastSeen: Seen;
+  /**
+   * Where the portal was seen last (lastSeenOf() gives it as a Seen): fields of the state, like
+   * the bitmap's, as every message that names the portal sets them.
+   */
+  lastFile: string;
+  lastFrame: number;
+  lastSec: number;
+  lastNsec: number;
+  lastDigits: number;
   /** ISNS_ERROR_STATUS findings, one per response function and status, with how often each came back. */
   errors: Map<number, ErrorStatus>;
   /** How it was discovered: BY_ISNS | BY_SENDTARGETS bits (builder.ts). */
@@ -212,7 +225,7 @@ export class PortalStore {
       if (bits !== null) {
         this.byV4.set(bits | 0, udp ? socket | 0x10000 : socket, p);
       }
-    } else setSeen(p.lastSeen, last);
+    } else seenLast(p, last);
     if (how === 'rejected') p.rejected++;
     else if (how === 'registered') p.life = 'registered';
     if (entity && how !== 'rejected' && p.entityId !== entity) {
@@ -282,7 +295,11 @@ function newPortal(n: number, address: string, socket: number, udp: boolean, fir
     life: null,
     rejected: 0,
     firstSeen: seenOf(first),
-    lastSeen: seenOf(last),
+    lastFile: last.file,
+    lastFrame: last.frame,
+    lastSec: last.ts.sec,
+    lastNsec: last.ts.nsec,
+    lastDigits: last.ts.digits,
     errors: new Map(),
     deregFrames: [],
     deregFiles: [],
