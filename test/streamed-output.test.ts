@@ -16,7 +16,8 @@ import { analyzeStreamed } from '../src/cli/records.js';
 import { filterResult, type RecordFilter } from '../src/output/filters.js';
 import { formatPortals, portalStream, type PortalFormat } from '../src/output/portals.js';
 import { captureFiles } from './helpers/captures.js';
-import { ROOT, tempFile } from './helpers/isns-encode.js';
+import { ROOT } from './helpers/isns-encode.js';
+import { tempDir } from './helpers/tmp.js';
 import { CLI } from './helpers/cli.js';
 
 const FORMATS: PortalFormat[] = ['json', 'ndjson', 'csv'];
@@ -56,7 +57,7 @@ test.serial('every bundled capture, every streamed format, with and without filt
 });
 
 test.serial('a dense generated capture through the CLI (the thread sends many batches): stdout and -o FILE are the whole result\'s text', async (t) => {
-  const file = join(tempFile('x', new Uint8Array(0)), '..', 'dense.pcapng');
+  const file = join(tempDir('streamed-'), 'dense.pcapng');
   const stats = generate('dense', file, 8 << 20, true, 11);
   const whole = await analyze(file, { logons: false, portalThread: false });
   t.true(whole.portals.length === stats.portals && stats.portals > 16 * 10, `${whole.portals.length} records: more than ten batches`);

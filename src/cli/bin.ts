@@ -6,9 +6,6 @@
  * (main.ts), so that a process that starts again loads next to nothing.
  */
 import { fileURLToPath } from 'node:url';
-import { relaunch } from './launch.js';
+import { launch } from './launch.js';
 
-const argv = process.argv.slice(2);
-const relaunched = await relaunch(argv, fileURLToPath(import.meta.url));
-if (relaunched !== null) process.exitCode = relaunched;
-else await (await import('./main.js')).run(argv);
+await launch(fileURLToPath(import.meta.url), async (argv) => (await import('./main.js')).run(argv));

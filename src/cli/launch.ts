@@ -66,3 +66,11 @@ export async function relaunch(argv: string[], script: string): Promise<number |
     });
   });
 }
+
+/** A CLI process's start: run again with V8_OPTIONS (relaunch), or `run` the command line here. */
+export async function launch(script: string, run: (argv: string[]) => Promise<void>): Promise<void> {
+  const argv = process.argv.slice(2);
+  const relaunched = await relaunch(argv, script);
+  if (relaunched !== null) process.exitCode = relaunched;
+  else await run(argv);
+}

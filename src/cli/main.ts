@@ -10,7 +10,7 @@ import { knownSize } from '../capture/input.js';
 import { prestartPortalThread, startsEarly } from '../isns/portals/prestart.js';
 import { safeText } from '../../dissector/core/field.js';
 import { Exit } from './args.js';
-import { relaunch } from './launch.js';
+import { launch } from './launch.js';
 import { UsageError, fail } from './io.js';
 import { USAGE } from './usage.js';
 import { VERSION } from '../version.js';
@@ -75,9 +75,4 @@ export async function run(argv: string[]): Promise<void> {
 
 // Run as a script (`node dist/src/cli/main.js ...`; the package's bin is bin.ts).
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${realpathSync(process.argv[1])}`).href;
-if (isMain) {
-  const argv = process.argv.slice(2);
-  const relaunched = await relaunch(argv, fileURLToPath(import.meta.url));
-  if (relaunched !== null) process.exitCode = relaunched;
-  else await run(argv);
-}
+if (isMain) await launch(fileURLToPath(import.meta.url), run);

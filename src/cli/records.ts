@@ -11,7 +11,7 @@ import type { PortalFormat } from '../output/portals.js';
 import { bitmapOpt, parse, ports } from './args.js';
 import { fail, progressReporter, reportInputErrors } from './io.js';
 import { FILTER_OPTIONS, filterOptions, outputOptions } from './options.js';
-import { openSink, writeAll } from './sink.js';
+import { withSink, writeAll, type Put } from './sink.js';
 import { USAGE } from './usage.js';
 
 const FORMATS: readonly PortalFormat[] = ['table', 'json', 'ndjson', 'csv'];
@@ -59,7 +59,7 @@ export async function cmdRecords(
 /** Where analyzeStreamed's text goes. */
 export interface StreamedOutput {
   /** Write text (awaited before more is made). */
-  put(chunks: Iterable<string>): Promise<void>;
+  put: Put;
   /** Before the first text. */
   begin?(): void;
   /** Once the inputs are analysed, before the tail. */
@@ -93,16 +93,6 @@ export async function analyzeStreamed(files: string[], opts: AnalyzeOptions, s: 
 
 /** analyzeStreamed to stdout or `-o FILE` (a partly written file is removed on error). */
 async function streamed(files: string[], opts: AnalyzeOptions, s: RecordStream<PortalRecord>, filter: RecordFilter, output: string | undefined, begin: () => void): Promise<number> {
-  const sink = openSink(output);
-  try {
-    const put = async (chunks: Iterable<string>): Promise<void> => {
-      for (const c of chunks) await sink.write(c);
-    };
-    const r = await analyzeStreamed(files, opts, s, filter, { put, begin, end: reportInputErrors });
-    await sink.close();
-    return r.failed ? 1 : 0;
-  } catch (e) {
-    sink.abort();
-    throw e;
-  }
+  const r = await withSink(output, (put) => analyzeStreamed(files, opts, s, filter, { put, begin, end: reportInputErrors }));
+  return r.failed ? 1 : 0;
 }

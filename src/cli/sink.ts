@@ -8,7 +8,7 @@ import { closeSync, createWriteStream, mkdirSync, openSync, renameSync, rmSync, 
 import { dirname } from 'node:path';
 import { write as writeStdout } from './io.js';
 
-export interface DataSink {
+interface DataSink {
   write(s: string | Uint8Array): Promise<void>;
   /** Flush and put the file in place. */
   close(): Promise<void>;
@@ -54,7 +54,7 @@ function batching(put: (b: string | Uint8Array) => Promise<void>): Pick<DataSink
 }
 
 /** Where data goes: stdout, or `-o FILE` (put in place on close). */
-export function openSink(file?: string): DataSink {
+function openSink(file?: string): DataSink {
   if (file === undefined) {
     const out = batching(writeStdout);
     return {
@@ -89,16 +89,30 @@ export function openSink(file?: string): DataSink {
   };
 }
 
-/** Write the chunks to stdout or `-o FILE` (openSink); a partly written file is removed on error. */
-export async function writeAll(file: string | undefined, chunks: Iterable<string>): Promise<void> {
+/** Text written to a sink, each chunk awaited (backpressure). */
+export type Put = (chunks: Iterable<string>) => Promise<void>;
+
+/**
+ * `fill` writes to stdout or `-o FILE` (openSink) through `put`, as often as it likes; then the
+ * output is flushed and the file put in place. A partly written file is removed on error.
+ */
+export async function withSink<T>(file: string | undefined, fill: (put: Put) => Promise<T>): Promise<T> {
   const sink = openSink(file);
   try {
-    for (const c of chunks) await sink.write(c);
+    const r = await fill(async (chunks) => {
+      for (const c of chunks) await sink.write(c);
+    });
     await sink.close();
+    return r;
   } catch (e) {
     sink.abort();
     throw e;
   }
+}
+
+/** Write the chunks to stdout or `-o FILE` (withSink). */
+export function writeAll(file: string | undefined, chunks: Iterable<string>): Promise<void> {
+  return withSink(file, (put) => put(chunks));
 }
 
 /** A file written synchronously (for output produced inside analysis callbacks), put in place on close. */

@@ -108,8 +108,13 @@ export function jsonChunks(r: AnalyzeResult): Generator<string> {
 
 /** One line per record, then one per capture-level finding (`"type": "finding"`). */
 export function* recordLines(records: readonly unknown[], findings: readonly Finding[]): Generator<string> {
-  for (const x of records) yield safeJson(x) + '\n';
+  yield* jsonLines(records);
   yield* findingLines(findings);
+}
+
+/** One line of JSON per value. */
+function* jsonLines(xs: readonly unknown[]): Generator<string> {
+  for (const x of xs) yield safeJson(x) + '\n';
 }
 
 function* findingLines(findings: readonly Finding[]): Generator<string> {
@@ -130,9 +135,7 @@ export function ndjsonLines(r: AnalyzeResult): Generator<string> {
 export function ndjsonStream<R>(): RecordStream<R> {
   return {
     head: () => [],
-    *records(batch) {
-      for (const x of batch) yield safeJson(x) + '\n';
-    },
+    records: jsonLines,
     *tail(r) {
       yield* findingLines(r.findings);
       for (const i of r.inputs) yield safeJson({ type: 'input', ...inputJson(i) }) + '\n';

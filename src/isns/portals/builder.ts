@@ -314,13 +314,13 @@ export class PortalBuilder {
 
   /** The records, in contract order, and the capture-level findings this binder made. */
   finish(): PortalsResult {
-    return { portals: sortPortals([...this.records()]), findings: this.captureFindings };
+    return { portals: [...this.records()], findings: this.captureFindings };
   }
 
-  /** The records one at a time, in the order portals were first seen (finish() sorts them); `sorted`: in contract order. */
-  *records(sorted = false): Generator<PortalRecord> {
+  /** The records one at a time, in contract order. */
+  *records(): Generator<PortalRecord> {
     // (A portal's record has its address, socket and transport, whose keys are distinct: sorting the states sorts the records.)
-    for (const p of sorted ? sortPortals([...this.store.portals.values()]) : this.store.portals.values()) {
+    for (const p of sortPortals([...this.store.portals.values()])) {
       const bits = p.discovered;
       const by: DiscoveredBy[] = [];
       if (bits & BY_ISNS) by.push('isns');

@@ -137,7 +137,7 @@ try {
   if (failure !== null) throw new Error(failure);
   let batch: PortalRecord[] = [];
   // In contract order: the other side may write each batch out as it comes (remote.ts).
-  for (const r of builder.records(true)) {
+  for (const r of builder.records()) {
     batch.push(r);
     if (batch.length === BATCH) {
       post('batch', recordBatch(batch));
