@@ -13,7 +13,7 @@
  */
 import test from 'ava';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempDir } from './helpers/tmp.js';
 
@@ -141,4 +141,29 @@ test('the README\'s CI snippets run as written: from the packed tarball (GitHub 
   const r = sh(check.replace('captures/nightly.pcapng', SAMPLE).replace('baselines/isns.json', b).replace(/--junit \S+/, '--update'), ROOT);
   t.is(r.status, 0, r.stderr);
   t.true(existsSync(b));
+});
+
+test('a checkout whose npx link predates the bundle (bin dist/src/cli/main.js) still runs after a fresh build', (t) => {
+  // npx installs a checkout into its cache on the first `npx --no isns-dissector` and links the bin
+  // package.json names then; it keeps that link when the bin changes. CI's fresh clone at the
+  // same path ran the old link to a freshly built dist/src/cli/main.js: "Permission denied".
+  const co = join(work, 'old-checkout');
+  const env = { npm_config_cache: join(work, 'npm-cache'), npm_config_offline: 'true', npm_config_ignore_scripts: 'true' };
+  mkdirSync(co, { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(co, 'node_modules'));
+  const pkg = readFileSync(join(ROOT, 'package.json'), 'utf8');
+  writeFileSync(join(co, 'package.json'), JSON.stringify({ ...JSON.parse(pkg), bin: { 'isns-dissector': 'dist/src/cli/main.js' } }, null, 2));
+  cpSync(join(ROOT, 'dist'), join(co, 'dist'), { recursive: true });
+  const cmd = `npx --no isns-dissector portals "${SAMPLE}"`;
+  const first = sh(cmd, co, env);
+  t.is(first.status, 0, first.stderr);
+  // a fresh clone at the same path: this build's dist and package.json, npx's cache as it was
+  rmSync(join(co, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(co, 'dist'), { recursive: true });
+  writeFileSync(join(co, 'package.json'), pkg);
+  t.not(statSync(join(co, 'dist/src/cli/main.js')).mode & 0o111, 0, 'the build leaves dist/src/cli/main.js executable');
+  const again = sh(cmd, co, env);
+  t.is(again.status, 0, again.stderr);
+  t.is(again.stdout, first.stdout);
+  t.regex(again.stdout, /sample\.pcapng: 26 packets, 11 iSNS PDUs/); // tshark -r: 26 frames
 });

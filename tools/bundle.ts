@@ -38,3 +38,8 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(join(out, 'isns-dissector.js'), 0o755);
+// The bin before this bundle, still a whole command line: npx keeps the bin link it made on a
+// checkout's first `npx --no isns-dissector` (in ~/.npm/_npx, keyed by the checkout's path) and
+// does not follow package.json's bin when it changes, so an existing checkout, or a fresh clone
+// at the same path, still runs this file: it must stay executable (test/package.test.ts).
+chmodSync(join(ROOT, 'dist/src/cli/main.js'), 0o755);
