@@ -149,6 +149,27 @@ test('timestamps are exact at the 64-bit limits and for 2^-n and 10^-12 resoluti
   ]);
 });
 
+test('timestamps below and around 2^52 (one division there, long division above) equal BigInt arithmetic', async (t) => {
+  // Exact multiples of the unit and their neighbours, where a rounded quotient would be off by one.
+  const values: bigint[] = [0n, 1n, (1n << 52n) - 1n, 1n << 52n, (1n << 52n) + 1n, (1n << 53n) - 1n, 1n << 53n, 1_796_659_000_123_456n];
+  for (const d of [1_000_000n, 1_000_000_000n]) {
+    for (const k of [1n, 4_503_599_627n, 4_503_599_627_370n, (1n << 52n) / d, (1n << 52n) / d + 1n, 1_796_659_000n]) {
+      for (const e of [-1n, 0n, 1n]) if (k * d + e >= 0n && k * d + e < 1n << 64n) values.push(k * d + e);
+    }
+  }
+  for (const [resol, d] of [[6, 1_000_000n], [9, 1_000_000_000n]] as const) {
+    const w = new PcapngWriter(true).section().iface({ linktype: 1, tsresol: resol });
+    for (const v of values) w.packet(0, v, Uint8Array.of(0));
+    const { packets } = await read(file(w.bytes()));
+    const scale = 1_000_000_000n / d;
+    t.deepEqual(
+      packets.map((p) => `${p.ts.sec}.${p.ts.nsec}`),
+      values.map((v) => `${v / d}.${(v % d) * scale}`),
+      `tsresol ${resol}`,
+    );
+  }
+});
+
 test('a bad block length stops reading with the byte offset; earlier packets kept', async (t) => {
   const cases: [string, Uint8Array, RegExp][] = [
     ['length < 12', block(6, new Uint8Array(0), 8), new RegExp(`frame 2: byte offset ${GOOD_LEN + 4}: block of type 0x6 has an invalid length 8$`)],

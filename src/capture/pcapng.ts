@@ -312,10 +312,20 @@ export class PcapngReader implements FormatReader {
   }
 
   /**
-   * floor((hi·2^32 + lo) / d) for d in [2^11, 2^37): long division in 16-bit
-   * digits, every intermediate below 2^53, so exact. Remainder in this.rem.
+   * floor((hi·2^32 + lo) / d) for d in [2^11, 2^37): below 2^52 one division,
+   * else long division in 16-bit digits, every intermediate below 2^53, so
+   * exact. Remainder in this.rem.
    */
   private div(hi: number, lo: number, d: number): number {
+    if (hi < 0x100000) {
+      // Below 2^52 (microseconds until the year 2112) one division of the exact double: t/d is
+      // at least 1/d from the next integer, more than half an ulp of a quotient below 2^52/d, so
+      // the rounded quotient never reaches it; q·d ≤ t is exact.
+      const t = hi * 4294967296 + lo;
+      const q = Math.floor(t / d);
+      this.rem = t - q * d;
+      return q;
+    }
     let cur = hi >>> 16;
     let q = Math.floor(cur / d);
     let r = cur - q * d;
