@@ -5,7 +5,7 @@
  */
 import { functionName } from '../../dissector/isns/index.js';
 import { describeBitmap, hex32, RESERVED_BITS } from '../isns/bitmap.js';
-import { lastBitmap, type PortalState } from '../isns/portals/store.js';
+import { BITMAP_ROW, bitmapsOf, lastBitmap, type PortalState } from '../isns/portals/store.js';
 import { withFrameFiles } from './locate.js';
 import { finding, type Finding } from './registry.js';
 
@@ -40,19 +40,20 @@ export interface PortalVerdict {
  * reports. A rejected portal (no registration of it accepted) is discovered by
  * no initiator: no default bitmap, no BITMAP_ABSENT, no conflict among attempts.
  */
-export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmaps' | 'bitmapValue' | 'bitmapFid' | 'bitmapFrame' | 'bitmapFile' | 'life' | 'deregFrames' | 'deregFiles'>, defaultBitmap: number | null, rejected = false): PortalVerdict {
+export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmapRows' | 'bitmapFiles' | 'bitmapValue' | 'bitmapFid' | 'bitmapFrame' | 'bitmapFile' | 'life' | 'deregFrames' | 'deregFiles'>, defaultBitmap: number | null, rejected = false): PortalVerdict {
   const findings: Finding[] = [];
   const last = lastBitmap(p);
   // ISNS_ERROR_STATUS: one per response function and status, with how often it came back.
   for (const e of p.errors.values()) {
     findings.push(withFrameFiles(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file), e.files));
   }
-  if (p.bitmaps.length > 1 && !rejected) {
-    const parts = p.bitmaps.map(
+  const bitmaps = p.bitmapRows.length > BITMAP_ROW && !rejected ? bitmapsOf(p) : null;
+  if (bitmaps !== null) {
+    const parts = bitmaps.map(
       (s) => `${describeBitmap(s.value)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
     );
-    const firsts = p.bitmaps.map((s) => s.first);
-    findings.push(withFrameFiles(finding('BITMAP_CONFLICT', { count: p.bitmaps.length, parts }, firsts.map((s) => s.frame), last!.from.file), firsts.map((s) => s.file)));
+    const firsts = bitmaps.map((s) => s.first);
+    findings.push(withFrameFiles(finding('BITMAP_CONFLICT', { count: bitmaps.length, parts }, firsts.map((s) => s.frame), last!.from.file), firsts.map((s) => s.file)));
   }
   let bitmap: number | null = last ? last.value : null;
   let source: PortalVerdict['source'] = last ? 'isns' : 'none';

@@ -55,6 +55,19 @@ export interface BitmapValue {
   count: number;
 }
 
+/** Numbers per distinct bitmap in PortalState.bitmapRows: value, count, last frame, first function, first frame. */
+export const BITMAP_ROW = 5;
+
+/** The distinct bitmaps a portal reported, in order of first appearance. */
+export function bitmapsOf(p: Pick<PortalState, 'bitmapRows' | 'bitmapFiles'>): BitmapValue[] {
+  const t = p.bitmapRows;
+  const out: BitmapValue[] = [];
+  for (let r = 0, k = 0; r < t.length; r += BITMAP_ROW, k++) {
+    out.push({ value: t[r]!, count: t[r + 1]!, lastFrame: t[r + 2]!, first: { fid: t[r + 3]!, frame: t[r + 4]!, file: p.bitmapFiles[k]! } });
+  }
+  return out;
+}
+
 /** The bitmap a portal reported last, with where it came from; null when it reported none. */
 export function lastBitmap(p: Pick<PortalState, 'bitmapValue' | 'bitmapFid' | 'bitmapFrame' | 'bitmapFile'>): { value: number; from: Origin } | null {
   return p.bitmapValue === null ? null : { value: p.bitmapValue, from: { fid: p.bitmapFid, frame: p.bitmapFrame, file: p.bitmapFile } };
@@ -79,12 +92,17 @@ export interface PortalState {
   bitmapFid: number;
   bitmapFrame: number;
   bitmapFile: string;
-  /** Every distinct bitmap seen (in order of first appearance), for BITMAP_CONFLICT (bounded). */
-  bitmaps: BitmapValue[];
-  /** The values of `bitmaps`, in the same order (searched without reaching each entry). */
-  bitmapValues: number[];
-  /** The entry of bitmaps for the current bitmap value (null when over the bound). */
-  bitmapEntry: BitmapValue | null;
+  /**
+   * Every distinct bitmap seen (in order of first appearance), for BITMAP_CONFLICT (bounded):
+   * BITMAP_ROW numbers each (value, count, last frame, first function, first frame) in one
+   * array of numbers, and the first file of each in bitmapFiles; bitmapsOf() gives them as
+   * BitmapValue objects. A portal listed again and again updates one array, not an entry object
+   * reached through an array of them (each one more cache miss per message).
+   */
+  bitmapRows: number[];
+  bitmapFiles: string[];
+  /** The row of bitmapRows of the current bitmap value (-1: none, or over the bound). */
+  bitmapRow: number;
   symbolicName: string | null;
   portalIndex: number | null;
   esiInterval: number | null;
@@ -279,9 +297,9 @@ function newPortal(n: number, address: string, socket: number, udp: boolean, fir
     bitmapFid: 0,
     bitmapFrame: 0,
     bitmapFile: '',
-    bitmaps: [],
-    bitmapValues: [],
-    bitmapEntry: null,
+    bitmapRows: [],
+    bitmapFiles: [],
+    bitmapRow: -1,
     symbolicName: null,
     portalIndex: null,
     esiInterval: null,

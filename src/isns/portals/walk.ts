@@ -29,7 +29,7 @@ import {
   type IsnsMessage,
 } from '../../../dissector/isns/index.js';
 import type { MessageEvent } from '../assembler.js';
-import type { How, PortalState, PortalStore } from './store.js';
+import { BITMAP_ROW, type How, type PortalState, type PortalStore } from './store.js';
 
 const NO_ATTRS: AttrTable = { offsets: [], payload: new Uint8Array(0) };
 /** Each store's walk (see Walk). */
@@ -224,28 +224,28 @@ class Walk {
     p.bitmapFid = this.ev.message.functionId;
     p.bitmapFrame = last.frame;
     p.bitmapFile = last.file;
-    // The same bitmap as last time (the common case): its entry without a search.
-    const cur = p.bitmapEntry;
-    if (cur !== null && cur.value === v) {
-      cur.count++;
-      cur.lastFrame = last.frame;
+    // The same bitmap as last time (the common case): its row without a search.
+    const t = p.bitmapRows;
+    let r = p.bitmapRow;
+    if (r >= 0 && t[r] === v) {
+      t[r + 1]!++;
+      t[r + 2] = last.frame;
       return;
     }
-    // Another one seen before: its entry, found among the few values kept.
-    const i = p.bitmapValues.indexOf(v);
-    if (i >= 0) {
-      const e = p.bitmaps[i]!;
-      e.count++;
-      e.lastFrame = last.frame;
-      p.bitmapEntry = e;
-      return;
+    // Another one seen before: its row, found among the few kept.
+    for (r = 0; r < t.length; r += BITMAP_ROW) {
+      if (t[r] === v) {
+        t[r + 1]!++;
+        t[r + 2] = last.frame;
+        p.bitmapRow = r;
+        return;
+      }
     }
-    if (p.bitmaps.length < MAX_DISTINCT_BITMAPS) {
-      const e = { value: v, first: { fid: p.bitmapFid, frame: last.frame, file: last.file }, lastFrame: last.frame, count: 1 };
-      p.bitmaps.push(e);
-      p.bitmapValues.push(v);
-      p.bitmapEntry = e;
-    } else p.bitmapEntry = null;
+    if (t.length < MAX_DISTINCT_BITMAPS * BITMAP_ROW) {
+      p.bitmapRow = t.length;
+      t.push(v, 1, last.frame, p.bitmapFid, last.frame);
+      p.bitmapFiles.push(last.file);
+    } else p.bitmapRow = -1;
   }
 
   private nodeObject(s: number, e: number): void {
