@@ -343,3 +343,57 @@ test('portals are sorted by address numerically (IPv4 before IPv6), then socket,
   }));
   t.deepEqual(sortPortals(mix), [...mix].sort(comparePortals));
 });
+
+test('BITMAP_CONFLICT lists the first 16 distinct bitmaps in order with how often and where last each came; a known one seen past the bound is still counted', (t) => {
+  const b = new PortalBuilder();
+  const portal = (v: number): A[] => [ip(16, '::ffff:10.9.0.1'), port(17, 3260), bmp(v)];
+  const reg = (v: number): MessageEvent => {
+    const r = ev(1, regTarget('e', [portal(v)]));
+    b.message(r);
+    b.message(ev(0x8001, [], { request: r }));
+    return r;
+  };
+  // 20 distinct valid bitmaps (0x01, 0x03, … 0x27), then the first again, the sixth twice, and the 18th again.
+  const value = (i: number): number => 0x01 | (i << 1);
+  const firsts = Array.from({ length: 20 }, (_, i) => reg(value(i)).last.frame);
+  const again0 = reg(value(0)).last.frame;
+  reg(value(5));
+  const again5 = reg(value(5)).last.frame;
+  const last = reg(value(17)).last.frame; // past the bound: not listed, but the reported bitmap
+  const p = b.finish().portals[0]!;
+  t.is(p.securityBitmap, value(17));
+  const c = p.findings.find((f) => f.code === 'BITMAP_CONFLICT')!;
+  t.regex(c.message, /^16 different security bitmaps for this portal: /);
+  t.deepEqual(c.frames, firsts.slice(0, 16));
+  const parts = c.message.slice(c.message.indexOf(': ') + 2, c.message.indexOf('. The last one seen')).split('; ');
+  t.is(parts.length, 16);
+  parts.forEach((s, i) => {
+    const hex = `0x${value(i).toString(16).padStart(8, '0')}`;
+    const times = i === 0 ? `, 2 times, last frame ${again0}` : i === 5 ? `, 3 times, last frame ${again5}` : '';
+    t.true(s.startsWith(`${hex} (`) && s.endsWith(` from DevAttrReg (frame ${firsts[i]}${times})`), s);
+  });
+  t.false(c.message.includes(`0x${value(17).toString(16).padStart(8, '0')}`), 'the 18th bitmap is past the bound');
+  t.true(last > again5);
+});
+
+test('ISAKMP and certificate values of any length are kept whole, and replaced when registered again (same length or not)', (t) => {
+  const b = new PortalBuilder();
+  const hexOf = (n: number, seed: number): string => Array.from({ length: n }, (_, i) => ((i * 7 + seed) & 0xff).toString(16).padStart(2, '0')).join('');
+  const reg = (p1: string, p2: string, cert: string): void => {
+    const r = ev(1, regTarget('e', [[ip(16, '::ffff:10.4.0.2'), port(17, 3260), bytes(28, p1), bytes(29, p2), bytes(31, cert)]]));
+    b.message(r);
+    b.message(ev(0x8001, [], { request: r }));
+  };
+  reg(hexOf(40, 1), hexOf(44, 2), hexOf(300, 3));
+  let p = b.finish().portals[0]!;
+  t.is(p.isakmpPhase1, hexOf(40, 1));
+  t.is(p.isakmpPhase2, hexOf(44, 2));
+  t.is(p.key, hexOf(300, 3));
+  t.is(p.keySize, 300);
+  reg(hexOf(40, 4), hexOf(44, 5), hexOf(300, 6)); // same lengths: the kept bytes are overwritten
+  p = b.finish().portals[0]!;
+  t.deepEqual([p.isakmpPhase1, p.isakmpPhase2, p.key], [hexOf(40, 4), hexOf(44, 5), hexOf(300, 6)]);
+  reg(hexOf(44, 7), hexOf(8, 8), hexOf(52, 9)); // other lengths
+  p = b.finish().portals[0]!;
+  t.deepEqual([p.isakmpPhase1, p.isakmpPhase2, p.key, p.keySize], [hexOf(44, 7), hexOf(8, 8), hexOf(52, 9), 52]);
+});
