@@ -5,7 +5,7 @@
  */
 import { functionName } from '../../dissector/isns/index.js';
 import { describeBitmap, hex32, RESERVED_BITS } from '../isns/bitmap.js';
-import { BITMAP_ROW, bitmapsOf, lastBitmap, type PortalState } from '../isns/portals/store.js';
+import { bitmapsOf, lastBitmap, type PortalState } from '../isns/portals/store.js';
 import { withFrameFiles } from './locate.js';
 import { finding, type Finding } from './registry.js';
 
@@ -47,8 +47,8 @@ export function portalFindings(p: Pick<PortalState, 'errors' | 'bitmapRows' | 'b
   for (const e of p.errors.values()) {
     findings.push(withFrameFiles(finding('ISNS_ERROR_STATUS', { ...e.facts, count: e.count, capped: e.frames.length >= MAX_ERROR_FRAMES }, e.frames, e.file), e.files));
   }
-  const bitmaps = p.bitmapRows.length > BITMAP_ROW && !rejected ? bitmapsOf(p) : null;
-  if (bitmaps !== null) {
+  const bitmaps = rejected ? [] : bitmapsOf(p);
+  if (bitmaps.length > 1) {
     const parts = bitmaps.map(
       (s) => `${describeBitmap(s.value)} from ${functionName(s.first.fid)} (frame ${s.first.frame}${s.count > 1 ? `, ${s.count} times, last frame ${s.lastFrame}` : ''})`,
     );

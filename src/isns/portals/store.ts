@@ -101,8 +101,6 @@ export interface PortalState {
    */
   bitmapRows: number[];
   bitmapFiles: string[];
-  /** The row of bitmapRows of the current bitmap value (-1: none, or over the bound). */
-  bitmapRow: number;
   symbolicName: string | null;
   portalIndex: number | null;
   esiInterval: number | null;
@@ -299,7 +297,6 @@ function newPortal(n: number, address: string, socket: number, udp: boolean, fir
     bitmapFile: '',
     bitmapRows: [],
     bitmapFiles: [],
-    bitmapRow: -1,
     symbolicName: null,
     portalIndex: null,
     esiInterval: null,

@@ -224,28 +224,17 @@ class Walk {
     p.bitmapFid = this.ev.message.functionId;
     p.bitmapFrame = last.frame;
     p.bitmapFile = last.file;
-    // The same bitmap as last time (the common case): its row without a search.
+    // Its row among the few distinct values kept (a new value gets one while under the bound).
     const t = p.bitmapRows;
-    let r = p.bitmapRow;
-    if (r >= 0 && t[r] === v) {
-      t[r + 1]!++;
-      t[r + 2] = last.frame;
-      return;
-    }
-    // Another one seen before: its row, found among the few kept.
-    for (r = 0; r < t.length; r += BITMAP_ROW) {
-      if (t[r] === v) {
-        t[r + 1]!++;
-        t[r + 2] = last.frame;
-        p.bitmapRow = r;
-        return;
-      }
-    }
-    if (t.length < MAX_DISTINCT_BITMAPS * BITMAP_ROW) {
-      p.bitmapRow = t.length;
-      t.push(v, 1, last.frame, p.bitmapFid, last.frame);
+    let r = 0;
+    while (r < t.length && t[r] !== v) r += BITMAP_ROW;
+    if (r === t.length) {
+      if (r >= MAX_DISTINCT_BITMAPS * BITMAP_ROW) return;
+      t.push(v, 0, last.frame, p.bitmapFid, last.frame);
       p.bitmapFiles.push(last.file);
-    } else p.bitmapRow = -1;
+    }
+    t[r + 1]!++;
+    t[r + 2] = last.frame;
   }
 
   private nodeObject(s: number, e: number): void {
