@@ -274,23 +274,20 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
     o = 4;
   }
   const hasSource = !resp && !NO_SOURCE.has(functionId);
-  // Attributes are counted first, so that their offsets take one exactly-sized array.
+  // One pass over the attributes: each header read once (counting them first read every length twice).
+  let offsets: number[] = NO_OFFSETS;
   let count = 0;
-  for (let p = o; n - p >= 8; count++) {
-    const len = u32of(payload, p + 4);
-    if (len > n - p - 8) break;
-    p += 8 + len;
-  }
-  const offsets: number[] = count > 0 ? new Array<number>(count) : NO_OFFSETS;
-  m.offsets = offsets;
   let delimiter = -1;
   let lastDelimiter = -1;
   let badAttrs = 0;
   let lowTags = 0;
-  for (let i = 0; i < count; i++) {
-    const tag = u32of(payload, o);
+  for (; n - o >= 8; count++) {
     const len = u32of(payload, o + 4);
-    offsets[i] = o;
+    if (len > n - o - 8) break;
+    const tag = u32of(payload, o);
+    const i = count;
+    if (i === 0) offsets = [o];
+    else offsets.push(o);
     if (tag < 32) lowTags |= 1 << tag;
     if (tag === 0) {
       if (delimiter < 0) delimiter = i;
@@ -311,6 +308,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
     }
     o += 8 + len;
   }
+  m.offsets = offsets;
   if (o < n && !truncated) {
     if (n - o < 8) m.problems.push(`${n - o} stray bytes at offset ${o}, too few for an attribute header`);
     else m.problems.push(`attribute tag ${u32of(payload, o)} at offset ${o}: length ${u32of(payload, o + 4)} runs past the end of the message (${n - o - 8} bytes left)`);
