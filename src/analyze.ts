@@ -163,6 +163,8 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     [APPS.isakmp.protocol, APPS.isakmp.bind(ctx, { tracker: ike }) as Binder],
     [APPS.udpencap.protocol, APPS.udpencap.bind(ctx, { tracker: ike }) as Binder],
   ]);
+  let lastApp: AppProtocol | null = null;
+  let lastBinder: Binder | undefined;
   pipeline = new Pipeline(
     registry,
     {
@@ -172,7 +174,12 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
           if (opts.onPdu) opts.onPdu(pdu, app, app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port }));
           return;
         }
-        const b = binders.get(app);
+        // (The app of the PDU before, most often the same: one Map lookup saved per PDU.)
+        if (app !== lastApp) {
+          lastApp = app;
+          lastBinder = binders.get(app);
+        }
+        const b = lastBinder;
         if (!b && !opts.onPdu) return opts.onOtherPdu?.(pdu, app);
         const r = app.dissectPdu(pduView(pdu), { tree: false, transport: pdu.transport, srcPort: pdu.src.port, dstPort: pdu.dst.port, connection: pdu.connection });
         opts.onPdu?.(pdu, app, r);
