@@ -126,8 +126,10 @@ export class PcapGuard implements FormatReader {
     if (this.parser.buffer && this.parser.buffer.length === 0) this.parser.buffer = null;
   }
 
+  /** The captured length of the record header at b[o..o+16) (read from the bytes: Buffer's readUInt32LE is a bounds-checking call per record). */
   private capOf(b: Buffer, o: number): number {
-    return this.le ? b.readUInt32LE(o + 8) : b.readUInt32BE(o + 8);
+    const i = o + 8;
+    return (this.le ? b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24) : (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
   }
 
   private tooBig(cap: number): false {
