@@ -80,11 +80,11 @@ export class RemotePortals {
     this.worker = t.worker;
     this.result = new Promise<RemoteResult>((resolve, reject) => {
       let ended = false;
-      this.worker.on('message', (m: { batch?: Uint8Array; end?: Uint8Array; z?: boolean; error?: string }) => {
+      this.worker.on('message', (m: { batch?: unknown; end?: unknown; z?: boolean; v?: boolean; error?: string }) => {
         if (m.error !== undefined) reject(new Error(`portal thread: ${m.error}`));
-        else if (m.batch) this.take({ bytes: m.batch, z: m.z === true });
+        else if (m.batch) this.take(sent(m.batch, m));
         else if (m.end) {
-          const end = { bytes: m.end, z: m.z === true };
+          const end = sent(m.end, m);
           // (the thread then ends by itself, maybe before the batches are all handed on)
           ended = true;
           // Once every batch streamed was handed on; the rest is read once the thread has ended (its heap is given back first).
@@ -221,7 +221,7 @@ export class RemotePortals {
       for (const r of recordsOf(batches[i]!)) portals.push(r);
       batches[i] = DROPPED;
     }
-    const end = deserialize(bytesOf(last)) as { findings: PortableFindings; discovery: DiscoveryState | null };
+    const end = valueOf(last) as { findings: PortableFindings; discovery: DiscoveryState | null };
     return { portals, findings: restore(end.findings), ...(end.discovery ? { discovery: end.discovery } : {}) };
   }
 
@@ -347,17 +347,21 @@ export class RemotePortals {
 
 /** The records of a batch the thread sent. */
 function recordsOf(b: Sent): PortalRecord[] {
-  return restoreBatch(deserialize(bytesOf(b)) as RecordBatch);
+  return restoreBatch(valueOf(b) as RecordBatch);
 }
 
-/** What the thread sends: a value serialized, compressed when `z` (thread.ts's post). */
-interface Sent {
-  bytes: Uint8Array;
-  z: boolean;
+/**
+ * What the thread sends (thread.ts's post): the value itself, cloned by the message (`v`), or
+ * its bytes serialized, compressed when `z`.
+ */
+type Sent = { value: unknown } | { bytes: Uint8Array; z: boolean };
+
+function sent(x: unknown, m: { z?: boolean; v?: boolean }): Sent {
+  return m.v === true ? { value: x } : { bytes: x as Uint8Array, z: m.z === true };
 }
 
-function bytesOf(s: Sent): Uint8Array {
-  return s.z ? inflateRawSync(s.bytes) : s.bytes;
+function valueOf(s: Sent): unknown {
+  return 'value' in s ? s.value : deserialize(s.z ? inflateRawSync(s.bytes) : s.bytes);
 }
 
 /** What the thread's builder gives: its finish(), and its discovery facts when it kept them. */
