@@ -118,6 +118,7 @@ function run(): void {
  * serializer keeps every object it wrote alive until the serializer itself is collected, so
  * each young-generation collection of the records' end copied ~1 MB of written records
  * (measured: 930 KB survivors a collection against 200 KB, the records' end 0.7 of its time).
+ * The kept batches are still serialized: compressing them needs their bytes.
  */
 const BATCH = 16;
 
