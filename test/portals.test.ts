@@ -397,3 +397,30 @@ test('ISAKMP and certificate values of any length are kept whole, and replaced w
   p = b.finish().portals[0]!;
   t.deepEqual([p.isakmpPhase1, p.isakmpPhase2, p.key, p.keySize], [hexOf(44, 7), hexOf(8, 8), hexOf(52, 9), 52]);
 });
+
+test('rehearsing the records (the portal thread does it while it waits for events) changes no record: rehearsed after every message, every capture gives the records of a builder never rehearsed', async (t) => {
+  const { readdirSync } = await import('node:fs');
+  const { analyze } = await import('../src/analyze.js');
+  const dir = new URL('../../captures/crafted/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => new URL(f, dir).pathname);
+  t.true(files.length >= 5, `${files.length} captures`);
+  let portals = 0;
+  let rehearsals = 0;
+  for (const f of files) {
+    const plain = new PortalBuilder();
+    await analyze(f, { portalThread: false, onMessage: (m) => plain.message(m) });
+    const rehearsed = new PortalBuilder();
+    await analyze(f, {
+      portalThread: false,
+      onMessage: (m) => {
+        rehearsed.message(m);
+        rehearsed.rehearse(Number.MAX_SAFE_INTEGER);
+        rehearsals++;
+      },
+    });
+    const want = [...plain.records()];
+    portals += want.length;
+    t.is(JSON.stringify([...rehearsed.records()]), JSON.stringify(want), f);
+  }
+  t.true(portals > 10 && rehearsals > 50, `${portals} portals, ${rehearsals} rehearsals in all`);
+});
