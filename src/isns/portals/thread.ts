@@ -79,7 +79,7 @@ function takeBig(kib: number): Slots {
  * events, at most REHEARSALS times, each after REHEARSE_EVERY more records applied, the records
  * of REHEARSE_PORTALS portals are made and dropped. The run's end makes every record once, each
  * portal's in turn, while the output waits: run for the first time there, that code was
- * interpreted and compiled then (dense 256 MiB pcapng: the end's records ~170 ms made cold,
+ * interpreted and compiled then (dense 256 MiB pcapng: the thread's end ~160 ms made cold,
  * ~130 ms rehearsed). Only time this thread would have slept is used, and a capture too small
  * to wait that long is never rehearsed.
  */
