@@ -275,19 +275,16 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
   }
   const hasSource = !resp && !NO_SOURCE.has(functionId);
   // One pass over the attributes: each header read once (counting them first read every length twice).
-  let offsets: number[] = NO_OFFSETS;
-  let count = 0;
+  const offsets: number[] = [];
   let delimiter = -1;
   let lastDelimiter = -1;
   let badAttrs = 0;
   let lowTags = 0;
-  for (; n - o >= 8; count++) {
+  while (n - o >= 8) {
     const len = u32of(payload, o + 4);
     if (len > n - o - 8) break;
     const tag = u32of(payload, o);
-    const i = count;
-    if (i === 0) offsets = [o];
-    else offsets.push(o);
+    const i = offsets.push(o) - 1;
     if (tag < 32) lowTags |= 1 << tag;
     if (tag === 0) {
       if (delimiter < 0) delimiter = i;
@@ -308,6 +305,7 @@ export function parseIsnsMessage(functionId: number, flags: number, xid: number,
     }
     o += 8 + len;
   }
+  const count = offsets.length;
   m.offsets = offsets;
   if (o < n && !truncated) {
     if (n - o < 8) m.problems.push(`${n - o} stray bytes at offset ${o}, too few for an attribute header`);

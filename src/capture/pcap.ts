@@ -30,6 +30,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { CaptureSink } from '../types.js';
 import { Carry } from './carry.js';
+import { u16At, u32At } from './order.js';
 import type { FormatReader } from './reader.js';
 
 const require = createRequire(import.meta.url);
@@ -126,10 +127,9 @@ export class PcapGuard implements FormatReader {
     if (this.parser.buffer && this.parser.buffer.length === 0) this.parser.buffer = null;
   }
 
-  /** The captured length of the record header at b[o..o+16) (read from the bytes: Buffer's readUInt32LE is a bounds-checking call per record). */
+  /** The captured length of the record header at b[o..o+16). */
   private capOf(b: Buffer, o: number): number {
-    const i = o + 8;
-    return (this.le ? b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24) : (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+    return u32At(b, o + 8, this.le);
   }
 
   private tooBig(cap: number): false {
@@ -150,16 +150,16 @@ export class PcapGuard implements FormatReader {
       this.header = Buffer.concat([this.header, c.subarray(0, need)]);
       if (this.header.length < GLOBAL) return true;
       const h = this.header;
-      const m = h.readUInt32BE(0);
+      const m = u32At(h, 0, false);
       this.le = m === 0xd4c3b2a1 || m === 0x4d3cb2a1;
       this.nano = m === 0xa1b23c4d || m === 0x4d3cb2a1;
-      const major = this.le ? h.readUInt16LE(4) : h.readUInt16BE(4);
-      const minor = this.le ? h.readUInt16LE(6) : h.readUInt16BE(6);
+      const major = u16At(h, 4, this.le);
+      const minor = u16At(h, 6, this.le);
       // libpcap has written 2.4 since 1998; pcap-parser reads only that layout.
       if (major !== 2 || minor !== 4) return this.fatal(`unsupported pcap version ${major}.${minor} (only 2.4 is read)`, undefined, 4);
-      const snap = this.le ? h.readUInt32LE(16) : h.readUInt32BE(16);
+      const snap = u32At(h, 16, this.le);
       // The upper bits hold FCS information (libpcap's LT_LINKTYPE mask).
-      this.linktype = (this.le ? h.readUInt32LE(20) : h.readUInt32BE(20)) & 0x03ffffff;
+      this.linktype = u32At(h, 20, this.le) & 0x03ffffff;
       this.snaplen = snap;
       this.limit = Math.max(Math.min(snap, SNAPLEN_BOUND), this.maxRecord);
       const fixed = Buffer.from(h);

@@ -28,6 +28,7 @@
  */
 import type { CaptureSink } from '../types.js';
 import { Carry } from './carry.js';
+import { u16At, u32At } from './order.js';
 import type { FormatReader } from './reader.js';
 
 interface Iface {
@@ -43,11 +44,6 @@ interface Iface {
 const SHB = 0x0a0d0d0a;
 const NS = 1_000_000_000;
 const NSn = 1_000_000_000n;
-
-/** The little-endian u32 at b[o..o+4). */
-function le32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
 
 export class PcapngReader implements FormatReader {
   packets = 0;
@@ -89,16 +85,12 @@ export class PcapngReader implements FormatReader {
     return this.view.subarray(from, to);
   }
 
-  /**
-   * Integers in the section's byte order, from the bytes themselves (Buffer's
-   * readUInt32LE is a call into a bounds-checking function, ~9 per packet;
-   * callers read only inside the block or header they checked is there).
-   */
+  /** Integers in the section's byte order (order.ts). */
   private u16(b: Buffer, o: number): number {
-    return this.le ? b[o]! | (b[o + 1]! << 8) : (b[o]! << 8) | b[o + 1]!;
+    return u16At(b, o, this.le);
   }
   private u32(b: Buffer, o: number): number {
-    return this.le ? le32(b, o) : (((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0);
+    return u32At(b, o, this.le);
   }
 
   /**
@@ -108,9 +100,9 @@ export class PcapngReader implements FormatReader {
    */
   private header(b: Buffer, i: number, off: number): number | null {
     let type: number;
-    if (le32(b, i) === SHB) {
+    if (u32At(b, i, true) === SHB) {
       // SHB: its byte-order magic decides how this section is read.
-      const bom = le32(b, i + 8);
+      const bom = u32At(b, i + 8, true);
       if (bom === 0x1a2b3c4d) this.le = true;
       else if (bom === 0x4d3c2b1a) this.le = false;
       else {

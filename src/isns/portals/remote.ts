@@ -34,7 +34,7 @@ const STALL_MS = 30_000;
 
 const UTF8 = new TextEncoder();
 /** In place of a batch read (its bytes no longer held). */
-const DROPPED: Sent = { bytes: new Uint8Array(0), z: false };
+const DROPPED: Sent = { value: null };
 
 /** The last string of one kind (file names, addresses) RemotePortals numbered, and its number. */
 class LastName {
@@ -80,7 +80,7 @@ export class RemotePortals {
     this.worker = t.worker;
     this.result = new Promise<RemoteResult>((resolve, reject) => {
       let ended = false;
-      this.worker.on('message', (m: { batch?: unknown; end?: unknown; z?: boolean; v?: boolean; error?: string }) => {
+      this.worker.on('message', (m: { batch?: unknown; end?: unknown; v?: boolean; error?: string }) => {
         if (m.error !== undefined) reject(new Error(`portal thread: ${m.error}`));
         else if (m.batch) this.take(sent(m.batch, m));
         else if (m.end) {
@@ -352,16 +352,16 @@ function recordsOf(b: Sent): PortalRecord[] {
 
 /**
  * What the thread sends (thread.ts's post): the value itself, cloned by the message (`v`), or
- * its bytes serialized, compressed when `z`.
+ * its bytes serialized and compressed.
  */
-type Sent = { value: unknown } | { bytes: Uint8Array; z: boolean };
+type Sent = { value: unknown } | { bytes: Uint8Array };
 
-function sent(x: unknown, m: { z?: boolean; v?: boolean }): Sent {
-  return m.v === true ? { value: x } : { bytes: x as Uint8Array, z: m.z === true };
+function sent(x: unknown, m: { v?: boolean }): Sent {
+  return m.v === true ? { value: x } : { bytes: x as Uint8Array };
 }
 
 function valueOf(s: Sent): unknown {
-  return 'value' in s ? s.value : deserialize(s.z ? inflateRawSync(s.bytes) : s.bytes);
+  return 'value' in s ? s.value : deserialize(inflateRawSync(s.bytes));
 }
 
 /** What the thread's builder gives: its finish(), and its discovery facts when it kept them. */

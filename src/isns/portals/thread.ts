@@ -151,7 +151,7 @@ const BATCH = 16;
 /** The other side writes each batch out as it comes (set by FINISH). */
 let streamed = false;
 
-/** Post a value: itself when streamed (`v`), else serialized and compressed (`z`), its buffer transferred when it is its own. */
+/** Post a value: itself when streamed (`v`), else serialized and compressed, its buffer transferred when it is its own. */
 function post(kind: 'batch' | 'end', value: unknown): void {
   if (streamed) {
     parentPort!.postMessage({ [kind]: value, v: true });
@@ -160,7 +160,7 @@ function post(kind: 'batch' | 'end', value: unknown): void {
   const s = serialize(value);
   const b = deflateRawSync(s, { level: 1 });
   const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-  parentPort!.postMessage({ [kind]: b, z: true }, own ? [b.buffer as ArrayBuffer] : []);
+  parentPort!.postMessage({ [kind]: b }, own ? [b.buffer as ArrayBuffer] : []);
 }
 
 /** The first failure applying a record (reported at the end, in place of the records). */
