@@ -192,6 +192,18 @@ test('the CLI runs itself with its V8 options when the inputs need them (relaunc
   t.is(JSON.parse(c.stdout.toString()).portals.length, JSON.parse(a.stdout.toString()).portals.length);
 });
 
+test('the relaunched process starts without NODE_EXTRA_CA_CERTS (Node reads that bundle at start; the CLI opens no TLS)', async (t) => {
+  const { childEnv } = await import('../src/cli/launch.js');
+  t.deepEqual(childEnv({ A: '1', NODE_EXTRA_CA_CERTS: '/x.pem', NODE_OPTIONS: '--x' }), { A: '1', NODE_OPTIONS: '--x' });
+  const env = { B: '2' };
+  t.is(childEnv(env), env);
+  // Node warns at start about a bundle it cannot load: once from the launcher, not again from the process it starts.
+  const r = spawnSync(process.execPath, [CLI, 'portals', '--format', 'json', '-'], { input: readFileSync(SAMPLE), env: { ...process.env, ISNS_DISSECTOR_V8: '', NODE_EXTRA_CA_CERTS: join(dir, 'no-such-ca.pem') } });
+  t.is(r.status, 0);
+  t.is(r.stderr.toString().split('Ignoring extra certs from').length - 1, 1, r.stderr.toString());
+  t.true(JSON.parse(r.stdout.toString()).portals.length > 0);
+});
+
 test('V8 options only for large or unknown-size inputs', async (t) => {
   const { needsV8Options, V8_OPTIONS_FROM_BYTES } = await import('../src/cli/launch.js');
   t.false(await needsV8Options(['portals', SAMPLE]));
