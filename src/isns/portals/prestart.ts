@@ -25,12 +25,16 @@ export function startsEarly(bytes: number | null): boolean {
 }
 
 /**
- * Ring size: some thousands of typical messages. The builder's thread takes
- * ~150 ms to start, while the reading thread fills the ring: with 2 MiB it
- * waited 111 ms for room on the dense 256 MiB pcapng (medians of 5 runs; 1
- * MiB: 179 ms, 4 MiB: 96 ms), at 1.5 MiB more peak RSS than 1 MiB.
+ * Ring size: ~16,000 typical messages. The builder's thread takes ~150 ms to
+ * start and runs cold for a while after, when the reading thread fills the
+ * ring faster than it is emptied. Measured on the dense 256 MiB pcapng
+ * (interleaved pairs of whole runs against 2 MiB): 4 MiB 0.981 (8 pairs),
+ * 8 MiB 0.974 (12) and 0.980 (10), at ~6 MiB more peak RSS (115 -> 121; the
+ * dense pcap 112 -> 120, the mixed 1 GiB unchanged: built in line). Two
+ * rounds earlier, with the builder slower than now, 4 and 8 MiB measured
+ * 1.01 and 0.99.
  */
-export const RING_BYTES = 1 << 21;
+export const RING_BYTES = 1 << 23;
 /** The ring's control block before its slots (wire.ts's Slots). */
 export const RING_CTRL_BYTES = 64;
 
