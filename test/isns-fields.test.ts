@@ -7,7 +7,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isns, wsFunctionName as functionName, wsStatusName as statusName, isResponse } from '../dissector/isns/index.js';
+import { FUNCTION_NAMES, isns, functionName as rfcFunctionName, wsFunctionName as functionName, wsStatusName as statusName, isResponse } from '../dissector/isns/index.js';
 import type { FieldDef } from '../dissector/core/field.js';
 import { HAVE_TSHARK, ROOT } from './helpers/isns-encode.js';
 
@@ -83,6 +83,21 @@ test('our own fields live under isnsx.*, unique, and clash with nothing of Wires
   for (const need of ['isnsx.auth.bsd', 'isnsx.auth.length', 'isnsx.auth.timestamp', 'isnsx.auth.spi', 'isnsx.auth.signature', 'isnsx.portal_isakmp_phase1', 'isnsx.portal_certificate', 'isnsx.protocol_version_range.min', 'isnsx.protocol_version_range.max', 'isnsx.fc_port_type', 'isnsx.dd_features'])
     t.true(names.includes(need), need);
   t.is(isns.abbrev, 'isns');
+});
+
+test('RFC function names (what messages and findings say): every id 0x0000-0xffff and beyond named as FUNCTION_NAMES has it', (t) => {
+  t.is(rfcFunctionName(0x0001), 'DevAttrReg');
+  t.is(rfcFunctionName(0x8001), 'DevAttrRegRsp');
+  t.is(rfcFunctionName(0x0004), 'DevDereg');
+  t.is(rfcFunctionName(0x0013), 'GetDomId');
+  t.is(rfcFunctionName(0x8013), 'GetDomIdRsp');
+  t.is(rfcFunctionName(0x000e), 'Heartbeat');
+  for (const unknown of [0x0000, 0x000f, 0x0010, 0x0014, 0x001f, 0x0020, 0x800e, 0x8000, 0x801f, 0x8021, 0x0a81, 0xffff, 0x10001, 0x18001])
+    t.is(rfcFunctionName(unknown), `unknown function 0x${unknown.toString(16).padStart(4, '0')}`);
+  let differ = 0;
+  for (let id = 0; id < 0x20000; id++) if (rfcFunctionName(id) !== (FUNCTION_NAMES.get(id) ?? `unknown function 0x${id.toString(16).padStart(4, '0')}`)) differ++;
+  t.is(differ, 0);
+  t.is(FUNCTION_NAMES.size, 17 + 16);
 });
 
 test('function, status and direction helpers use Wireshark names (DeregDev, not DevDereg)', (t) => {

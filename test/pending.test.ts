@@ -42,3 +42,34 @@ test('many groups that empty out are purged without losing waiting items', (t) =
   t.is(q.take('keep', 1), -1);
   t.is((q as unknown as { groups: Map<string, unknown> }).groups.size < 2100, true);
 });
+
+test('replace is take then add: the same items returned, evicted and left, over random requests sent again (small and map groups, eviction, purges)', (t) => {
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const ev1: number[] = [];
+  const ev2: number[] = [];
+  const a = new PendingQueue<number>(64, (x) => ev1.push(x));
+  const b = new PendingQueue<number>(64, (x) => ev2.push(x));
+  let replaced = 0;
+  for (let i = 0; i < 20000; i++) {
+    // few groups with many matches (past the small list), and many short-lived groups (purged)
+    const group = rnd(4) === 0 ? `g${rnd(3)}` : `c${rnd(3000)}`;
+    const match = rnd(40);
+    const op = rnd(3);
+    if (op === 0) {
+      const x = a.replace(group, match, i);
+      const y = b.take(group, match);
+      b.add(group, match, i);
+      t.is(x, y);
+      if (x !== undefined) replaced++;
+    } else if (op === 1) {
+      a.add(group, match, i);
+      b.add(group, match, i);
+    } else t.is(a.take(group, match), b.take(group, match));
+    if (a.size !== b.size) t.fail(`sizes differ at step ${i}`);
+  }
+  t.true(replaced > 100, `${replaced} replaced`);
+  t.true(ev1.length > 100, `${ev1.length} evicted`);
+  t.deepEqual(ev1, ev2);
+  t.deepEqual(a.drain(), b.drain());
+});

@@ -53,9 +53,21 @@ export function knownFunction(fid: number): boolean {
   return KNOWN_FUNCTION[fid] === 1;
 }
 
+/**
+ * FUNCTION_NAMES as an array: ids 0x0000-0x001f at their own index, responses
+ * (0x8000 set) 32 further. A name is looked up for every message on both
+ * threads, where a Map lookup by number costs ~25 ns and this ~2.
+ */
+const FUNCTION_NAME_AT: readonly (string | undefined)[] = (() => {
+  const t = new Array<string | undefined>(64).fill(undefined);
+  for (const [id, name] of FUNCTION_NAMES) t[(id & 0x1f) | ((id >>> 10) & 0x20)] = name;
+  return t;
+})();
+
 /** The RFC name of a function id ("DevDereg", "DevAttrRegRsp"), or "unknown function 0x0a81". */
 export function functionName(fid: number): string {
-  return FUNCTION_NAMES.get(fid) ?? `unknown function 0x${fid.toString(16).padStart(4, '0')}`;
+  const name = (fid & 0xffff7fe0) === 0 ? FUNCTION_NAME_AT[(fid & 0x1f) | ((fid >>> 10) & 0x20)] : undefined;
+  return name ?? `unknown function 0x${fid.toString(16).padStart(4, '0')}`;
 }
 
 /** "9 No Such Entry": a status code with its RFC name. */

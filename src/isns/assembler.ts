@@ -281,8 +281,7 @@ export class MessageAssembler {
       // (A request of an unknown function is not expected to be answered.)
       const match = fid * 65536 + xid;
       // A retransmitted request replaces the earlier copy.
-      this.pendingReq.take(first.conversation, match);
-      this.pendingReq.add(first.conversation, match, ev);
+      this.pendingReq.replace(first.conversation, match, ev);
     }
     this.handlers.message(ev);
     // A request answered at once (the common case) may keep pointing into the shared buffers its PDU

@@ -59,8 +59,20 @@ export class PendingQueue<T> {
 
   /** Add `item` under `group`, findable by `match` (a number the caller derives, e.g. function and transaction id). */
   add(group: string, match: number, item: T): void {
+    this.addTo(this.groups.get(group), group, match, item);
+  }
+
+  /** take(group, match), then add(group, match, item), with one lookup of the group: an item sent again replaces the one waiting. */
+  replace(group: string, match: number, item: T): T | undefined {
+    const g = this.groups.get(group);
+    const old = this.takeFrom(g, match);
+    this.addTo(g, group, match, item);
+    return old;
+  }
+
+  /** add() to `g`, the group under `group` (undefined: none yet). */
+  private addTo(g: Group<T> | undefined, group: string, match: number, item: T): void {
     if (this.n >= this.max) this.evictOldest(Math.max(1, this.max >> 3));
-    let g = this.groups.get(group);
     if (!g) {
       if (this.groups.size > 2 * this.n + 1024) this.purgeEmpty();
       g = { list: [], byMatch: null, size: 0 };
@@ -84,7 +96,11 @@ export class PendingQueue<T> {
 
   /** Remove and return the oldest item of `group` with `match`. */
   take(group: string, match: number): T | undefined {
-    const g = this.groups.get(group);
+    return this.takeFrom(this.groups.get(group), match);
+  }
+
+  /** take() from `g` (undefined: no such group). */
+  private takeFrom(g: Group<T> | undefined, match: number): T | undefined {
     if (!g || g.size === 0) return undefined;
     const list = g.list;
     if (list) {
