@@ -40,15 +40,28 @@ export function formatJson(r: AnalyzeResult): string {
 
 const indent = (s: string, by: string): string => s.replace(/\n/g, `\n${by}`);
 
-/** A JSON array written one element at a time (the text of safeJson(a, 2) indented by `pad`). */
-function* arrayChunks(a: readonly unknown[], pad: string): Generator<string> {
+/**
+ * safeJson(v, 2) with every line indented by 4 spaces (the first too): v as an
+ * element of an array that is itself an element, whose text JSON.stringify
+ * indents so in one pass; the two brackets' lines before and after it (6
+ * characters each side) are sliced off. (Indenting the text of v afterwards
+ * with a regular expression made each record's text twice: ~15 ms of the ~45
+ * it takes to write the dense 256 MiB pcapng's 10 MB of records.)
+ */
+function elementJson(v: unknown): string {
+  const s = safeJson([[v]], 2);
+  return s.slice(6, s.length - 6);
+}
+
+/** A JSON array at the top level's first depth (`"findings": [...]`), written one element at a time (the text of safeJson(a, 2) indented by 2). */
+function* arrayChunks(a: readonly unknown[]): Generator<string> {
   if (a.length === 0) {
     yield '[]';
     return;
   }
   yield '[';
-  for (let i = 0; i < a.length; i++) yield `${i ? ',' : ''}\n${pad}  ${indent(safeJson(a[i], 2), `${pad}  `)}`;
-  yield `\n${pad}]`;
+  for (let i = 0; i < a.length; i++) yield `${i ? ',' : ''}\n${elementJson(a[i])}`;
+  yield '\n  ]';
 }
 
 /**
@@ -74,12 +87,12 @@ export function contractJsonStream<R>(key: string): RecordStream<R> {
       yield `{\n  "inputs": ${indent(safeJson(inputs.map(inputJson), 2), '  ')},\n  ${JSON.stringify(key)}: `;
     },
     *records(batch) {
-      for (const x of batch) yield `${n++ === 0 ? '[' : ','}\n    ${indent(safeJson(x, 2), '    ')}`;
+      for (const x of batch) yield `${n++ === 0 ? '[' : ','}\n${elementJson(x)}`;
     },
     *tail(r) {
       yield n === 0 ? '[]' : '\n  ]';
       yield ',\n  "findings": ';
-      yield* arrayChunks(r.findings, '  ');
+      yield* arrayChunks(r.findings);
       yield '\n}\n';
     },
   };
