@@ -50,11 +50,17 @@ function names(v: number, list: [number, string][]): string[] {
   return list.filter(([m]) => (v & m) !== 0).map(([, s]) => s);
 }
 
-/** The names of every bitmap value below 256 (all flags these lists name): constant tables, shared and frozen. */
-const byValue = (list: [number, string][]): readonly (readonly string[])[] => Array.from({ length: 256 }, (_, v) => Object.freeze(names(v, list)));
-const NAMES_BY_VALUE = new Map<[number, string][], readonly (readonly string[])[]>([PSB_NAMES, SCN_NAMES, NT_NAMES].map((l) => [l, byValue(l)]));
+/**
+ * The names of each bitmap value below 256 (all flags these lists name), made
+ * the first time the value is asked for: constant tables, shared and frozen
+ * (made whole at start-up, the 768 lists cost ~4 ms of every process's and
+ * thread's start).
+ */
+const NAMES_BY_VALUE = new Map<[number, string][], (readonly string[] | undefined)[]>([PSB_NAMES, SCN_NAMES, NT_NAMES].map((l) => [l, new Array<readonly string[] | undefined>(256).fill(undefined)]));
 function namesOf(v: number, list: [number, string][]): string[] {
-  return (v >= 0 && v < 256 ? NAMES_BY_VALUE.get(list)![v]! : names(v, list)) as string[];
+  if (!(v >= 0 && v < 256)) return names(v, list);
+  const t = NAMES_BY_VALUE.get(list)!;
+  return (t[v] ??= Object.freeze(names(v, list))) as string[];
 }
 
 /**
