@@ -52,6 +52,8 @@ export const BIG_TAKEN = 4;
 export class Slots {
   readonly ctrl: Int32Array;
   readonly f: Float64Array;
+  /** The slots as 32-bit integers (two a slot): an event's attribute offsets. */
+  readonly i32: Int32Array;
   readonly u8: Uint8Array;
   readonly size: number;
 
@@ -59,6 +61,7 @@ export class Slots {
     const at = ctrl ? RING_CTRL_BYTES : 0;
     this.ctrl = new Int32Array(buffer, 0, ctrl ? RING_CTRL_BYTES / 4 : 0);
     this.f = new Float64Array(buffer, at);
+    this.i32 = new Int32Array(buffer, at);
     this.u8 = new Uint8Array(buffer, at);
     this.size = this.f.length;
   }
@@ -76,7 +79,9 @@ function slotsOf(n: number): number {
 /**
  * An event: [fid, flags, xid, truncated, payload bytes, first PDU (5), last PDU (5),
  * status (-1: none), attribute count, keysFrom, keysTo, opFrom, opClean,
- * the last PDU's destination (name number), payload skew, lowTags, offsets...], payload.
+ * the last PDU's destination (name number), payload skew, lowTags], the
+ * attribute offsets as 32-bit integers (two a slot: no conversion to and from
+ * a double each, and half the room), payload.
  *
  * The payload starts `skew` bytes into its first slot: as far into a word as
  * it starts in its own buffer. A copy into shared memory goes word by word
@@ -91,10 +96,15 @@ function skewOf(b: Uint8Array): number {
   return b.byteOffset & 7;
 }
 
+/** Slots taken by n attribute offsets. */
+function offsetSlots(n: number): number {
+  return (n + 1) >>> 1;
+}
+
 /** Slots an event takes. */
 export function eventSlots(ev: MessageEvent): number {
   const b = ev.message.payload;
-  return EVENT_HEAD + ev.message.count + slotsOf(skewOf(b) + b.length);
+  return EVENT_HEAD + offsetSlots(ev.message.count) + slotsOf(skewOf(b) + b.length);
 }
 
 /**
@@ -124,8 +134,10 @@ export function putEvent(s: Slots, at: number, ev: MessageEvent, first: number, 
   f[at + 22] = skew;
   f[at + 23] = m.lowTags;
   const offsets = m.offsets;
-  for (let i = 0; i < n; i++) f[at + EVENT_HEAD + i] = offsets[i]!;
-  const o = at + EVENT_HEAD + n;
+  const i32 = s.i32;
+  const from = (at + EVENT_HEAD) * 2;
+  for (let i = 0; i < n; i++) i32[from + i] = offsets[i]!;
+  const o = at + EVENT_HEAD + offsetSlots(n);
   s.u8.set(b, o * 8 + skew);
   return o + slotsOf(skew + b.length);
 }
@@ -223,9 +235,11 @@ export class EventReader {
     const n = f[at + 16]! | 0;
     const kept = this.offsetsByCount[k]!;
     const offsets = n <= KEPT_LENGTHS ? (kept[n] ??= new Array<number>(n).fill(0)) : new Array<number>(n);
-    for (let i = 0; i < n; i++) offsets[i] = f[at + EVENT_HEAD + i]! | 0;
+    const i32 = s.i32;
+    const from = (at + EVENT_HEAD) * 2;
+    for (let i = 0; i < n; i++) offsets[i] = i32[from + i]!;
     const skew = f[at + 22]! | 0;
-    const o = (at + EVENT_HEAD + n) * 8 + skew;
+    const o = (at + EVENT_HEAD + offsetSlots(n)) * 8 + skew;
     const status = f[at + 15]!;
     const t = this.tables[k]!;
     t.status = status < 0 ? null : num(status);
@@ -238,7 +252,7 @@ export class EventReader {
     // (the message object too is this event object's own, made again for each event: e.message is null only before the first)
     e.message = tableMessage(f[at]! | 0, f[at + 1]! | 0, f[at + 2]! | 0, s.u8.subarray(o, o + len), t, f[at + 3] === 1, e.message ?? undefined);
     e.request = undefined;
-    this.end = at + EVENT_HEAD + n + slotsOf(skew + len);
+    this.end = at + EVENT_HEAD + offsetSlots(n) + slotsOf(skew + len);
     return e as unknown as MessageEvent;
   }
 }
