@@ -141,6 +141,20 @@ test('a portal refused again and again: one ISNS_ERROR_STATUS per function and s
   t.notRegex(errs[1]!.message, /times in all/);
 });
 
+test('statuses past those RFC 4171 defines are told apart too: 8, 0x8008, 0x12345678 and 8 again make three ISNS_ERROR_STATUS', (t) => {
+  const b = new PortalBuilder();
+  for (const status of [8, 0x8008, 0x12345678, 8]) {
+    const req = ev(1, regTarget('ent4', [[ip(16, '::ffff:192.0.2.31'), port(17, 3260)]]));
+    b.message(req);
+    b.message(ev(0x8001, [], { status, request: req }));
+  }
+  const errs = b.finish().portals[0]!.findings.filter((f) => f.code === 'ISNS_ERROR_STATUS');
+  t.is(errs.length, 3);
+  t.regex(errs[0]!.message, /status 8 .*came back 2 times in all/);
+  t.regex(errs[1]!.message, /status 32776 /);
+  t.regex(errs[2]!.message, /status 305419896 /);
+});
+
 test('deregistration by portal, by entity and by portal index; PORTAL_DEREGISTERED', (t) => {
   const b = new PortalBuilder();
   const req = ev(1, regTarget('ent3', [
