@@ -86,12 +86,8 @@ test('our own fields live under isnsx.*, unique, and clash with nothing of Wires
 });
 
 test('RFC function names (what messages and findings say): every id 0x0000-0xffff and beyond named as FUNCTION_NAMES has it', (t) => {
-  t.is(rfcFunctionName(0x0001), 'DevAttrReg');
-  t.is(rfcFunctionName(0x8001), 'DevAttrRegRsp');
-  t.is(rfcFunctionName(0x0004), 'DevDereg');
-  t.is(rfcFunctionName(0x0013), 'GetDomId');
-  t.is(rfcFunctionName(0x8013), 'GetDomIdRsp');
-  t.is(rfcFunctionName(0x000e), 'Heartbeat');
+  const known: [number, string][] = [[0x0001, 'DevAttrReg'], [0x8001, 'DevAttrRegRsp'], [0x0004, 'DevDereg'], [0x0013, 'GetDomId'], [0x8013, 'GetDomIdRsp'], [0x000e, 'Heartbeat']];
+  for (const [id, name] of known) t.is(rfcFunctionName(id), name);
   for (const unknown of [0x0000, 0x000f, 0x0010, 0x0014, 0x001f, 0x0020, 0x800e, 0x8000, 0x801f, 0x8021, 0x0a81, 0xffff, 0x10001, 0x18001])
     t.is(rfcFunctionName(unknown), `unknown function 0x${unknown.toString(16).padStart(4, '0')}`);
   let differ = 0;

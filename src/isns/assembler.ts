@@ -78,7 +78,6 @@ interface Slim {
   payload: Uint8Array;
   truncated: boolean;
 }
-const SLIM = new WeakMap<MessageEvent, Slim>();
 const NO_BYTES = new Uint8Array(0);
 /** Requests with more attributes than this wait slimmed from the start (see complete()). */
 const LARGE_REQUEST_ATTRS = 256;
@@ -87,25 +86,32 @@ const LARGE_REQUEST_ATTRS = 256;
  * Once many requests wait, each new one keeps only an owned copy of its
  * payload, not its parsed attributes nor its PDUs' bytes: a flood of
  * unanswered requests costs their size, not an object per attribute or a
- * pinned 64 KiB slab each.
+ * pinned 64 KiB slab each. One per assembler.
  */
-function slim(ev: MessageEvent, payload: Uint8Array): void {
-  SLIM.set(ev, { payload: copyBytes(payload), truncated: ev.message.truncated === true });
-  ev.message = hollowMessage(ev.message);
-  ev.pdus = ev.pdus.map((p) => ({ ...p, bytes: NO_BYTES }));
-  ev.first = ev.pdus[0]!;
-  ev.last = ev.pdus[ev.pdus.length - 1]!;
-}
+class SlimRequests {
+  private readonly kept = new WeakMap<MessageEvent, Slim>();
+  /** Whether any request was slimmed: until then every request taken is whole, with nothing to look up. */
+  private any = false;
 
-/** A waiting request as it was parsed (its attributes again, for whoever takes it). */
-function revive(ev: MessageEvent): MessageEvent {
-  const s = SLIM.get(ev);
-  if (s) {
-    const m = ev.message;
-    ev.message = parseIsnsMessage(m.functionId, m.flags, m.xid, s.payload, s.truncated);
-    SLIM.delete(ev);
+  slim(ev: MessageEvent, payload: Uint8Array): void {
+    this.kept.set(ev, { payload: copyBytes(payload), truncated: ev.message.truncated === true });
+    this.any = true;
+    ev.message = hollowMessage(ev.message);
+    ev.pdus = ev.pdus.map((p) => ({ ...p, bytes: NO_BYTES }));
+    ev.first = ev.pdus[0]!;
+    ev.last = ev.pdus[ev.pdus.length - 1]!;
   }
-  return ev;
+
+  /** A waiting request as it was parsed (its attributes again, for whoever takes it). */
+  revive(ev: MessageEvent): MessageEvent {
+    const s = this.any ? this.kept.get(ev) : undefined;
+    if (s) {
+      const m = ev.message;
+      ev.message = parseIsnsMessage(m.functionId, m.flags, m.xid, s.payload, s.truncated);
+      this.kept.delete(ev);
+    }
+    return ev;
+  }
 }
 
 /** Key of a message in progress: conversation, sending side, function, transaction. */
@@ -138,8 +144,7 @@ export class MessageAssembler {
   private readonly maxBytes: number;
   private readonly maxPending: number;
   private unansweredDropped = 0;
-  /** Whether a request was ever slimmed (until then a request taken needs no revive). */
-  private slimmedAny = false;
+  private readonly slims = new SlimRequests();
 
   constructor(
     private readonly handlers: AssemblerEvents,
@@ -149,7 +154,7 @@ export class MessageAssembler {
     this.maxPending = limits.maxPending ?? 100_000;
     this.pendingReq = new PendingQueue<MessageEvent>(this.maxPending, (req) => {
       this.unansweredDropped++;
-      this.handlers.unanswered?.(revive(req));
+      this.handlers.unanswered?.(this.slims.revive(req));
     });
   }
 
@@ -278,8 +283,7 @@ export class MessageAssembler {
     const ev: MessageEvent = { message, pdus, first, last };
     if (isResponse(fid)) {
       const req = this.pendingReq.take(first.conversation, (fid & 0x7fff) * 65536 + xid);
-      // (no request was slimmed yet, the usual case: none to look up)
-      if (req) ev.request = this.slimmedAny ? revive(req) : req;
+      if (req) ev.request = this.slims.revive(req);
     } else if (fid !== HEARTBEAT && knownFunction(fid)) {
       // (A request of an unknown function is not expected to be answered.)
       const match = fid * 65536 + xid;
@@ -293,10 +297,7 @@ export class MessageAssembler {
     // objects outlive young-generation collections and V8 then allocates every later attribute in the
     // old heap (pretenuring), where garbage piles up until a full collection (measured: 300 requests of
     // 7000 attributes peaked at 590 MiB RSS, 140 MiB slimmed at once).
-    if (!isResponse(fid) && fid !== HEARTBEAT && knownFunction(fid) && (this.pendingReq.size > PINNED_PENDING || ev.message.count > LARGE_REQUEST_ATTRS)) {
-      slim(ev, payload);
-      this.slimmedAny = true;
-    }
+    if (!isResponse(fid) && fid !== HEARTBEAT && knownFunction(fid) && (this.pendingReq.size > PINNED_PENDING || ev.message.count > LARGE_REQUEST_ATTRS)) this.slims.slim(ev, payload);
   }
 
   /** End of the inputs: unanswered requests and unfinished messages become findings. */
@@ -322,7 +323,7 @@ export class MessageAssembler {
         f.more++;
         if (f.frames.length < 100) f.frames.push(ev.last.frame);
       }
-      this.handlers.unanswered?.(revive(ev));
+      this.handlers.unanswered?.(this.slims.revive(ev));
     }
     for (const [file, f] of byFile) {
       // One finding per request up to 20 per file, then one summary, so a huge capture stays readable.

@@ -53,15 +53,18 @@ function elementJson(v: unknown): string {
   return s.slice(6, s.length - 6);
 }
 
-/** An array that is a value of the top-level object (`"findings": [...]`), one element at a time: the text of safeJson(a, 2) indented by 2. */
+/**
+ * An array that is a value of the top-level object (`"portals": [...]`,
+ * `"findings": [...]`), one element at a time: the text of safeJson(a, 2)
+ * indented by 2. Element `i` (its opening bracket before the first), then
+ * the end of an array of `n` elements.
+ */
+const elementChunk = (i: number, v: unknown): string => `${i === 0 ? '[' : ','}\n${elementJson(v)}`;
+const arrayEnd = (n: number): string => (n === 0 ? '[]' : '\n  ]');
+
 function* arrayChunks(a: readonly unknown[]): Generator<string> {
-  if (a.length === 0) {
-    yield '[]';
-    return;
-  }
-  yield '[';
-  for (let i = 0; i < a.length; i++) yield `${i ? ',' : ''}\n${elementJson(a[i])}`;
-  yield '\n  ]';
+  for (let i = 0; i < a.length; i++) yield elementChunk(i, a[i]);
+  yield arrayEnd(a.length);
 }
 
 /**
@@ -87,10 +90,10 @@ export function contractJsonStream<R>(key: string): RecordStream<R> {
       yield `{\n  "inputs": ${indent(safeJson(inputs.map(inputJson), 2), '  ')},\n  ${JSON.stringify(key)}: `;
     },
     *records(batch) {
-      for (const x of batch) yield `${n++ === 0 ? '[' : ','}\n${elementJson(x)}`;
+      for (const x of batch) yield elementChunk(n++, x);
     },
     *tail(r) {
-      yield n === 0 ? '[]' : '\n  ]';
+      yield arrayEnd(n);
       yield ',\n  "findings": ';
       yield* arrayChunks(r.findings);
       yield '\n}\n';

@@ -96,9 +96,9 @@ function skewOf(b: Uint8Array): number {
   return b.byteOffset & 7;
 }
 
-/** Slots taken by n attribute offsets. */
+/** Slots taken by n attribute offsets (4 bytes each). */
 function offsetSlots(n: number): number {
-  return (n + 1) >>> 1;
+  return slotsOf(4 * n);
 }
 
 /** Slots an event takes. */
